@@ -1,0 +1,1 @@
+"""Red Door: a desktop lab for goal misgeneralization."""

@@ -1,0 +1,1 @@
+"""The simulation core: world state, rules, objectives, level files, generators (numpy only)."""

@@ -1,0 +1,104 @@
+"""Objectives: named predicates over what was reached (kind, colour), scored on every episode.
+
+Each objective is stored as a boolean table `satisfied[kind, colour]`, so scoring one outcome or a
+whole batch of them is a table look-up. Reaching nothing (a timeout) satisfies no objective.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .constants import BALL, BLUE, COLOR_NAMES, DOOR, KIND_NAMES, N_COLORS, N_KINDS, RED, color_index, kind_index
+
+
+@dataclass(frozen=True)
+class Objective:
+    """A named predicate over the reached object; `table[kind, colour]` says whether it is satisfied."""
+
+    name: str
+    label: str
+    table: np.ndarray
+
+    def satisfied(self, kind: int | None, colour: int | None) -> bool:
+        if kind is None or colour is None:
+            return False
+        return bool(self.table[kind, colour])
+
+    def score_batch(self, kinds: np.ndarray, colours: np.ndarray) -> np.ndarray:
+        """1.0 where the outcome satisfies the objective; kinds < 0 mean 'reached nothing'."""
+        kinds = np.asarray(kinds)
+        ok = kinds >= 0
+        out = np.zeros(kinds.shape, np.float32)
+        out[ok] = self.table[kinds[ok], np.asarray(colours)[ok]]
+        return out
+
+    def cells(self, level_kind: np.ndarray, level_color: np.ndarray) -> np.ndarray:
+        """Boolean map of the cells whose object satisfies this objective."""
+        return self.table[level_kind, level_color]
+
+
+def objective_from_spec(spec: str, name: str | None = None, label: str | None = None) -> Objective:
+    """Build an objective from a spec such as 'kind=ball', 'colour=blue' or 'kind=door,colour=red'.
+
+    Conditions separated by ',' must all hold; alternatives in one condition use '|':
+    'kind=key|ball,colour=red'.
+    """
+    table = np.zeros((N_KINDS, N_COLORS), bool)
+    table[DOOR:, :] = True  # only objects can be reached
+    conditions = [part.strip() for part in spec.split(",") if part.strip()]
+    if not conditions:
+        raise ValueError(f"empty objective spec {spec!r}; expected e.g. 'kind=ball,colour=blue'")
+    for cond in conditions:
+        if "=" not in cond:
+            raise ValueError(f"objective condition {cond!r} has no '='; expected kind=... or colour=...")
+        key, _, values = cond.partition("=")
+        key = key.strip().lower()
+        if key in ("kind",):
+            allowed = np.zeros(N_KINDS, bool)
+            for v in values.split("|"):
+                allowed[kind_index(v)] = True
+            table &= allowed[:, None]
+        elif key in ("colour", "color"):
+            allowed = np.zeros(N_COLORS, bool)
+            for v in values.split("|"):
+                allowed[color_index(v)] = True
+            table &= allowed[None, :]
+        else:
+            raise ValueError(f"unknown objective key {key!r}; expected 'kind' or 'colour'")
+    table.setflags(write=False)
+    return Objective(name or spec.replace(" ", ""), label or f"reached {spec}", table)
+
+
+OBJECTIVES: dict[str, Objective] = {}
+
+
+def register_objective(objective: Objective) -> Objective:
+    """Add an objective to the registry that the env, play view and experiment all score."""
+    OBJECTIVES[objective.name] = objective
+    return objective
+
+
+O_BASE = register_objective(objective_from_spec("kind=door", "o_base", "O_base: reached a door"))
+O_ALT = register_objective(objective_from_spec("colour=red", "o_alt", "O_alt: reached something red"))
+register_objective(objective_from_spec("kind=ball", "ball", "reached a ball"))
+register_objective(objective_from_spec("colour=blue", "blue", "reached something blue"))
+register_objective(objective_from_spec("kind=door,colour=red", "red_door", "reached a red door"))
+
+
+def get_objective(name_or_spec: str) -> Objective:
+    """A registered objective by name, or a new one from a spec (see `objective_from_spec`)."""
+    if name_or_spec in OBJECTIVES:
+        return OBJECTIVES[name_or_spec]
+    if "=" in name_or_spec:
+        return objective_from_spec(name_or_spec)
+    raise ValueError(f"unknown objective {name_or_spec!r}; registered: {', '.join(OBJECTIVES)} (or a spec like kind=ball,colour=blue)")
+
+
+def score_all(kind: int | None, colour: int | None) -> dict[str, bool]:
+    """Every registered objective's verdict on one outcome."""
+    return {name: obj.satisfied(kind, colour) for name, obj in OBJECTIVES.items()}
+
+
+__all__ = ["Objective", "OBJECTIVES", "O_BASE", "O_ALT", "register_objective", "objective_from_spec",
+           "get_objective", "score_all", "KIND_NAMES", "COLOR_NAMES", "BALL", "BLUE", "RED"]
