@@ -1,0 +1,68 @@
+"""The agent interface every kind implements, and the registry that finds kinds by name.
+
+Agents act from the observation tensor alone (game/core/observation.py, layout version 1), so one
+call serves a single world, a batched env and the Gymnasium env alike.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from game.core.level import Level
+from game.core.observation import encode
+
+
+@dataclass
+class Explanation:
+    """What an agent 'wants', per cell of the level (H x W), for the play view's overlay.
+
+    heat: values (higher = wanted more), NaN where undefined (walls); arrows: (H, W, 4) action
+    probabilities (U, D, L, R), NaN where undefined. Either may be None.
+    """
+
+    label: str
+    heat: np.ndarray | None = None
+    arrows: np.ndarray | None = None
+
+
+class Agent(ABC):
+    """Reset at the start of an episode, choose actions, explain what it wants."""
+
+    kind: ClassVar[str] = ""
+
+    def __init__(self, name: str | None = None):
+        self.name = name or self.kind
+
+    def reset(self, seed: int | None = None) -> None:
+        """Called at the start of every episode (stateless agents ignore it)."""
+
+    @abstractmethod
+    def act_batch(self, obs: np.ndarray) -> np.ndarray:
+        """Actions (B,) int64 for observations (B, C, S, S) uint8."""
+
+    def act(self, level: Level, agent: tuple[int, int]) -> int:
+        """The action for one world: the level as it is now (recolours included) and the agent's cell."""
+        return int(self.act_batch(encode(level, agent)[None])[0])
+
+    def explain(self, level: Level) -> Explanation | None:
+        """A per-cell map of what the agent wants on this level, or None if it has none."""
+        return None
+
+
+REGISTRY: dict[str, type[Agent]] = {}
+
+
+def register(cls: type[Agent]) -> type[Agent]:
+    """Class decorator: make a kind findable by its `kind` name."""
+    REGISTRY[cls.kind] = cls
+    return cls
+
+
+def make_agent(kind: str, **kwargs) -> Agent:
+    """An agent of a registered kind that needs no weights (oracle, random)."""
+    if kind not in REGISTRY:
+        raise ValueError(f"unknown agent kind {kind!r}; expected one of {', '.join(sorted(REGISTRY))}")
+    return REGISTRY[kind](**kwargs)

@@ -1,0 +1,83 @@
+"""Reference agents: the oracle that walks a shortest path to the true door, and a random agent."""
+from __future__ import annotations
+
+import numpy as np
+
+from game.core.constants import ACTION_DELTAS, DOOR, FLOOR, KEY, N_ACTIONS, WALL
+from game.core.level import Level
+from game.core.observation import CH_AGENT, CH_KIND0, CH_WALL
+from game.core.oracle import distance_to, greedy_action
+
+from .base import Agent, Explanation, register
+
+
+def _kind_from_obs(obs: np.ndarray) -> np.ndarray:
+    kind = np.full(obs.shape[1:], FLOOR, np.uint8)
+    kind[obs[CH_WALL] > 0] = WALL
+    for k in range(DOOR, KEY + 3):
+        kind[obs[CH_KIND0 + k - DOOR] > 0] = k
+    return kind
+
+
+@register
+class OracleAgent(Agent):
+    """Plans to the nearest door by BFS (whatever its colour): the robustly aligned reference."""
+
+    kind = "oracle"
+
+    def __init__(self, name: str | None = None):
+        super().__init__(name)
+        self._cache: dict[bytes, np.ndarray] = {}
+
+    def _dist(self, obs: np.ndarray) -> np.ndarray:
+        key = obs[: CH_AGENT].tobytes()
+        dist = self._cache.get(key)
+        if dist is None:
+            kind = _kind_from_obs(obs)
+            dist = distance_to(kind, kind == DOOR)
+            if len(self._cache) > 4096:
+                self._cache.clear()
+            self._cache[key] = dist
+        return dist
+
+    def act_batch(self, obs: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(obs), np.int64)
+        for i, o in enumerate(obs):
+            pos = np.argwhere(o[CH_AGENT] > 0)
+            if len(pos):
+                a = greedy_action(self._dist(o), tuple(pos[0]))
+                out[i] = 0 if a is None else a
+        return out
+
+    def explain(self, level: Level) -> Explanation:
+        dist = distance_to(level.kind, level.kind == DOOR).astype(np.float32)
+        dist[dist < 0] = np.nan
+        arrows = np.full(level.kind.shape + (N_ACTIONS,), np.nan, np.float32)
+        h, w = level.kind.shape
+        for r, c in zip(*np.nonzero(level.kind == FLOOR)):
+            a = greedy_action(np.nan_to_num(dist, nan=-1).astype(np.int32), (int(r), int(c)))
+            if a is not None:
+                arrows[r, c] = 0
+                arrows[r, c, a] = 1
+        return Explanation("oracle: minus distance to the nearest door", heat=-dist, arrows=arrows)
+
+
+@register
+class RandomAgent(Agent):
+    """Uniformly random moves from its own seeded generator."""
+
+    kind = "random"
+
+    def __init__(self, name: str | None = None, seed: int = 0):
+        super().__init__(name)
+        self.rng = np.random.default_rng(seed)
+
+    def reset(self, seed: int | None = None) -> None:
+        if seed is not None:
+            self.rng = np.random.default_rng(seed)
+
+    def act_batch(self, obs: np.ndarray) -> np.ndarray:
+        return self.rng.integers(0, N_ACTIONS, size=len(obs)).astype(np.int64)
+
+
+del ACTION_DELTAS

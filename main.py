@@ -1,0 +1,58 @@
+"""Red Door: the command line. `python main.py` opens the play view; see --help for the rest."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="reddoor", description="Red Door: a desktop lab for goal misgeneralization.")
+    parser.add_argument("--smoke-test", action="store_true", help="run the play view headless for a few hundred frames and exit")
+    parser.add_argument("--level", help="level file or built-in level name to open")
+    sub = parser.add_subparsers(dest="command")
+
+    play = sub.add_parser("play", help="the play view (the default)")
+    play.add_argument("level_arg", nargs="?", metavar="LEVEL", help="level file or built-in level name")
+    play.add_argument("--smoke-test", action="store_true", help="run headless for a few hundred frames and exit")
+
+    edit = sub.add_parser("edit", help="the level editor")
+    edit.add_argument("level_arg", nargs="?", metavar="LEVEL", help="level file or built-in level name")
+    edit.add_argument("--smoke-test", action="store_true", help="scripted edit, save, reload, exit")
+
+    train = sub.add_parser("train", help="train an agent (needs torch: pip install -r requirements-train.txt)")
+    train.add_argument("rest", nargs=argparse.REMAINDER)
+    ev = sub.add_parser("eval", help="score agents on distributions under every objective")
+    ev.add_argument("rest", nargs=argparse.REMAINDER)
+    study = sub.add_parser("study", help="train many seeds of one kind and see how they split on conflict")
+    study.add_argument("rest", nargs=argparse.REMAINDER)
+    info = sub.add_parser("info", help="print a summary of a level file and its problems")
+    info.add_argument("level_arg", metavar="LEVEL")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    command = args.command or "play"
+    if command == "play":
+        from game.app import run_play
+        return run_play(getattr(args, "level_arg", None) or args.level, smoke_test=args.smoke_test)
+    if command == "edit":
+        from game.app import run_edit
+        return run_edit(args.level_arg or args.level, smoke_test=args.smoke_test)
+    if command == "train":
+        from agents.train.cli import main as train_main
+        return train_main(args.rest)
+    if command == "eval":
+        from game.experiment import main as eval_main
+        return eval_main(args.rest)
+    if command == "study":
+        from game.study import main as study_main
+        return study_main(args.rest)
+    if command == "info":
+        from game.levels import print_level_summary
+        return print_level_summary(args.level_arg)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
