@@ -1,0 +1,1 @@
+"""Drawing a world: pygame surfaces for the app, numpy frames for the Gymnasium env."""
