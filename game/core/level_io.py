@@ -201,7 +201,7 @@ def _parse_legend_line(raw: str, source: str, lineno: int) -> tuple[str, int, in
     if sym in BUILTIN_SYMBOLS or sym.isspace() or sym in ";=":
         raise LevelFormatError(source, lineno, col, f"legend symbol {sym!r} is reserved; '#', '.', '@' are built in")
     words = right.split()
-    vcol = len(left) + 2
+    vcol = len(left) + 2 + len(right) - len(right.lstrip())
     if len(words) != 2:
         raise LevelFormatError(source, lineno, vcol, f"legend entry {right.strip()!r}; expected 'KIND COLOUR' such as 'door red'")
     try:

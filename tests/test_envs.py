@@ -1,0 +1,72 @@
+"""The batched env and the Gymnasium env: agreement, auto-reset, outcomes, check_env."""
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+import game.gym_env  # noqa: F401  registers RedDoor-v0
+from game.core.batched import BatchedEnv
+from game.core.generators import DISTRIBUTIONS, generate
+from game.core.oracle import oracle_moves
+from game.core.world import World
+
+
+def test_batched_and_single_env_agree_step_for_step():
+    levels = [generate("conflict", s) for s in range(6)]
+    env = BatchedEnv(levels, num_envs=6, draw="sequential", canvas=15)
+    obs = env.reset()
+    worlds = [World(lv.copy()) for lv in levels]
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        for i, w in enumerate(worlds):
+            assert np.array_equal(obs[i], w.observation(15)), i
+        actions = rng.integers(0, 4, 6)
+        obs, reward, term, trunc, info = env.step(actions)
+        for i, w in enumerate(worlds):
+            res = w.step(int(actions[i]))
+            assert (res.terminated, res.truncated, res.reward) == (term[i], trunc[i], reward[i])
+            if w.done:
+                o = w.outcome
+                kind = -1 if o.reached is None else o.reached[0]
+                assert info["reached_kind"][i] == kind and info["steps"][i] == o.steps and info["shortest"][i] == o.shortest
+                for name, value in o.scores.items():
+                    assert info["scores"][name][i] == float(value)
+                nxt = levels[env.level_index[i]]
+                worlds[i] = World(nxt.copy())
+
+
+def test_batched_oracle_episodes_score_o_base():
+    levels = [generate("train", s) for s in range(8)]
+    env = BatchedEnv(levels, num_envs=8, draw="sequential")
+    env.reset()
+    moves = [oracle_moves(lv) for lv in levels]
+    done_at = {}
+    for t in range(max(map(len, moves))):
+        acts = np.array(["UDLR".index(m[t]) if t < len(m) else 0 for m in moves])
+        _, reward, term, _, info = env.step(acts)
+        for i in np.flatnonzero(info["done"]):
+            done_at.setdefault(i, (t + 1, reward[i], info["scores"]["o_alt"][i]))
+    assert all(done_at[i] == (len(moves[i]), 1.0, 1.0) for i in range(8))
+
+
+@pytest.mark.parametrize("distribution", DISTRIBUTIONS)
+def test_check_env_passes_for_every_distribution(distribution):
+    check_env(gym.make("RedDoor-v0", distribution=distribution).unwrapped)
+
+
+def test_check_env_on_a_builtin_level_and_rgb_frames():
+    from game.paths import asset_path
+    env = gym.make("RedDoor-v0", level=str(asset_path("levels", "paper-test.level")), render_mode="rgb_array")
+    check_env(env.unwrapped)
+    env.reset(seed=0)
+    frame = env.render()
+    assert frame.shape == (9 * 16, 11 * 16, 3) and frame.dtype == np.uint8
+
+
+def test_sync_vector_env():
+    venv = gym.vector.SyncVectorEnv([lambda: gym.make("RedDoor-v0", distribution="conflict") for _ in range(3)])
+    obs, _ = venv.reset(seed=5)
+    assert obs.shape == (3, 12, 15, 15)
+    for _ in range(100):
+        obs, reward, term, trunc, info = venv.step(venv.action_space.sample())
+    assert obs.shape == (3, 12, 15, 15)
