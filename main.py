@@ -2,7 +2,12 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
+
+# Training, the experiment and the study load by name, so that PyInstaller's import analysis does
+# not pull torch or matplotlib into the double-click bundle through them.
+HEAVY_COMMANDS = {"train": "agents.train.cli", "eval": "game.experiment", "study": "game.study"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,15 +44,14 @@ def main(argv: list[str] | None = None) -> int:
     if command == "edit":
         from game.app import run_edit
         return run_edit(args.level_arg or args.level, smoke_test=args.smoke_test)
-    if command == "train":
-        from agents.train.cli import main as train_main
-        return train_main(args.rest)
-    if command == "eval":
-        from game.experiment import main as eval_main
-        return eval_main(args.rest)
-    if command == "study":
-        from game.study import main as study_main
-        return study_main(args.rest)
+    if command in HEAVY_COMMANDS:
+        try:
+            module = importlib.import_module(HEAVY_COMMANDS[command])
+        except ImportError as exc:
+            print(f"error: '{command}' needs packages that are not installed here ({exc.name or exc}); "
+                  "install them with: pip install -r requirements-train.txt", file=sys.stderr)
+            return 2
+        return module.main(args.rest)
     if command == "info":
         from game.levels import print_level_summary
         return print_level_summary(args.level_arg)
