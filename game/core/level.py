@@ -104,7 +104,7 @@ class Level:
         the search does not continue through it). Walls and unreachable cells get UNREACHABLE.
         """
         src = self.start if source is None else (int(source[0]), int(source[1]))
-        key = (src, self.kind.tobytes())
+        key = (src, self.kind.shape, self.kind.tobytes())
         cached = self._dist_cache.get(key)
         if cached is not None:
             return cached
