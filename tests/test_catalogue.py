@@ -1,0 +1,39 @@
+"""The level catalogue and `main.py info`: built-in levels load clean; a broken user file is listed with its error."""
+import subprocess
+import sys
+from pathlib import Path
+
+from game.core.constants import BLUE, DOOR, RED
+from game.levels import list_levels, resolve_level, user_levels_dir
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_builtin_level_loads_without_errors():
+    entries = [e for e in list_levels() if e.builtin]
+    assert len(entries) >= 8
+    for e in entries:
+        assert e.error is None, e.error
+        assert not [p for p in e.level.problems() if p.severity == "error"], e.name
+
+
+def test_the_paper_test_has_a_blue_door_and_a_red_non_door():
+    level = resolve_level("paper-test")
+    objs = level.objects()
+    assert any(k == DOOR and c == BLUE for _, _, k, c in objs)
+    assert any(k != DOOR and c == RED for _, _, k, c in objs)
+
+
+def test_a_corrupted_user_level_is_listed_with_its_error():
+    (user_levels_dir() / "broken.level").write_bytes(b"\x00\x01garbage")
+    broken = [e for e in list_levels() if e.name == "broken"]
+    assert broken and broken[0].level is None and "binary" in broken[0].error
+
+
+def test_info_command_prints_a_summary_and_fails_cleanly_on_bad_files(tmp_path):
+    ok = subprocess.run([sys.executable, "main.py", "info", "tiny-room"], cwd=ROOT, capture_output=True, text=True)
+    assert ok.returncode == 0 and "size: 5x5" in ok.stdout
+    bad = tmp_path / "bad.level"
+    bad.write_text("name: x\nmap:\n#####\n#@#\n")
+    res = subprocess.run([sys.executable, "main.py", "info", str(bad)], cwd=ROOT, capture_output=True, text=True)
+    assert res.returncode == 1 and "bad.level:4:" in res.stdout and "Traceback" not in res.stderr
