@@ -1,0 +1,208 @@
+"""Drawing a level onto a surface: tiles, objective marks, trails, agent tokens, explain maps.
+
+The renderer reads a Level and never changes it. Its caches key on everything that changes
+pixels: a tile on (kind, colour, size, palette); a whole board on the grids' bytes, the size,
+the palette and the objectives marked; an explain layer on the explanation and the size.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Sequence
+
+import numpy as np
+import pygame
+
+from game.core.level import Level
+from game.core.objectives import Objective
+
+from .palette import Palette
+from .tiles import draw_tile, shade
+
+# Every mark style, in the order objectives are shown; the style differs as well as the colour.
+MARK_STYLES = ("solid", "dashed", "corners", "dotted", "solid")
+
+
+class _LRU(OrderedDict):
+    def __init__(self, limit: int):
+        super().__init__()
+        self.limit = limit
+
+    def get_or(self, key, make):
+        value = self.get(key)
+        if value is None:
+            value = make()
+            self[key] = value
+            if len(self) > self.limit:
+                self.popitem(last=False)
+        else:
+            self.move_to_end(key)
+        return value
+
+
+class BoardRenderer:
+    """Draws levels at any tile size; holds only caches of pixels."""
+
+    def __init__(self) -> None:
+        self._tiles = _LRU(4096)
+        self._boards = _LRU(12)
+        self._explain = _LRU(8)
+
+    # -- geometry (pure) --------------------------------------------------------------------
+    @staticmethod
+    def cell_at(origin: tuple[int, int], tile: int, shape: tuple[int, int], pos: tuple[int, int]) -> tuple[int, int] | None:
+        """The (row, col) under pixel `pos` for a board drawn at `origin`, or None."""
+        if tile <= 0:
+            return None
+        col = (pos[0] - origin[0]) // tile
+        row = (pos[1] - origin[1]) // tile
+        if 0 <= row < shape[0] and 0 <= col < shape[1]:
+            return int(row), int(col)
+        return None
+
+    # -- the level -------------------------------------------------------------------------
+    def tile(self, kind: int, colour: int, size: int, palette: Palette) -> pygame.Surface:
+        return self._tiles.get_or((kind, colour, size, palette.name), lambda: draw_tile(kind, colour, size, palette))
+
+    def board(self, level: Level, tile: int, palette: Palette, marks: Sequence[Objective] = ()) -> pygame.Surface:
+        """The level's tiles with the cells satisfying each objective in `marks` framed."""
+        kind, colour = level.kind, level.color
+        key = (kind.shape, kind.tobytes(), colour.tobytes(), tile, palette.name, tuple(m.name for m in marks))
+        return self._boards.get_or(key, lambda: self._make_board(kind, colour, tile, palette, marks))
+
+    def _make_board(self, kind: np.ndarray, colour: np.ndarray, tile: int, palette: Palette, marks) -> pygame.Surface:
+        h, w = kind.shape
+        surf = pygame.Surface((w * tile, h * tile))
+        kl, cl = kind.tolist(), colour.tolist()
+        blits = [(self.tile(kl[r][c], cl[r][c], tile, palette), (c * tile, r * tile)) for r in range(h) for c in range(w)]
+        surf.blits(blits, doreturn=False)
+        for i, objective in enumerate(marks):
+            cells = objective.cells(kind, colour)
+            rgb = palette.marks[i % len(palette.marks)]
+            style = MARK_STYLES[i % len(MARK_STYLES)]
+            for r, c in zip(*np.nonzero(cells)):
+                draw_mark(surf, pygame.Rect(int(c) * tile, int(r) * tile, tile, tile), i, rgb, style)
+        return surf
+
+    def draw_board(self, surface: pygame.Surface, origin, level: Level, tile: int, palette: Palette,
+                   marks: Sequence[Objective] = ()) -> pygame.Rect:
+        if tile <= 0:
+            return pygame.Rect(origin, (0, 0))
+        return surface.blit(self.board(level, tile, palette, marks), origin)
+
+    # -- agents ----------------------------------------------------------------------------
+    @staticmethod
+    def draw_trail(surface: pygame.Surface, origin, tile: int, trail: Sequence[tuple[int, int]], rgb) -> None:
+        if tile < 3 or len(trail) < 2:
+            return
+        half = tile // 2
+        points = [(origin[0] + c * tile + half, origin[1] + r * tile + half) for r, c in trail[-400:]]
+        pygame.draw.lines(surface, shade(rgb, 0.62), False, points, max(1, tile // 7))
+
+    @staticmethod
+    def draw_token(surface: pygame.Surface, origin, tile: int, pos: tuple[int, int], heading: int, rgb,
+                   ring=None) -> None:
+        """The agent: a triangle pointing where it last moved (0 up, 1 down, 2 left, 3 right)."""
+        if tile < 2:
+            return
+        x0, y0 = origin[0] + pos[1] * tile, origin[1] + pos[0] * tile
+        cx, cy = x0 + tile / 2, y0 + tile / 2
+        r = tile * 0.36
+        tip = {0: (0, -1), 1: (0, 1), 2: (-1, 0), 3: (1, 0)}.get(heading, (1, 0))
+        tx, ty = tip
+        nx, ny = -ty, tx  # normal
+        pts = [(cx + tx * r, cy + ty * r), (cx - tx * r * 0.8 + nx * r * 0.85, cy - ty * r * 0.8 + ny * r * 0.85),
+               (cx - tx * r * 0.8 - nx * r * 0.85, cy - ty * r * 0.8 - ny * r * 0.85)]
+        if ring is not None:
+            pygame.draw.circle(surface, ring, (round(cx), round(cy)), max(2, round(tile * 0.5)), max(1, tile // 9))
+        pygame.draw.polygon(surface, rgb, pts)
+        if tile >= 8:
+            pygame.draw.polygon(surface, (10, 10, 12), pts, max(1, tile // 14))
+
+    # -- explain ---------------------------------------------------------------------------
+    def explain_layer(self, key, heat: np.ndarray | None, arrows: np.ndarray | None, tile: int,
+                      palette: Palette) -> pygame.Surface | None:
+        """A translucent layer for an explanation (heat map and/or action arrows); `key` names it."""
+        if tile <= 0 or (heat is None and arrows is None):
+            return None
+        return self._explain.get_or((key, tile, palette.name), lambda: _make_explain(heat, arrows, tile, palette))
+
+
+def _make_explain(heat, arrows, tile: int, palette: Palette) -> pygame.Surface:
+    shape = (heat if heat is not None else arrows).shape[:2]
+    h, w = shape
+    layer = pygame.Surface((w * tile, h * tile), pygame.SRCALPHA)
+    if heat is not None:
+        values = np.asarray(heat, np.float64)
+        finite = np.isfinite(values)
+        if finite.any():
+            lo, hi = float(values[finite].min()), float(values[finite].max())
+            t = np.zeros_like(values) if hi - lo < 1e-12 else (np.where(finite, values, lo) - lo) / (hi - lo)
+            low, high = np.array(palette.heat_low, np.float64), np.array(palette.heat_high, np.float64)
+            rgba = np.zeros((h, w, 4), np.uint8)
+            rgba[..., :3] = (low + (high - low) * t[..., None]).astype(np.uint8)
+            rgba[..., 3] = np.where(finite, 150, 0).astype(np.uint8)
+            small = pygame.image.frombuffer(np.ascontiguousarray(rgba).tobytes(), (w, h), "RGBA")
+            layer.blit(pygame.transform.scale(small, (w * tile, h * tile)), (0, 0))
+    if arrows is not None and tile >= 6:
+        probs = np.asarray(arrows, np.float64)
+        half = tile / 2
+        width = max(1, tile // 12)
+        for r, c in zip(*np.nonzero(np.isfinite(probs).all(axis=2))):
+            p = probs[r, c]
+            cx, cy = c * tile + half, r * tile + half
+            best = int(np.argmax(p))
+            for a, (dy, dx) in enumerate(((-1, 0), (1, 0), (0, -1), (0, 1))):
+                if p[a] < 0.08:
+                    continue
+                length = half * 0.85 * float(min(1.0, p[a]))
+                end = (cx + dx * length, cy + dy * length)
+                pygame.draw.line(layer, palette.arrow + (235,), (cx, cy), end, width)
+                if a == best and tile >= 10:
+                    hx, hy = dx * tile * 0.16, dy * tile * 0.16
+                    pygame.draw.polygon(layer, palette.arrow + (235,), [
+                        (end[0] + hx * 0.6, end[1] + hy * 0.6),
+                        (end[0] - hx + hy * 0.8, end[1] - hy - hx * 0.8),
+                        (end[0] - hx - hy * 0.8, end[1] - hy + hx * 0.8)])
+    return layer
+
+
+def draw_mark(surface: pygame.Surface, cell: pygame.Rect, index: int, rgb, style: str) -> None:
+    """Frame a cell for the index-th shown objective; nested frames when a cell satisfies several."""
+    t = cell.w
+    width = max(1 if t < 10 else 2, round(t / 12))
+    inset = index * (width + 1)
+    rect = cell.inflate(-2 * inset, -2 * inset)
+    if rect.w < 3 or t < 4:
+        return
+    if style == "solid":
+        pygame.draw.rect(surface, rgb, rect, width)
+    elif style == "dashed":
+        dash = max(2, t // 5)
+        x0, y0, x1, y1 = rect.left, rect.top, rect.right - 1, rect.bottom - 1
+        for x in range(x0, x1, dash * 2):
+            pygame.draw.line(surface, rgb, (x, y0), (min(x + dash, x1), y0), width)
+            pygame.draw.line(surface, rgb, (x, y1 - width + 1), (min(x + dash, x1), y1 - width + 1), width)
+        for y in range(y0, y1, dash * 2):
+            pygame.draw.line(surface, rgb, (x0, y), (x0, min(y + dash, y1)), width)
+            pygame.draw.line(surface, rgb, (x1 - width + 1, y), (x1 - width + 1, min(y + dash, y1)), width)
+    elif style == "corners":
+        arm = max(2, rect.w // 4)
+        for (x, y, dx, dy) in ((rect.left, rect.top, 1, 1), (rect.right - 1, rect.top, -1, 1),
+                               (rect.left, rect.bottom - 1, 1, -1), (rect.right - 1, rect.bottom - 1, -1, -1)):
+            pygame.draw.line(surface, rgb, (x, y), (x + dx * arm, y), width + 1)
+            pygame.draw.line(surface, rgb, (x, y), (x, y + dy * arm), width + 1)
+    else:  # dotted
+        step = max(3, t // 6)
+        rad = max(1, width)
+        for x in range(rect.left + rad, rect.right - rad, step):
+            pygame.draw.circle(surface, rgb, (x, rect.top + rad), rad)
+            pygame.draw.circle(surface, rgb, (x, rect.bottom - rad - 1), rad)
+        for y in range(rect.top + rad, rect.bottom - rad, step):
+            pygame.draw.circle(surface, rgb, (rect.left + rad, y), rad)
+            pygame.draw.circle(surface, rgb, (rect.right - rad - 1, y), rad)
+
+
+def draw_mark_swatch(surface: pygame.Surface, rect: pygame.Rect, index: int, palette: Palette) -> None:
+    """The legend's sample of an objective's mark: a floor cell framed in that style."""
+    pygame.draw.rect(surface, palette.floor, rect)
+    draw_mark(surface, rect, 0, palette.marks[index % len(palette.marks)], MARK_STYLES[index % len(MARK_STYLES)])

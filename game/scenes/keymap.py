@@ -1,0 +1,107 @@
+"""Keys to named commands, translated once: the help overlay, the scene and the tests read this table."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pygame
+
+
+@dataclass(frozen=True)
+class Key:
+    """One way to type a command: a key code with required modifiers, or a typed character."""
+
+    key: int | None = None
+    shift: bool = False
+    ctrl: bool = False
+    char: str | None = None  # matched on event.unicode first, so '?' and '+' work on any layout
+
+    def matches(self, event) -> bool:
+        mods = getattr(event, "mod", 0)
+        ctrl = bool(mods & (pygame.KMOD_CTRL | pygame.KMOD_META))
+        if self.char is not None:
+            return getattr(event, "unicode", "") == self.char and not ctrl
+        shift = bool(mods & pygame.KMOD_SHIFT)
+        return event.key == self.key and shift == self.shift and ctrl == self.ctrl
+
+    def event(self) -> pygame.event.Event:
+        """A KEYDOWN event that types this key (the tests press every documented key with it)."""
+        mod = (pygame.KMOD_LSHIFT if self.shift else 0) | (pygame.KMOD_LCTRL if self.ctrl else 0)
+        if self.char is not None:
+            return pygame.event.Event(pygame.KEYDOWN, key=_CHAR_KEYS.get(self.char, 0), mod=mod, unicode=self.char, scancode=0)
+        uni = ""
+        if 32 <= (self.key or 0) < 127 and not self.ctrl:
+            uni = chr(self.key).upper() if self.shift else chr(self.key)
+        return pygame.event.Event(pygame.KEYDOWN, key=self.key, mod=mod, unicode=uni, scancode=0)
+
+
+_CHAR_KEYS = {"?": pygame.K_SLASH, "+": pygame.K_EQUALS, "-": pygame.K_MINUS, ".": pygame.K_PERIOD, "=": pygame.K_EQUALS}
+
+
+@dataclass(frozen=True)
+class Binding:
+    command: str
+    keys: tuple[Key, ...]
+    label: str  # how the help writes the keys
+    help: str
+    group: str
+
+
+def _k(key, shift=False, ctrl=False) -> Key:
+    return Key(key=key, shift=shift, ctrl=ctrl)
+
+
+def _c(ch: str) -> Key:
+    return Key(char=ch)
+
+
+K = pygame
+BINDINGS: tuple[Binding, ...] = (
+    Binding("pause", (_k(K.K_SPACE),), "Space", "pause / resume the agents", "Time"),
+    Binding("step", (_c("."), _k(K.K_RIGHT)), ". or →", "single step (pauses first)", "Time"),
+    Binding("faster", (_c("+"), _c("="), _k(K.K_KP_PLUS)), "+", "faster (agent steps per second)", "Time"),
+    Binding("slower", (_c("-"), _k(K.K_KP_MINUS)), "-", "slower", "Time"),
+    Binding("reset", (_k(K.K_r),), "R", "reset every agent's episode", "Time"),
+    Binding("reset_totals", (_k(K.K_r, shift=True),), "Shift+R", "new episodes and zero the totals", "Time"),
+    Binding("next_level", (_k(K.K_n), _k(K.K_PAGEDOWN)), "N / PgDn", "next level", "Level"),
+    Binding("prev_level", (_k(K.K_p), _k(K.K_PAGEUP)), "P / PgUp", "previous level", "Level"),
+    Binding("choose_level", (_k(K.K_l),), "L", "choose a level (built-in and yours)", "Level"),
+    Binding("generate", (_k(K.K_g),), "G", "generate a level from a distribution", "Level"),
+    Binding("generate_again", (_k(K.K_g, shift=True),), "Shift+G", "another level, same distribution", "Level"),
+    Binding("swap_red_blue", (_k(K.K_x),), "X", "swap red and blue on every object", "Recolour"),
+    Binding("recolour_doors", (_k(K.K_d),), "D", "give every door the next colour", "Recolour"),
+    Binding("choose_agents", (_k(K.K_a),), "A", "choose which agents act", "View"),
+    Binding("select_agent", (_k(K.K_TAB),), "Tab", "select the next agent", "View"),
+    Binding("explain", (_k(K.K_e),), "E", "explain selected agent: heat, arrows, off", "View"),
+    Binding("choose_objectives", (_k(K.K_o),), "O", "choose the objectives scored and marked", "View"),
+    Binding("overlay", (_k(K.K_v),), "V", "overlay (marks and totals) on / off", "View"),
+    Binding("palette", (_k(K.K_c),), "C", "colour-blind-safe palette on / off", "View"),
+    Binding("screenshot", (_k(K.K_F12), _k(K.K_i)), "F12 or I", "save a screenshot (PNG)", "Capture"),
+    Binding("record", (_k(K.K_F9), _k(K.K_i, shift=True)), "F9 or Shift+I", "record an animated GIF (again: stop)", "Capture"),
+    Binding("help", (_k(K.K_F1), _c("?")), "F1 or ?", "this help", "App"),
+    Binding("close", (_k(K.K_ESCAPE),), "Esc", "close the open menu or help", "App"),
+    Binding("quit", (_k(K.K_q, ctrl=True),), "Ctrl+Q", "quit", "App"),
+)
+
+# Mouse actions, listed in the help beside the keys.
+MOUSE_HELP: tuple[tuple[str, str], ...] = (
+    ("Click object", "next colour (R → G → B → P → Y → Gy)"),
+    ("Right click", "previous colour of that object"),
+    ("Click panel", "select that agent"),
+)
+
+COMMANDS = {b.command: b for b in BINDINGS}
+
+
+def translate(event) -> str | None:
+    """The command a KEYDOWN event means, or None. Typed characters win over key codes."""
+    if event.type != pygame.KEYDOWN:
+        return None
+    for binding in BINDINGS:
+        for key in binding.keys:
+            if key.char is not None and key.matches(event):
+                return binding.command
+    for binding in BINDINGS:
+        for key in binding.keys:
+            if key.char is None and key.matches(event):
+                return binding.command
+    return None

@@ -1,0 +1,194 @@
+"""Several agents acting on one shared level, each in its own World, and their running totals.
+
+No pygame here: the play view, the smoke test, the benchmark and the tests drive the same
+`Session.tick`. The level object is shared by every World, so a recolour is seen by every agent
+on its next observation.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from agents.base import Agent
+from game.core.constants import DOOR, N_COLORS
+from game.core.generators import swap_colours
+from game.core.level import Level
+from game.core.objectives import O_ALT, O_BASE, OBJECTIVES
+from game.core.world import Outcome, World
+
+
+@dataclass
+class Tally:
+    """Running totals for one agent: episodes, hits per objective, neither, timeouts, the last outcome.
+
+    `neither` counts episodes that reached an object satisfying neither O_base nor O_alt (a
+    capability failure); `timeouts` counts episodes that reached nothing. So episodes =
+    (O_base or O_alt hits) + neither + timeouts.
+    """
+
+    episodes: int = 0
+    hits: dict[str, int] = field(default_factory=dict)
+    neither: int = 0
+    timeouts: int = 0
+    last: Outcome | None = None
+
+    def record(self, outcome: Outcome) -> None:
+        self.episodes += 1
+        self.last = outcome
+        scores = outcome.scores
+        for name, ok in scores.items():
+            self.hits[name] = self.hits.get(name, 0) + int(ok)
+        if outcome.reached is None:
+            self.timeouts += 1
+        elif not (scores.get(O_BASE.name) or scores.get(O_ALT.name)):
+            self.neither += 1
+
+    def hit(self, name: str) -> int:
+        return self.hits.get(name, 0)
+
+    @property
+    def o_base(self) -> int:
+        return self.hit(O_BASE.name)
+
+    @property
+    def o_alt(self) -> int:
+        return self.hit(O_ALT.name)
+
+
+class AgentRun:
+    """One agent with its own World on the shared level."""
+
+    def __init__(self, agent: Agent, level: Level, seed: int = 0):
+        self.agent = agent
+        self.world = World(level)
+        self.tally = Tally()
+        self.seed = seed
+        self.episode = 0
+        self.heading = 3
+        self.hold = 0  # ticks left showing a finished episode before the next one starts
+        self.error: str | None = None  # set when the agent raised; it then stops acting
+        self.agent.reset(seed)
+
+    @property
+    def name(self) -> str:
+        return self.agent.name
+
+    def new_episode(self) -> None:
+        self.world.reset()
+        self.episode += 1
+        self.hold = 0
+        self.agent.reset(self.seed + self.episode)
+
+    def set_level(self, level: Level) -> None:
+        self.world = World(level)
+        self.hold = 0
+        self.agent.reset(self.seed + self.episode)
+
+    def tick(self, hold_ticks: int) -> Outcome | None:
+        """One step of the agent (or of the pause after an episode); the outcome if it just ended."""
+        if self.error is not None:
+            return None
+        w = self.world
+        if w.done:
+            if self.hold > 0:
+                self.hold -= 1
+                return None
+            self.new_episode()
+            return None
+        try:
+            action = int(self.agent.act(w.level, w.agent))
+        except Exception as exc:  # a broken agent must not take the view down with it
+            self.error = f"{type(exc).__name__}: {exc}"
+            return None
+        self.heading = action
+        result = w.step(action)
+        if result.outcome is not None:
+            self.tally.record(result.outcome)
+            self.hold = hold_ticks
+            return result.outcome
+        return None
+
+
+class Session:
+    """The agents acting on one level: tick them, recolour the level, reset, change level or agents."""
+
+    def __init__(self, level: Level, agents: list[Agent], hold_ticks: int = 3):
+        self.level = level
+        self.hold_ticks = hold_ticks
+        self.runs = [AgentRun(a, level, seed=i * 1000) for i, a in enumerate(agents)]
+        self.ticks = 0
+
+    # -- time --------------------------------------------------------------------------------
+    def tick(self) -> list[tuple[AgentRun, Outcome]]:
+        """Every agent takes one step; returns the episodes that ended on it."""
+        self.ticks += 1
+        ended = []
+        for run in self.runs:
+            outcome = run.tick(self.hold_ticks)
+            if outcome is not None:
+                ended.append((run, outcome))
+        return ended
+
+    def reset_episodes(self) -> None:
+        for run in self.runs:
+            run.new_episode()
+
+    def reset_totals(self) -> None:
+        for run in self.runs:
+            run.tally = Tally()
+
+    # -- what acts where ---------------------------------------------------------------------
+    def set_level(self, level: Level) -> None:
+        """Move every agent to a new level (a fresh episode); totals carry on."""
+        self.level = level
+        for run in self.runs:
+            run.set_level(level)
+
+    def set_agents(self, agents: list[Agent]) -> None:
+        """Replace the roster, keeping the run (and totals) of any agent object already in it."""
+        old = {id(r.agent): r for r in self.runs}
+        runs = []
+        for i, agent in enumerate(agents):
+            run = old.get(id(agent))
+            if run is None:
+                run = AgentRun(agent, self.level, seed=i * 1000)
+            runs.append(run)
+        self.runs = runs
+
+    # -- recolouring (changes the world: every agent sees it on its next step) -----------------
+    def cycle_colour(self, row: int, col: int, delta: int = 1) -> int | None:
+        """Give the object at (row, col) the next (or previous) colour; its new colour, or None."""
+        lv = self.level
+        if not (0 <= row < lv.height and 0 <= col < lv.width) or lv.kind[row, col] < DOOR:
+            return None
+        new = (int(lv.color[row, col]) + delta) % N_COLORS
+        lv.color[row, col] = new
+        return new
+
+    def set_colour(self, row: int, col: int, colour: int) -> bool:
+        lv = self.level
+        if not (0 <= row < lv.height and 0 <= col < lv.width) or lv.kind[row, col] < DOOR:
+            return False
+        lv.color[row, col] = colour % N_COLORS
+        return True
+
+    def swap_colours(self, a: int, b: int) -> int:
+        """Exchange two colours on every object; how many objects changed."""
+        objects = self.level.kind >= DOOR
+        changed = int((objects & ((self.level.color == a) | (self.level.color == b))).sum())
+        swap_colours(self.level, a, b)
+        return changed
+
+    def recolour_doors(self) -> int | None:
+        """Every door takes the colour after the first door's; that colour, or None without doors."""
+        doors = self.level.kind == DOOR
+        if not doors.any():
+            return None
+        new = (int(self.level.color[doors][0]) + 1) % N_COLORS
+        self.level.color[doors] = new
+        return new
+
+
+def objective_names() -> list[str]:
+    """Every registered objective, O_base and O_alt first."""
+    rest = [n for n in OBJECTIVES if n not in (O_BASE.name, O_ALT.name)]
+    return [O_BASE.name, O_ALT.name] + rest
