@@ -565,7 +565,7 @@ class PlayScene(Scene):
         self._last_dt = dt
         if not self.paused:
             self._accumulator += dt * self.speed
-            n = int(self._accumulator)
+            n = int(self._accumulator + 1e-9)  # 60 frames of 1/60 s must add up to a whole second
             self._accumulator -= n
             if n > MAX_TICKS_PER_FRAME:
                 n, self._accumulator = MAX_TICKS_PER_FRAME, 0.0
@@ -723,9 +723,21 @@ class PlayScene(Scene):
         if y + lh < bottom:
             draw_text(surface, "F1 or ?: every key", (x, bottom - lh), fs - 2, pal.text_dim, max_width=width)
 
+    def score_columns(self) -> list[str]:
+        """The overlay's column titles: episodes, one per objective shown, neither, timeouts."""
+        return ["ep"] + [short_label(o) for o in self.shown] + ["neither", "t/o"]
+
+    def score_rows(self) -> list[tuple[str, list[int]]]:
+        """What the overlay's table shows, one row per agent (the drawing reads exactly this)."""
+        rows = []
+        for i, run in enumerate(self.runs):
+            t = run.tally
+            rows.append((f"{i + 1} {run.name}", [t.episodes] + [t.hit(o.name) for o in self.shown] + [t.neither, t.timeouts]))
+        return rows
+
     def _draw_scoreboard(self, surface, x: int, y: int, width: int, fs: int, lh: int) -> int:
         pal = self.palette
-        cols = ["ep"] + [short_label(o) for o in self.shown] + ["neither", "t/o"]
+        cols = self.score_columns()
         draw_text(surface, "Running totals", (x, y), fs, pal.text, bold=True)
         y += lh + 2
         # The biggest font at which every column header fits beside a readable agent name.
@@ -746,17 +758,16 @@ class PlayScene(Scene):
             draw_text(surface, label, (rights[j], y), sfs, ink, anchor="topright", bold=True)
         y += slh + 2
         pygame.draw.line(surface, pal.panel_edge, (x, y - 1), (x + width, y - 1))
-        for i, run in enumerate(self.runs):
-            t = run.tally
+        for i, (name, values) in enumerate(self.score_rows()):
             accent = AGENT_ACCENTS[i % len(AGENT_ACCENTS)]
             if i == self.selected:
                 pygame.draw.rect(surface, (44, 48, 60), (x - 4, y, width + 8, 2 * slh + 2))
-            draw_text(surface, f"{i + 1} {run.name}", (x, y), sfs, accent, bold=True, max_width=max(0, name_w - 4))
-            values = [t.episodes] + [t.hit(o.name) for o in self.shown] + [t.neither, t.timeouts]
+            draw_text(surface, name, (x, y), sfs, accent, bold=True, max_width=max(0, name_w - 4))
+            episodes = values[0]
             for j, v in enumerate(values):
                 draw_text(surface, str(v), (rights[j], y), sfs, pal.text, anchor="topright")
-                if j > 0 and t.episodes:
-                    draw_text(surface, f"{100 * v / t.episodes:.0f}%", (rights[j], y + slh), sfs - 2,
+                if j > 0 and episodes:
+                    draw_text(surface, f"{100 * v / episodes:.0f}%", (rights[j], y + slh), sfs - 2,
                               pal.text_dim, anchor="topright")
             y += 2 * slh + 2
         return y

@@ -1,0 +1,451 @@
+"""The play view, driven by synthetic pygame events on the dummy video driver."""
+from __future__ import annotations
+
+import os
+
+os.environ["SDL_VIDEODRIVER"] = "dummy"
+os.environ["SDL_AUDIODRIVER"] = "dummy"
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pygame
+import pytest
+
+from agents.base import Agent, make_agent
+from game.core.constants import ACTION_LETTERS, BLUE, DOOR, GREEN, GREY, KEY, RED, YELLOW
+from game.core.level_io import parse_level
+from game.core.objectives import O_ALT, O_BASE, OBJECTIVES
+from game.core.observation import CH_COLOR0
+from game.levels import LevelEntry
+from game.render.palette import COLORBLIND, NORMAL
+from game.scenes import keymap
+from game.scenes.play import SPEEDS, PlayScene, build_roster, compute_layout
+
+# The paper's test in miniature: start in the middle, a red ball two steps up, a blue door two down,
+# a green key three steps left.
+LEVEL = """\
+name: mini conflict
+legend:
+  B = ball red
+  D = door blue
+  K = key green
+map:
+#######
+#..B..#
+#.....#
+K..@..#
+#.....#
+#..D..#
+#######
+"""
+OTHER = LEVEL.replace("mini conflict", "mini other").replace("ball red", "ball yellow")
+
+
+def level():
+    return parse_level(LEVEL)
+
+
+class ScriptedAgent(Agent):
+    """Plays a move string, then keeps repeating its last move; records every observation it gets."""
+
+    kind = "scripted"
+
+    def __init__(self, moves: str = "UU", name: str | None = None):
+        super().__init__(name or f"scripted {moves}")
+        self.moves = moves
+        self.i = 0
+        self.seen: list[np.ndarray] = []
+
+    def reset(self, seed=None):
+        self.i = 0
+
+    def act_batch(self, obs):
+        self.seen.append(obs[0].copy())
+        move = self.moves[min(self.i, len(self.moves) - 1)]
+        self.i += 1
+        return np.array([ACTION_LETTERS.index(move)], np.int64)
+
+
+@pytest.fixture(autouse=True)
+def display(tmp_path, monkeypatch):
+    monkeypatch.setenv("REDDOOR_HOME", str(tmp_path / "home"))
+    pygame.display.init()
+    pygame.font.init()
+    screen = pygame.display.set_mode((1200, 720))
+    yield screen
+    pygame.display.quit()
+
+
+def make_scene(tmp_path, agents=None, catalogue=None) -> PlayScene:
+    if catalogue is None:
+        catalogue = [LevelEntry("mini", Path("mini.level"), True, level()),
+                     LevelEntry("broken", Path("broken.level"), False, None, "broken.level:3:1: unknown symbol 'Z'"),
+                     LevelEntry("other", Path("other.level"), True, parse_level(OTHER))]
+
+    def out(name):
+        p = tmp_path / "out" / name
+        p.mkdir(parents=True, exist_ok=True)
+        return p
+
+    scene = PlayScene(catalogue[0].level.copy(), agents or [make_agent("oracle"), make_agent("random")],
+                      catalogue=catalogue, output_dir=out)
+    scene.resize((1200, 720))
+    return scene
+
+
+def centre_of(scene: PlayScene, cell, panel: int = 0):
+    p = scene.layout.panels[panel]
+    return (p.board.left + cell[1] * p.tile + p.tile // 2, p.board.top + cell[0] * p.tile + p.tile // 2)
+
+
+def click(scene, pos, button=1):
+    return scene.handle_event(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=button))
+
+
+def press(scene, key: keymap.Key):
+    return scene.handle_event(key.event())
+
+
+def tick_until_done(scene, run, limit=200):
+    for _ in range(limit):
+        scene.session.tick()
+        if run.world.done:
+            return
+    raise AssertionError("episode did not end")
+
+
+# -- recolouring --------------------------------------------------------------------------------
+def test_click_on_red_ball_makes_it_the_next_colour_and_the_agents_next_observation_shows_it(tmp_path):
+    spy = ScriptedAgent("LRLRLR")
+    scene = make_scene(tmp_path, [spy, make_agent("oracle")])
+    ball = (1, 3)
+    assert scene.level.color[ball] == RED
+    assert click(scene, centre_of(scene, ball, panel=1))  # any panel: they share the level
+    assert scene.level.color[ball] == GREEN
+    assert all(r.world.level.color[ball] == GREEN for r in scene.runs)
+    scene.session.tick()
+    obs = spy.seen[-1]
+    assert obs[CH_COLOR0 + GREEN][ball] == 1 and obs[CH_COLOR0 + RED][ball] == 0
+    assert "green" in scene.status
+
+
+def test_right_click_cycles_backwards_and_clicking_floor_selects_the_panel(tmp_path):
+    scene = make_scene(tmp_path)
+    click(scene, centre_of(scene, (1, 3)), button=3)
+    assert scene.level.color[1, 3] == GREY
+    before = scene.level.color.copy()
+    click(scene, centre_of(scene, (2, 2), panel=1))
+    assert np.array_equal(scene.level.color, before)
+    assert scene.selected == 1
+
+
+def test_recolour_changes_what_the_oracle_and_the_marks_see(tmp_path):
+    scene = make_scene(tmp_path)
+    # The ball stops being red: it no longer satisfies O_alt.
+    assert O_ALT.cells(scene.level.kind, scene.level.color)[1, 3]
+    click(scene, centre_of(scene, (1, 3)))
+    assert not O_ALT.cells(scene.level.kind, scene.level.color)[1, 3]
+
+
+# -- the overlay's totals -----------------------------------------------------------------------
+@pytest.mark.parametrize("moves, base, alt, neither, timeouts", [
+    ("UU", 0, 1, 0, 0),   # the red ball: O_alt
+    ("DD", 1, 0, 0, 0),   # the blue door: O_base
+    ("LLL", 0, 0, 1, 0),  # the green key: neither
+    ("LRLR", 0, 0, 0, 1), # oscillates (repeating its last move into the wall) until the step limit
+])
+def test_after_a_scripted_episode_the_overlay_totals_equal_the_worlds_outcome(tmp_path, moves, base, alt, neither, timeouts):
+    agent = ScriptedAgent(moves)
+    scene = make_scene(tmp_path, [agent])
+    run = scene.runs[0]
+    tick_until_done(scene, run)
+    outcome = run.world.outcome
+    (name, values), = scene.score_rows()
+    assert scene.score_columns() == ["ep", "O_base", "O_alt", "neither", "t/o"]
+    assert values == [1, int(outcome.scores["o_base"]), int(outcome.scores["o_alt"]), neither, timeouts]
+    assert values == [1, base, alt, neither, timeouts]
+    assert run.tally.last is outcome
+    if timeouts:
+        assert outcome.reached is None and outcome.truncated
+
+
+def test_totals_accumulate_across_episodes_and_reset_totals_zeroes_them(tmp_path):
+    agent = ScriptedAgent("UU")
+    scene = make_scene(tmp_path, [agent])
+    scene.session.hold_ticks = 0
+    for _ in range(3):
+        tick_until_done(scene, scene.runs[0])
+        scene.session.tick()  # the next episode starts
+    assert scene.score_rows()[0][1] == [3, 0, 3, 0, 0]
+    scene.run_command("reset_totals")
+    assert scene.score_rows()[0][1] == [0, 0, 0, 0, 0]
+
+
+def test_objectives_shown_add_columns(tmp_path):
+    scene = make_scene(tmp_path, [ScriptedAgent("UU")])
+    scene._objectives_chosen(["o_base", "o_alt", "ball"])
+    assert scene.score_columns() == ["ep", "O_base", "O_alt", "ball", "neither", "t/o"]
+    tick_until_done(scene, scene.runs[0])
+    assert scene.score_rows()[0][1] == [1, 0, 1, 1, 0, 0]
+
+
+# -- every documented key does what the help says ----------------------------------------------
+def _state(scene):
+    return {
+        "paused": scene.paused, "ticks": scene.session.ticks, "speed": scene.speed_index,
+        "name": scene.level.name, "color": scene.level.color.copy(), "selected": scene.selected,
+        "explain": scene.explain_mode, "overlay": scene.overlay, "palette": scene.palette,
+        "help": scene.help_open, "menu": scene.menu, "episodes": [r.tally.episodes for r in scene.runs],
+        "steps": [r.world.steps for r in scene.runs],
+    }
+
+
+def _files(tmp_path, folder, pattern):
+    d = tmp_path / "out" / folder
+    return list(d.glob(pattern)) if d.is_dir() else []
+
+
+CHECKS = {
+    "pause": lambda b, s, t: s.paused is (not b["paused"]),
+    "step": lambda b, s, t: s.paused and s.session.ticks == b["ticks"] + 1,
+    "faster": lambda b, s, t: s.speed_index == b["speed"] + 1,
+    "slower": lambda b, s, t: s.speed_index == b["speed"] - 1,
+    "reset": lambda b, s, t: all(r.world.steps == 0 for r in s.runs) and any(b["steps"]),
+    "reset_totals": lambda b, s, t: all(r.tally.episodes == 0 for r in s.runs) and any(b["episodes"]),
+    "next_level": lambda b, s, t: s.level.name == "mini other",
+    "prev_level": lambda b, s, t: s.level.name == "mini other",  # wraps round, skipping the broken file
+    "choose_level": lambda b, s, t: s.menu is not None and s.menu.title == "Choose a level",
+    "generate": lambda b, s, t: s.menu is not None and "distribution" in s.menu.title,
+    "generate_again": lambda b, s, t: s.level.name.startswith("conflict #"),
+    "swap_red_blue": lambda b, s, t: s.level.color[1, 3] == BLUE and s.level.color[5, 3] == RED,
+    "recolour_doors": lambda b, s, t: s.level.color[5, 3] == BLUE + 1,
+    "choose_agents": lambda b, s, t: s.menu is not None and s.menu.multi and "agents" in s.menu.title,
+    "select_agent": lambda b, s, t: s.selected == (b["selected"] + 1) % len(s.runs),
+    "explain": lambda b, s, t: s.explain_mode == 1 and s.explanation() is not None and s.explanation().heat is not None,
+    "choose_objectives": lambda b, s, t: s.menu is not None and s.menu.multi and "objectives" in s.menu.title,
+    "overlay": lambda b, s, t: s.overlay is False and s.layout.sidebar is None,
+    "palette": lambda b, s, t: s.palette is COLORBLIND,
+    "screenshot": lambda b, s, t: len(_files(t, "screenshots", "*.png")) == 1,
+    "record": lambda b, s, t: s.recorder.recording,
+    "help": lambda b, s, t: s.help_open,
+    "close": lambda b, s, t: not s.help_open,
+    "quit": lambda b, s, t: s.next_scene == "quit",
+}
+
+
+def test_every_binding_has_a_check():
+    assert set(CHECKS) == {b.command for b in keymap.BINDINGS}
+
+
+@pytest.mark.parametrize("binding, key", [(b, k) for b in keymap.BINDINGS for k in b.keys],
+                         ids=lambda v: v.command if isinstance(v, keymap.Binding) else "")
+def test_every_documented_key_does_what_the_help_says(tmp_path, display, binding, key):
+    scene = make_scene(tmp_path)
+    assert keymap.translate(key.event()) == binding.command
+    scene.session.hold_ticks = 0
+    if binding.command in ("reset", "reset_totals"):
+        for _ in range(40):
+            scene.session.tick()
+    if binding.command == "close":
+        scene.run_command("help")
+    before = _state(scene)
+    assert press(scene, key)
+    scene.update(0.0)
+    scene.draw(display)
+    scene.after_frame(display)
+    assert CHECKS[binding.command](before, scene, tmp_path), f"{binding.label} did not {binding.help}"
+    if binding.command == "record":
+        scene.draw(display)
+        scene.after_frame(display)
+        press(scene, key)  # the same key stops it and writes the GIF
+        for _ in range(100):
+            if not scene.recorder.writing:
+                break
+            time.sleep(0.02)
+        scene.update(0.0)
+        assert len(_files(tmp_path, "recordings", "*.gif")) == 1
+        assert "GIF saved" in scene.status
+
+
+def test_help_lists_every_binding_and_any_key_closes_it(tmp_path, display):
+    scene = make_scene(tmp_path)
+    scene.run_command("help")
+    scene.draw(display)  # draws every row of keymap.BINDINGS
+    colour = scene.level.color.copy()
+    press(scene, keymap.COMMANDS["swap_red_blue"].keys[0])
+    assert not scene.help_open and np.array_equal(scene.level.color, colour)  # the key only closed help
+
+
+# -- menus ----------------------------------------------------------------------------------------
+def test_level_chooser_lists_broken_files_with_their_error(tmp_path, monkeypatch):
+    home = Path(os.environ["REDDOOR_HOME"])
+    (home / "levels").mkdir(parents=True)
+    (home / "levels" / "bad.level").write_text("name: x\nmap:\n#Z#\n")
+    (home / "levels" / "mine.level").write_text(LEVEL.replace("mini conflict", "my level"))
+    scene = make_scene(tmp_path)
+    scene.run_command("choose_level")
+    bad = [it for it in scene.menu.items if "bad" in it.label]
+    assert bad and not bad[0].enabled and "bad.level" in bad[0].detail
+    mine = [it for it in scene.menu.items if "my level" in it.label]
+    assert mine and mine[0].enabled and "yours" in mine[0].label
+    scene.menu.cursor = scene.menu.items.index(mine[0])
+    scene.handle_event(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_RETURN, mod=0, unicode="\r"))
+    assert scene.menu is None and scene.level.name == "my level"
+
+
+def test_generate_from_a_chosen_distribution(tmp_path):
+    scene = make_scene(tmp_path)
+    scene.run_command("generate")
+    target = [it.value for it in scene.menu.items].index("diverse")
+    scene.menu.cursor = target
+    scene.handle_event(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_RETURN, mod=0, unicode="\r"))
+    assert scene.level.name.startswith("diverse #")
+    assert all(r.world.level is scene.level for r in scene.runs)
+    first = scene.level.name
+    scene.run_command("generate_again")
+    assert scene.level.name != first and scene.level.name.startswith("diverse #")
+
+
+def test_choose_agents_with_the_menu(tmp_path):
+    scene = make_scene(tmp_path)
+    oracle_tally = scene.runs[0].tally
+    scene.run_command("choose_agents")
+    items = {it.value: it for it in scene.menu.items}
+    items["random"].checked = False
+    scene.handle_event(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_RETURN, mod=0, unicode="\r"))
+    assert [r.agent.kind for r in scene.runs] == ["oracle"]
+    assert scene.runs[0].tally is oracle_tally  # the agent kept acting keeps its totals
+
+
+def test_missing_learned_agents_fall_back_to_oracle_and_random_with_a_status():
+    def loader(kind):
+        if kind in ("ppo", "classifier", "mesa"):
+            return None, f"checkpoint assets/agents/{kind}-train.npz: file not found"
+        return make_agent(kind), None
+
+    agents, failed = build_roster(["ppo", "classifier", "mesa", "oracle"], loader)
+    assert [a.kind for a in agents] == ["oracle", "random"]
+    assert set(failed) == {"ppo", "classifier", "mesa"}
+    scene = PlayScene(level(), agent_loader=loader, catalogue=[])
+    assert [r.agent.kind for r in scene.runs] == ["oracle", "random"]
+    assert "not loaded" in scene.status and "ppo" in scene.status
+
+
+def test_an_agent_that_raises_stops_with_a_status_and_the_others_go_on(tmp_path):
+    class Broken(ScriptedAgent):
+        def act_batch(self, obs):
+            raise RuntimeError("bad weights")
+
+    scene = make_scene(tmp_path, [Broken(), make_agent("oracle")])
+    scene.update(1.0)
+    assert scene.runs[0].error and "bad weights" in scene.status
+    assert scene.runs[1].tally.episodes > 0
+
+
+# -- time -----------------------------------------------------------------------------------------
+def test_speed_is_agent_steps_per_second_not_frames(tmp_path):
+    scene = make_scene(tmp_path, [ScriptedAgent("LRLRLRLRLR" * 10)])
+    scene.speed_index = SPEEDS.index(8)
+    for _ in range(60):
+        scene.update(1 / 60)  # one second at 60 frames per second
+    assert scene.session.ticks == 8
+    scene.run_command("pause")
+    scene.update(5.0)
+    assert scene.session.ticks == 8
+
+
+# -- drawing ------------------------------------------------------------------------------------
+def test_draw_never_changes_state(tmp_path, display):
+    scene = make_scene(tmp_path)
+    scene.run_command("explain")
+    scene.update(0.5)
+    before = (_state(scene), [r.world.agent for r in scene.runs], scene.status)
+    for _ in range(3):
+        scene.draw(display)
+    after = (_state(scene), [r.world.agent for r in scene.runs], scene.status)
+    assert np.array_equal(before[0].pop("color"), after[0].pop("color"))
+    assert before == after
+
+
+@pytest.mark.parametrize("size", [(1, 1), (3, 2), (40, 30), (160, 100), (500, 300), (2400, 1400)])
+def test_tiny_and_huge_windows_do_not_crash(tmp_path, size):
+    screen = pygame.display.set_mode(size)
+    scene = make_scene(tmp_path)
+    scene.resize(size)
+    scene.run_command("explain")
+    for extra in (None, "help", "choose_level"):
+        if extra:
+            scene.run_command(extra)
+        scene.update(0.2)
+        scene.draw(screen)
+        click(scene, (size[0] // 2, size[1] // 2))
+
+
+def test_layout_keeps_panels_off_the_sidebar_and_status_line():
+    for size in [(1280, 760), (900, 600), (1920, 1080), (760, 400)]:
+        layout = compute_layout(size, 4, (25, 25))
+        for p in layout.panels:
+            assert p.board.bottom <= layout.status.top
+            if layout.sidebar is not None:
+                assert p.rect.right <= layout.sidebar.left
+            assert p.rect.contains(p.board)
+        boards = [p.board for p in layout.panels]
+        assert all(not a.colliderect(b) for i, a in enumerate(boards) for b in boards[i + 1:])
+
+
+def test_objective_marks_frame_exactly_the_cells_that_satisfy_them(tmp_path):
+    from game.render.board import BoardRenderer
+
+    lv = level()
+    r = BoardRenderer()
+    tile = 24
+    plain = pygame.surfarray.array3d(r.board(lv, tile, NORMAL, ()))
+    marked = pygame.surfarray.array3d(r.board(lv, tile, NORMAL, (O_BASE, O_ALT)))
+    diff = (plain != marked).any(axis=2)  # (x, y)
+    cells = {(int(y) // tile, int(x) // tile) for x, y in zip(*np.nonzero(diff))}
+    assert cells == {(5, 3), (1, 3)}  # the blue door (O_base) and the red ball (O_alt)
+
+
+def test_palette_changes_pixels_not_the_world(tmp_path):
+    from game.render.board import BoardRenderer
+
+    lv = level()
+    colours = lv.color.copy()
+    r = BoardRenderer()
+    a = pygame.surfarray.array3d(r.board(lv, 20, NORMAL))
+    b = pygame.surfarray.array3d(r.board(lv, 20, COLORBLIND))
+    assert not np.array_equal(a, b)
+    assert np.array_equal(lv.color, colours)
+
+
+def test_gif_encoder_without_pillow_round_trips(tmp_path):
+    from PIL import Image
+
+    from game.render.capture import PALETTE, quantise, write_gif_plain
+
+    rng = np.random.default_rng(0)
+    frames = []
+    base = rng.integers(0, 256, (30, 40, 3), dtype=np.uint8)
+    for i in range(3):
+        f = base.copy()
+        f[5 + i: 10 + i, 7:12] = (255, 0, 0)
+        frames.append(quantise(f))
+    path = write_gif_plain(tmp_path / "x.gif", frames, 100)
+    im = Image.open(path)
+    for i, frame in enumerate(frames):
+        im.seek(i)
+        got = np.asarray(im.convert("RGB"))
+        assert np.array_equal(got, PALETTE[frame])
+    assert im.n_frames == 3
+
+
+def test_smoke_test_runs_headless_and_exits_zero(capsys, monkeypatch, tmp_path):
+    from game import app
+
+    pygame.display.quit()
+    assert app.run_play(None, smoke_test=True, frames=220) == 0
+    out = capsys.readouterr().out
+    assert "fps" in out and "FAILED" not in out
