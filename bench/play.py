@@ -1,0 +1,115 @@
+"""Play-view frame times: 4 agents stepping every frame, overlay and explain map on, 25x25 level.
+
+    python -m bench.play [--frames 600] [--size 1280x760]
+
+Headless (dummy video driver). A frame is update + draw + flip. The baseline, run in the same
+process, is the bare view: agents paused, overlay and explain off. Target: p99 <= 16 ms.
+Last line: play_fps_p50=N frame_ms_p99=M
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+
+import numpy as np
+import pygame
+
+
+def bench_level():
+    """The built-in 25x25 maze, or a carved one if the asset is missing."""
+    from game.core.constants import BALL, BLUE, DOOR, FLOOR, RED
+    from game.core.generators import carve_maze
+    from game.core.level import Level
+    from game.levels import resolve_level
+    try:
+        level = resolve_level("maze-25")
+        if level.kind.shape == (25, 25):
+            return level
+    except Exception:
+        pass
+    kind = carve_maze(np.random.default_rng(0), 25, 25)
+    color = np.zeros_like(kind)
+    floor = np.argwhere(kind == FLOOR)
+    kind[tuple(floor[-1])], color[tuple(floor[-1])] = DOOR, BLUE
+    kind[tuple(floor[len(floor) // 2])], color[tuple(floor[len(floor) // 2])] = BALL, RED
+    return Level(kind, color, tuple(floor[0]), name="bench 25x25")
+
+
+def four_agents():
+    """The default roster when the learned agents load; padded with references to four."""
+    from agents.base import make_agent
+    from game.scenes.play import DEFAULT_AGENTS, build_roster
+    agents, failed = build_roster(list(DEFAULT_AGENTS))
+    pad = ["oracle", "random", "oracle", "random"]
+    while len(agents) < 4:
+        agents.append(make_agent(pad[len(agents) % 4]))
+    from game.scenes.play import _unique_names
+    _unique_names(agents)
+    return agents[:4], failed
+
+
+def run(scene, screen, frames: int, step: bool) -> np.ndarray:
+    times = np.empty(frames)
+    dt = 1.0 / scene.speed  # exactly one agent step per frame
+    for i in range(frames):
+        t0 = time.perf_counter()
+        scene.update(dt if step else 0.0)
+        scene.draw(screen)
+        scene.after_frame(screen)
+        pygame.display.flip()
+        times[i] = (time.perf_counter() - t0) * 1000
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=600, help="frames measured in each run")
+    parser.add_argument("--size", default="1280x760", help="window size WxH")
+    args = parser.parse_args()
+    size = tuple(int(v) for v in args.size.lower().split("x"))
+
+    pygame.display.init()
+    pygame.font.init()
+    screen = pygame.display.set_mode(size)
+    from game.scenes.play import SPEEDS, PlayScene
+    agents, failed = four_agents()
+    scene = PlayScene(bench_level(), agents)
+    scene.resize(size)
+    scene.hold_seconds = 0.0  # no pause between episodes: a step every frame
+    scene.speed_index = SPEEDS.index(60)
+    if failed:
+        print(f"note: {', '.join(failed)} not loaded; padded with references")
+    print(f"agents: {', '.join(r.name for r in scene.runs)}; level {scene.level.height}x{scene.level.width}; window {size[0]}x{size[1]}")
+
+    # Baseline: the bare view (paused, no overlay, no explain).
+    scene.cmd_overlay()
+    run(scene, screen, 30, step=False)
+    base = run(scene, screen, args.frames, step=False)
+    # The full view: overlay, the selected agent's explain map (a learned one when loaded), every agent stepping.
+    scene.cmd_overlay()
+    scene.selected = next((i for i, r in enumerate(scene.runs) if r.agent.kind == "mesa"), 0)
+    scene.cmd_explain()
+    run(scene, screen, 30, step=True)
+    ticks0 = scene.session.ticks
+    full = run(scene, screen, args.frames, step=True)
+    steps = scene.session.ticks - ticks0
+    episodes = sum(r.tally.episodes for r in scene.runs)
+
+    def line(name, t):
+        return (f"{name:<44} p50 {np.percentile(t, 50):6.2f} ms  p99 {np.percentile(t, 99):6.2f} ms  "
+                f"max {t.max():6.2f} ms  ({1000 / np.percentile(t, 50):.0f} fps at p50)")
+
+    print(line("baseline: bare view, agents paused", base))
+    print(line("full: 4 agents stepping, overlay, explain", full))
+    print(f"{steps} agent ticks over {args.frames} frames; {episodes} episodes ended; "
+          f"full/baseline p50 ratio {np.percentile(full, 50) / np.percentile(base, 50):.2f}; target p99 <= 16 ms")
+    print(f"play_fps_p50={1000 / np.percentile(full, 50):.0f} frame_ms_p99={np.percentile(full, 99):.2f}")
+
+
+if __name__ == "__main__":
+    main()
