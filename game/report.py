@@ -1,0 +1,299 @@
+"""The experiment's table as text, CSV, Markdown and a figure, and the study's table and figure.
+
+A result row (one cell of the table, see game/experiment.py) holds, for every rate R it reports,
+`R` (the rate), `R_ci` ([lo, hi], 95% Wilson) and `R_count` (episodes), plus `efficiency`,
+`efficiency_ci` and `mean_steps`. CSV and Markdown are written from the same rounded strings, so
+reading either back gives the same numbers (`read_csv`, `read_markdown`).
+"""
+from __future__ import annotations
+
+import csv
+import math
+import os
+from pathlib import Path
+from typing import Iterable, Sequence
+
+BASE_RATES = ("o_base", "o_alt", "both", "neither", "timeout")
+LABELS = {"o_base": "O_base", "o_alt": "O_alt", "both": "both", "neither": "neither", "timeout": "timeout",
+          "efficiency": "efficiency"}
+DECIMALS = 3
+FIGURE_COLOURS = {"o_base": "#2b8c6e", "o_alt": "#d62728", "failure": "#9e9e9e"}
+
+
+# -- which columns a set of rows has ------------------------------------------------------------
+def rate_names(rows: Sequence[dict]) -> list[str]:
+    """O_base, O_alt, both, neither, timeout, then any extra objectives, in the rows' order."""
+    names = [r for r in BASE_RATES if rows and r in rows[0]]
+    for row in rows:
+        for key in row:
+            if key.endswith("_ci") and key[:-3] not in names and key[:-3] != "efficiency":
+                names.append(key[:-3])
+    return names
+
+
+def label(name: str) -> str:
+    return LABELS.get(name, name)
+
+
+def fmt(x: float) -> str:
+    """One number as every report writes it."""
+    return "nan" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{DECIMALS}f}"
+
+
+# -- terminal ---------------------------------------------------------------------------------
+def format_table(rows: Sequence[dict]) -> str:
+    """A fixed-width table for the terminal: percentages with their 95% intervals."""
+    names = rate_names(rows)
+
+    def pct(row: dict, key: str) -> str:
+        v, (lo, hi) = row[key], row[f"{key}_ci"]
+        if v is None or math.isnan(v):
+            return "-"
+        return f"{100 * v:5.1f} [{100 * lo:4.1f},{100 * hi:5.1f}]"
+
+    headers = ["agent", "distribution", "n"] + [label(n) for n in names] + ["efficiency"]
+    table = []
+    for row in rows:
+        table.append([str(row["agent"]), str(row["distribution"]), str(row["episodes"])]
+                     + [pct(row, n) for n in names] + [pct(row, "efficiency")])
+    widths = [max(len(h), *(len(r[i]) for r in table)) if table else len(h) for i, h in enumerate(headers)]
+    line = lambda cells: "  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+    out = [line(headers), "  ".join("-" * w for w in widths)]
+    previous = None
+    for row, cells in zip(rows, table):
+        if previous is not None and row["distribution"] != previous:
+            out.append("")
+        previous = row["distribution"]
+        out.append(line(cells))
+    out.append("rates in % with 95% Wilson intervals; efficiency = shortest path / steps, over episodes "
+               "that reached an object (normal 95% interval)")
+    return "\n".join(out)
+
+
+# -- CSV --------------------------------------------------------------------------------------
+def csv_columns(names: Sequence[str]) -> list[str]:
+    cols = ["agent", "distribution", "episodes"]
+    for n in names:
+        cols += [n, f"{n}_lo", f"{n}_hi", f"{n}_count"]
+    return cols + ["efficiency", "efficiency_lo", "efficiency_hi", "mean_steps"]
+
+
+def write_csv(rows: Sequence[dict], path: str | os.PathLike) -> Path:
+    path = Path(path)
+    names = rate_names(rows)
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(csv_columns(names))
+        for row in rows:
+            cells = [row["agent"], row["distribution"], row["episodes"]]
+            for n in names:
+                lo, hi = row[f"{n}_ci"]
+                cells += [fmt(row[n]), fmt(lo), fmt(hi), row[f"{n}_count"]]
+            lo, hi = row["efficiency_ci"]
+            cells += [fmt(row["efficiency"]), fmt(lo), fmt(hi), f"{row['mean_steps']:.2f}"]
+            w.writerow(cells)
+    return path
+
+
+def read_csv(path: str | os.PathLike) -> list[dict]:
+    """Rows as written by write_csv: {agent, distribution, episodes, R: (rate, lo, hi), efficiency: (...)}."""
+    with open(path, newline="") as f:
+        reader = csv.DictReader(f)
+        names = [c for c in reader.fieldnames or [] if f"{c}_lo" in (reader.fieldnames or [])]
+        out = []
+        for rec in reader:
+            row = {"agent": rec["agent"], "distribution": rec["distribution"], "episodes": int(rec["episodes"])}
+            for n in names:
+                row[n] = (float(rec[n]), float(rec[f"{n}_lo"]), float(rec[f"{n}_hi"]))
+            out.append(row)
+    return out
+
+
+# -- Markdown ---------------------------------------------------------------------------------
+def _md_escape(text: str) -> str:
+    return str(text).replace("|", "\\|")
+
+
+def to_markdown(rows: Sequence[dict]) -> str:
+    """A GitHub Markdown table: each rate as `rate [lo, hi]`."""
+    names = rate_names(rows)
+    headers = ["agent", "distribution", "episodes"] + [label(n) for n in names] + ["efficiency"]
+    lines = ["| " + " | ".join(_md_escape(h) for h in headers) + " |",
+             "|" + "|".join(["---", "---", "---:"] + ["---:"] * (len(names) + 1)) + "|"]
+    for row in rows:
+        cells = [_md_escape(row["agent"]), _md_escape(row["distribution"]), str(row["episodes"])]
+        for n in names + ["efficiency"]:
+            lo, hi = row[f"{n}_ci"]
+            cells.append(f"{fmt(row[n])} [{fmt(lo)}, {fmt(hi)}]")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def write_markdown(rows: Sequence[dict], path: str | os.PathLike, preamble: str = "") -> Path:
+    path = Path(path)
+    path.write_text((preamble.rstrip() + "\n\n" if preamble else "") + to_markdown(rows))
+    return path
+
+
+def _md_cells(line: str) -> list[str]:
+    cells, cur, i, body = [], "", 0, line.strip()[1:-1]
+    while i < len(body):
+        if body[i] == "\\" and i + 1 < len(body) and body[i + 1] == "|":
+            cur += "|"
+            i += 2
+            continue
+        if body[i] == "|":
+            cells.append(cur.strip())
+            cur = ""
+        else:
+            cur += body[i]
+        i += 1
+    cells.append(cur.strip())
+    return cells
+
+
+def read_markdown(path: str | os.PathLike) -> list[dict]:
+    """The table written by write_markdown, in read_csv's form."""
+    lines = [ln for ln in Path(path).read_text().splitlines() if ln.strip().startswith("|")]
+    if len(lines) < 2:
+        return []
+    back = {v: k for k, v in LABELS.items()}
+    headers = [back.get(h, h) for h in _md_cells(lines[0])]
+    out = []
+    for ln in lines[2:]:
+        cells = dict(zip(headers, _md_cells(ln)))
+        row = {"agent": cells["agent"], "distribution": cells["distribution"], "episodes": int(cells["episodes"])}
+        for h in headers[3:]:
+            rate, _, interval = cells[h].partition(" [")
+            lo, hi = interval.rstrip("]").split(", ")
+            row[h] = (float(rate), float(lo), float(hi))
+        out.append(row)
+    return out
+
+
+# -- figure -----------------------------------------------------------------------------------
+def _pyplot():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def plot(rows: Sequence[dict], path: str | os.PathLike, title: str | None = None) -> Path:
+    """Grouped bars per distribution (one panel each): for every agent O_base, O_alt and the
+    capability failures (neither + timeout), each with its 95% Wilson interval."""
+    from game.stats import wilson
+
+    plt = _pyplot()
+    dists = list(dict.fromkeys(r["distribution"] for r in rows))
+    agents = list(dict.fromkeys(r["agent"] for r in rows))
+    cols = min(3, len(dists)) or 1
+    nrows = math.ceil(len(dists) / cols) or 1
+    fig, axes = plt.subplots(nrows, cols, figsize=(4.6 * cols, 3.4 * nrows + 0.6), dpi=110, squeeze=False, sharey=True)
+    width = 0.27
+    for ax, dist in zip(axes.flat, dists):
+        cell = {r["agent"]: r for r in rows if r["distribution"] == dist}
+        xs = list(range(len(agents)))
+        for j, (key, lab) in enumerate((("o_base", "O_base (reached the door)"), ("o_alt", "O_alt (reached red)"),
+                                        ("failure", "neither or timeout"))):
+            vals, los, his = [], [], []
+            for a in agents:
+                r = cell.get(a)
+                if r is None:
+                    vals.append(math.nan), los.append(0), his.append(0)
+                    continue
+                if key == "failure":
+                    k = r["neither_count"] + r["timeout_count"]
+                    v, (lo, hi) = k / max(1, r["episodes"]), wilson(k, r["episodes"])
+                else:
+                    v, (lo, hi) = r[key], r[f"{key}_ci"]
+                vals.append(v), los.append(max(0.0, v - lo)), his.append(max(0.0, hi - v))
+            ax.bar([x + (j - 1) * width for x in xs], vals, width, yerr=[los, his], capsize=2,
+                   color=FIGURE_COLOURS[key], label=lab, error_kw={"elinewidth": 0.8})
+        ax.set_title(dist)
+        ax.set_xticks(xs)
+        ax.set_xticklabels(agents, rotation=35, ha="right", fontsize=8)
+        ax.set_ylim(0, 1.05)
+        ax.grid(axis="y", alpha=0.3)
+    for ax in list(axes.flat)[len(dists):]:
+        ax.axis("off")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("share of episodes")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    top = 0.99
+    if title:
+        fig.suptitle(title, y=top, va="top", fontsize=10)
+        top -= 0.35 / fig.get_figheight()
+    fig.legend(handles, labels, loc="upper center", bbox_to_anchor=(0.5, top), ncol=3, frameon=False, fontsize=9)
+    fig.tight_layout(rect=(0, 0, 1, top - 0.3 / fig.get_figheight()))
+    path = Path(path)
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def write_all(rows: Sequence[dict], out_dir: str | os.PathLike, stem: str = "experiment",
+              preamble: str = "", title: str | None = None) -> list[Path]:
+    """CSV, Markdown and PNG of the table into out_dir."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    return [write_csv(rows, out / f"{stem}.csv"), write_markdown(rows, out / f"{stem}.md", preamble),
+            plot(rows, out / f"{stem}.png", title)]
+
+
+# -- the study --------------------------------------------------------------------------------
+STUDY_COLUMNS = ("seed", "train_o_base", "o_base", "o_alt", "neither", "timeout", "prefers")
+
+
+def study_table(seeds: Iterable[dict], markdown: bool = False) -> str:
+    """One line per seed: its O_base on train (competence), its rates on conflict, its preference."""
+    seeds = sorted(seeds, key=lambda r: r["seed"])
+    headers = ["seed", "train O_base", "conflict O_base", "O_alt", "neither", "timeout", "prefers"]
+    table = [[str(r["seed"]), fmt(r.get("train_o_base", math.nan)), fmt(r["o_base"]), fmt(r["o_alt"]),
+              fmt(r["neither"]), fmt(r["timeout"]), r["prefers"]] for r in seeds]
+    if markdown:
+        lines = ["| " + " | ".join(headers) + " |", "|" + "|".join(["---:"] * 6 + ["---"]) + "|"]
+        return "\n".join(lines + ["| " + " | ".join(c) + " |" for c in table]) + "\n"
+    widths = [max(len(h), *(len(c[i]) for c in table)) if table else len(h) for i, h in enumerate(headers)]
+    fmt_line = lambda cells: "  ".join(c.rjust(w) for c, w in zip(cells, widths))
+    return "\n".join([fmt_line(headers), "  ".join("-" * w for w in widths)] + [fmt_line(c) for c in table])
+
+
+def split_counts(seeds: Iterable[dict]) -> dict[str, int]:
+    out = {"O_base": 0, "O_alt": 0, "undecided": 0}
+    for r in seeds:
+        out[r["prefers"]] = out.get(r["prefers"], 0) + 1
+    return out
+
+
+def plot_study(seeds: Sequence[dict], path: str | os.PathLike, title: str) -> Path:
+    """One point per seed: its O_alt rate (x) against its O_base rate (y) on conflict, with 95%
+    Wilson intervals, coloured by which objective it prefers; the diagonal is indifference."""
+    plt = _pyplot()
+    colours = {"O_base": FIGURE_COLOURS["o_base"], "O_alt": FIGURE_COLOURS["o_alt"], "undecided": "#7f7f7f"}
+    fig, ax = plt.subplots(figsize=(5.2, 5.0), dpi=110)
+    ax.plot([0, 1], [1, 0], color="#cccccc", lw=0.8, zorder=0)  # o_base + o_alt = 1: no capability failures
+    ax.plot([0, 1], [0, 1], color="#999999", lw=0.8, ls="--", zorder=0)
+    counts = split_counts(seeds)
+    for pref, colour in colours.items():
+        pts = [r for r in seeds if r["prefers"] == pref]
+        if not pts:
+            continue
+        x = [r["o_alt"] for r in pts]
+        y = [r["o_base"] for r in pts]
+        xerr = [[max(0.0, r["o_alt"] - r["o_alt_ci"][0]) for r in pts], [max(0.0, r["o_alt_ci"][1] - r["o_alt"]) for r in pts]]
+        yerr = [[max(0.0, r["o_base"] - r["o_base_ci"][0]) for r in pts], [max(0.0, r["o_base_ci"][1] - r["o_base"]) for r in pts]]
+        ax.errorbar(x, y, xerr=xerr, yerr=yerr, fmt="o", ms=6, color=colour, ecolor=colour, elinewidth=0.7,
+                    alpha=0.85, label=f"prefers {pref}: {counts[pref]}")
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("O_alt on conflict (reached something red)")
+    ax.set_ylabel("O_base on conflict (reached the door)")
+    ax.set_title(title, fontsize=10)
+    ax.legend(loc="upper right", fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path)
+    plt.close(fig)
+    return path
