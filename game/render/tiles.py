@@ -12,7 +12,7 @@ from game.core.constants import BALL, BOX, DOOR, FLOOR, KEY, WALL
 from .palette import COLOR_MARKERS, Palette
 from .text import text_surface
 
-MIN_LETTER_TILE = 13  # below this a colour letter would be an unreadable smudge
+MIN_LETTER_TILE = 16  # below this a colour letter would be an unreadable smudge
 
 
 def shade(rgb, factor: float):
@@ -67,14 +67,15 @@ def draw_tile(kind: int, colour: int, size: int, palette: Palette) -> pygame.Sur
             pygame.draw.line(surf, body, (rect.left, rect.top + rect.h // 3), (rect.right - 1, rect.top + rect.h // 3), max(1, round(s * 0.06)))
         letter_pos = (s / 2, rect.top + rect.h * 0.62)
     elif kind == KEY:
-        w = max(1, round(s * 0.1))
-        cx, cy, r = round(s * 0.3), round(s * 0.62), max(2, round(s * 0.19))
+        # Ring bottom-left, shaft to the right with two teeth; the colour letter sits above the shaft.
+        w = max(1, round(s * 0.11))
+        cx, cy, r = round(s * 0.28), round(s * 0.66), max(2, round(s * 0.2))
         pygame.draw.circle(surf, body, (cx, cy), r, w)
         y = cy - w // 2
-        pygame.draw.rect(surf, body, (cx + r - 1, y, round(s * 0.88) - (cx + r - 1), w))
-        for tx in (0.68, 0.82):
-            pygame.draw.rect(surf, body, (round(s * tx), y + w, w, max(1, round(s * 0.13))))
-        letter_pos = (s * 0.62, s * 0.3)
+        pygame.draw.rect(surf, body, (cx + r - 1, y, round(s * 0.9) - (cx + r - 1), w))
+        for tx in (0.66, 0.8):
+            pygame.draw.rect(surf, body, (round(s * tx), y + w, w, max(1, round(s * 0.14))))
+        letter_pos = (s * 0.64, s * 0.3)
     if s >= MIN_LETTER_TILE:
         _letter(surf, COLOR_MARKERS[colour], letter_pos, s, palette.marker_ink(colour) if kind in (DOOR, BALL) else (250, 250, 250) if kind == BOX else body)
     return surf

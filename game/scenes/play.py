@@ -137,6 +137,7 @@ class Layout:
     panels: tuple[PanelLayout, ...]
     sidebar: pygame.Rect | None
     status: pygame.Rect
+    header_totals: bool = False  # no room for the sidebar: each panel's header carries its totals
 
 
 def compute_layout(size: tuple[int, int], n_panels: int, level_shape: tuple[int, int], sidebar: bool = True) -> Layout:
@@ -151,7 +152,8 @@ def compute_layout(size: tuple[int, int], n_panels: int, level_shape: tuple[int,
     side = pygame.Rect(w - side_w, 0, side_w, status.top) if side_w else None
     pad, gap = 8, 10
     area = pygame.Rect(pad, pad, max(1, w - side_w - 2 * pad), max(1, status.top - 2 * pad))
-    header = 2 * lh + 6
+    header_totals = sidebar and side is None
+    header = (3 if header_totals else 2) * lh + 6
     n = max(1, n_panels)
     lh_rows, lw_cols = level_shape
     best = None
@@ -178,7 +180,7 @@ def compute_layout(size: tuple[int, int], n_panels: int, level_shape: tuple[int,
         rect = pygame.Rect(x, y, max(1, panel_w), max(1, panel_h))
         board = pygame.Rect(rect.left + (rect.w - board_w) // 2, rect.top + header + 2, board_w, board_h)
         panels.append(PanelLayout(rect, board, tile))
-    return Layout((w, h), fs, lh, tuple(panels), side, status)
+    return Layout((w, h), fs, lh, tuple(panels), side, status, header_totals)
 
 
 # -- the scene ------------------------------------------------------------------------------------
@@ -668,12 +670,19 @@ class PlayScene(Scene):
                 x2 = draw_text(surface, "last: " + describe_outcome(last), (x, y2), fs - 1, pal.text_dim,
                                max_width=rect.w - 16).right + 10
                 if last is not None:
-                    for obj in (O_BASE, O_ALT):
+                    # Satisfied in the objective's mark colour, unsatisfied dim: O_alt met is no success.
+                    for obj in self.shown or (O_BASE, O_ALT):
                         ok = last.scores.get(obj.name, False)
                         label = f"{short_label(obj)} {'✓' if ok else '✗'}"
                         if x2 + text_width(label, fs - 1, True) > rect.right - 6:
                             break
-                        x2 = draw_text(surface, label, (x2, y2), fs - 1, pal.good if ok else pal.bad, bold=True).right + 10
+                        ink = self._mark_rgb(obj) if ok else pal.text_dim
+                        x2 = draw_text(surface, label, (x2, y2), fs - 1, ink, bold=ok).right + 10
+                if layout.header_totals:
+                    t = run.tally
+                    totals = "  ".join([f"ep {t.episodes}"] + [f"{short_label(o)} {t.hit(o.name)}" for o in self.shown]
+                                       + [f"neither {t.neither}", f"t/o {t.timeouts}"])
+                    draw_text(surface, totals, (x, y2 + lh), fs - 1, pal.text, max_width=rect.w - 16)
         surface.set_clip(clip)
         if panel.tile <= 0:
             return
@@ -722,6 +731,13 @@ class PlayScene(Scene):
             y = self._draw_legend(surface, x, y, width, fs, bottom)
         if y + lh < bottom:
             draw_text(surface, "F1 or ?: every key", (x, bottom - lh), fs - 2, pal.text_dim, max_width=width)
+
+    def _mark_rgb(self, objective: Objective):
+        """The colour an objective is marked with (its place among those shown), grey if not shown."""
+        for i, o in enumerate(self.shown):
+            if o.name == objective.name:
+                return self.palette.marks[i % len(self.palette.marks)]
+        return self.palette.text
 
     def score_columns(self) -> list[str]:
         """The overlay's column titles: episodes, one per objective shown, neither, timeouts."""
@@ -801,6 +817,16 @@ class PlayScene(Scene):
             draw_text(surface, label, (cx + sw + 4, y + (sw - slh) // 2), sfs, pal.text)
             cx += wlabel
         y += sw + 9
+        if y + 3 * slh < bottom:
+            draw_text(surface, "Agents", (x, y), fs, pal.text, bold=True)
+            y += line_height(fs) + 2
+            for line in wrap("▲ points where the agent last moved; the line is its path this episode; "
+                             "a ring when the episode ends: green = O_base met, red = not.", sfs, width):
+                if y + slh > bottom - slh:
+                    break
+                draw_text(surface, line, (x, y), sfs, pal.text_dim)
+                y += slh
+            y += 8
         expl = self.explanation()
         if expl is not None and y + 3 * slh < bottom:
             run = self.runs[self.selected]
