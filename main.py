@@ -35,7 +35,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def run_heavy(command: str, rest: list[str]) -> int:
+    try:
+        module = importlib.import_module(HEAVY_COMMANDS[command])
+    except ImportError as exc:
+        print(f"error: '{command}' needs packages that are not installed here ({exc.name or exc}); "
+              "install them with: pip install -r requirements-train.txt", file=sys.stderr)
+        return 2
+    return module.main(rest)
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in HEAVY_COMMANDS:
+        # Their own parsers read the rest: argparse.REMAINDER drops a rest that starts with an option.
+        return run_heavy(argv[0], argv[1:])
     args = build_parser().parse_args(argv)
     command = args.command or "play"
     if command == "play":
@@ -45,13 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         from game.app import run_edit
         return run_edit(args.level_arg or args.level, smoke_test=args.smoke_test)
     if command in HEAVY_COMMANDS:
-        try:
-            module = importlib.import_module(HEAVY_COMMANDS[command])
-        except ImportError as exc:
-            print(f"error: '{command}' needs packages that are not installed here ({exc.name or exc}); "
-                  "install them with: pip install -r requirements-train.txt", file=sys.stderr)
-            return 2
-        return module.main(args.rest)
+        return run_heavy(command, args.rest)
     if command == "info":
         from game.levels import print_level_summary
         return print_level_summary(args.level_arg)
