@@ -15,9 +15,9 @@ import pygame
 import pytest
 
 from agents.base import Agent, make_agent
-from game.core.constants import ACTION_LETTERS, BLUE, DOOR, GREEN, GREY, KEY, RED, YELLOW
+from game.core.constants import ACTION_LETTERS, BLUE, GREEN, GREY, PURPLE, RED, YELLOW
 from game.core.level_io import parse_level
-from game.core.objectives import O_ALT, O_BASE, OBJECTIVES
+from game.core.objectives import O_ALT, O_BASE
 from game.core.observation import CH_COLOR0
 from game.levels import LevelEntry
 from game.render.palette import COLORBLIND, NORMAL
@@ -203,6 +203,14 @@ def _state(scene):
     }
 
 
+def _editor_built() -> bool:
+    try:
+        import game.scenes.editor  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def _files(tmp_path, folder, pattern):
     d = tmp_path / "out" / folder
     return list(d.glob(pattern)) if d.is_dir() else []
@@ -230,6 +238,14 @@ CHECKS = {
     "palette": lambda b, s, t: s.palette is COLORBLIND,
     "screenshot": lambda b, s, t: len(_files(t, "screenshots", "*.png")) == 1,
     "record": lambda b, s, t: s.recorder.recording,
+    "paint_red": lambda b, s, t: s.level.color[5, 3] == RED,
+    "paint_green": lambda b, s, t: s.level.color[1, 3] == GREEN,
+    "paint_blue": lambda b, s, t: s.level.color[1, 3] == BLUE,
+    "paint_purple": lambda b, s, t: s.level.color[1, 3] == PURPLE,
+    "paint_yellow": lambda b, s, t: s.level.color[1, 3] == YELLOW,
+    "paint_grey": lambda b, s, t: s.level.color[1, 3] == GREY,
+    "edit": lambda b, s, t: (s.next_scene == "edit" and s.next_args["level"] == s.level
+                             and s.next_args["level"] is not s.level) if _editor_built() else "editor" in s.status,
     "help": lambda b, s, t: s.help_open,
     "close": lambda b, s, t: not s.help_open,
     "quit": lambda b, s, t: s.next_scene == "quit",
@@ -251,6 +267,9 @@ def test_every_documented_key_does_what_the_help_says(tmp_path, display, binding
             scene.session.tick()
     if binding.command == "close":
         scene.run_command("help")
+    if binding.command.startswith("paint_"):  # point at the red ball (at the blue door to paint red)
+        target = (5, 3) if binding.command == "paint_red" else (1, 3)
+        scene.handle_event(pygame.event.Event(pygame.MOUSEMOTION, pos=centre_of(scene, target), rel=(0, 0), buttons=(0, 0, 0)))
     before = _state(scene)
     assert press(scene, key)
     scene.update(0.0)
@@ -268,6 +287,21 @@ def test_every_documented_key_does_what_the_help_says(tmp_path, display, binding
         scene.update(0.0)
         assert len(_files(tmp_path, "recordings", "*.gif")) == 1
         assert "GIF saved" in scene.status
+
+
+def test_number_keys_do_nothing_when_the_mouse_is_off_the_objects(tmp_path):
+    scene = make_scene(tmp_path)
+    colours = scene.level.color.copy()
+    scene.handle_event(pygame.event.Event(pygame.MOUSEMOTION, pos=centre_of(scene, (2, 2)), rel=(0, 0), buttons=(0, 0, 0)))
+    press(scene, keymap.COMMANDS["paint_blue"].keys[0])
+    assert np.array_equal(scene.level.color, colours) and "point at an object" in scene.status
+
+
+def test_back_from_the_editor_plays_the_edited_level(tmp_path):
+    scene = make_scene(tmp_path)
+    edited = parse_level(OTHER)
+    scene.resume(level=edited)
+    assert scene.level is edited and all(r.world.level is edited for r in scene.runs)
 
 
 def test_help_lists_every_binding_and_any_key_closes_it(tmp_path, display):

@@ -44,6 +44,7 @@ class Binding:
     label: str  # how the help writes the keys
     help: str
     group: str
+    in_help: bool = True  # False when another binding's help row already covers it (1 … 6)
 
 
 def _k(key, shift=False, ctrl=False) -> Key:
@@ -69,6 +70,12 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("generate_again", (_k(K.K_g, shift=True),), "Shift+G", "another level, same distribution", "Level"),
     Binding("swap_red_blue", (_k(K.K_x),), "X", "swap red and blue on every object", "Recolour"),
     Binding("recolour_doors", (_k(K.K_d),), "D", "give every door the next colour", "Recolour"),
+    Binding("paint_red", (_k(K.K_1), _k(K.K_KP1)), "1 … 6", "object under the mouse: R G B P Y Gy", "Recolour"),
+    Binding("paint_green", (_k(K.K_2), _k(K.K_KP2)), "2", "object under the mouse: green", "Recolour", False),
+    Binding("paint_blue", (_k(K.K_3), _k(K.K_KP3)), "3", "object under the mouse: blue", "Recolour", False),
+    Binding("paint_purple", (_k(K.K_4), _k(K.K_KP4)), "4", "object under the mouse: purple", "Recolour", False),
+    Binding("paint_yellow", (_k(K.K_5), _k(K.K_KP5)), "5", "object under the mouse: yellow", "Recolour", False),
+    Binding("paint_grey", (_k(K.K_6), _k(K.K_KP6)), "6", "object under the mouse: grey", "Recolour", False),
     Binding("choose_agents", (_k(K.K_a),), "A", "choose which agents act", "View"),
     Binding("select_agent", (_k(K.K_TAB),), "Tab", "select the next agent", "View"),
     Binding("explain", (_k(K.K_e),), "E", "explain selected agent: heat, arrows, off", "View"),
@@ -77,6 +84,7 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("palette", (_k(K.K_c),), "C", "colour-blind-safe palette on / off", "View"),
     Binding("screenshot", (_k(K.K_F12), _k(K.K_i)), "F12 or I", "save a screenshot (PNG)", "Capture"),
     Binding("record", (_k(K.K_F9), _k(K.K_i, shift=True)), "F9 or Shift+I", "record an animated GIF (again: stop)", "Capture"),
+    Binding("edit", (_k(K.K_e, ctrl=True),), "Ctrl+E", "open this level in the editor", "App"),
     Binding("help", (_k(K.K_F1), _c("?")), "F1 or ?", "this help", "App"),
     Binding("close", (_k(K.K_ESCAPE),), "Esc", "close the open menu or help", "App"),
     Binding("quit", (_k(K.K_q, ctrl=True),), "Ctrl+Q", "quit", "App"),

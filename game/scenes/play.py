@@ -14,7 +14,7 @@ from typing import Callable
 import pygame
 
 from agents.base import REGISTRY, Agent, Explanation, make_agent
-from game.core.constants import BLUE, COLOR_NAMES, DOOR, KIND_NAMES, RED
+from game.core.constants import BLUE, COLOR_NAMES, DOOR, GREEN, GREY, KIND_NAMES, PURPLE, RED, YELLOW
 from game.core.generators import DESCRIPTIONS, DISTRIBUTIONS, generate
 from game.core.level import Level
 from game.core.objectives import O_ALT, O_BASE, OBJECTIVES, Objective
@@ -24,7 +24,7 @@ from game.paths import user_dir
 from game.render.board import BoardRenderer, draw_mark_swatch
 from game.render.capture import GifRecorder, save_screenshot
 from game.render.palette import AGENT_ACCENTS, COLOR_MARKERS, COLORBLIND, NORMAL, Palette
-from game.render.text import draw_text, elide, line_height, text_width, wrap
+from game.render.text import draw_text, line_height, text_width, wrap
 from game.session import Session, objective_names
 
 from .base import Scene
@@ -225,6 +225,8 @@ class PlayScene(Scene):
         self._clock = 0.0
         self._reported_errors: set[int] = set()
         self._capture_folder = ""
+        self.mouse_pos: tuple[int, int] | None = None
+        self.next_args: dict = {}
         self.status = ""
         self._status_until = 0.0
         note = failure_message(self.agent_failures)
@@ -293,7 +295,11 @@ class PlayScene(Scene):
                 return False
             self.run_command(command)
             return True
+        if event.type == pygame.MOUSEMOTION:
+            self.mouse_pos = event.pos
+            return False
         if event.type == pygame.MOUSEBUTTONDOWN:
+            self.mouse_pos = event.pos
             if self.help_open:
                 self.help_open = False
                 return True
@@ -434,6 +440,58 @@ class PlayScene(Scene):
     def cmd_recolour_doors(self) -> None:
         colour = self.session.recolour_doors()
         self.set_status("this level has no door" if colour is None else f"every door is now {COLOR_NAMES[colour]}")
+
+    def _paint(self, colour: int) -> None:
+        cell = self.cell_under(self.mouse_pos)
+        if cell is None or self.level.kind[cell] < DOOR:
+            self.set_status(f"point at an object, then press {colour + 1} to make it {COLOR_NAMES[colour]}")
+            return
+        before = self.level.describe_cell(*cell)
+        self.session.set_colour(cell[0], cell[1], colour)
+        self.set_status(f"{before} at row {cell[0] + 1}, col {cell[1] + 1} is now {COLOR_NAMES[colour]}")
+
+    def cmd_paint_red(self) -> None:
+        self._paint(RED)
+
+    def cmd_paint_green(self) -> None:
+        self._paint(GREEN)
+
+    def cmd_paint_blue(self) -> None:
+        self._paint(BLUE)
+
+    def cmd_paint_purple(self) -> None:
+        self._paint(PURPLE)
+
+    def cmd_paint_yellow(self) -> None:
+        self._paint(YELLOW)
+
+    def cmd_paint_grey(self) -> None:
+        self._paint(GREY)
+
+    def cell_under(self, pos) -> tuple[int, int] | None:
+        """The level cell under a window pixel, in whichever panel it falls; None elsewhere."""
+        if pos is None:
+            return None
+        for panel in self.layout.panels:
+            if panel.board.collidepoint(pos):
+                return BoardRenderer.cell_at(panel.board.topleft, panel.tile, self.level.kind.shape, pos)
+        return None
+
+    def cmd_edit(self) -> None:
+        try:
+            import game.scenes.editor  # noqa: F401  (the editor may not be built in this checkout)
+        except ImportError:
+            self.set_status("the level editor is not available in this build")
+            return
+        self.next_scene = "edit"
+        self.next_args = {"level": self.level.copy()}
+        self.set_status(f"opening '{self.level.name}' in the editor")
+
+    def resume(self, level: Level | None = None, **_) -> None:
+        """Back from the editor: play the edited level (if it sent one)."""
+        if level is not None:
+            self.level_index = self._index_of(level)
+            self.set_level(level, "edited")
 
     def cmd_choose_agents(self) -> None:
         current = {r.agent.kind for r in self.runs}
@@ -700,6 +758,11 @@ class PlayScene(Scene):
         if w.done and w.outcome is not None:
             ring = pal.good if w.outcome.scores.get(O_BASE.name) else pal.bad
         self.renderer.draw_token(surface, panel.board.topleft, panel.tile, w.agent, run.heading, accent, ring)
+        hover = self.cell_under(self.mouse_pos) if self.menu is None and not self.help_open else None
+        if hover is not None and self.level.kind[hover] >= DOOR and panel.tile >= 4:
+            cell = pygame.Rect(panel.board.left + hover[1] * panel.tile, panel.board.top + hover[0] * panel.tile,
+                               panel.tile, panel.tile)
+            pygame.draw.rect(surface, pal.selected, cell.inflate(2, 2), 1)
 
     def _draw_sidebar(self, surface, layout: Layout) -> None:
         pal = self.palette
@@ -876,6 +939,8 @@ class PlayScene(Scene):
         rows: list[tuple[str, str, str]] = []
         group = None
         for b in BINDINGS:
+            if not b.in_help:
+                continue
             if b.group != group:
                 group = b.group
                 rows.append(("", group, "group"))
