@@ -60,23 +60,39 @@ class App:
 
     def run(self, scene, max_frames: int | None = None, script: Callable[[int, object, "App"], None] | None = None,
             fps: int = FPS) -> dict:
-        """Run until the window closes or the scene asks to quit (or `max_frames`); returns timings."""
+        """Run until the window closes or the scene asks to quit (or `max_frames`); returns timings.
+
+        Scenes stack: a scene that sets `next_scene` to a registered name opens that scene over
+        itself (the editor's "Try it", the play view's "edit"); asking for the scene just beneath
+        goes back to it, which gets `resume(**next_args)`.
+        """
         pg = self.pg
+        self.registry = _scenes()
+        self.stack = [scene]
+        self.parked: dict[str, object] = {}  # scenes set aside by going back, by registry name
         scene.resize(self.screen.get_size())
         frame, frame_ms = 0, []
         start = last = time.perf_counter()
         while max_frames is None or frame < max_frames:
             if script is not None:
-                script(frame, scene, self)
-            for event in pg.event.get():
+                script(frame, self.stack[-1], self)
+            events = pg.event.get()
+            for i, event in enumerate(events):
                 if event.type == pg.QUIT:
-                    return self._timings(frame, start, frame_ms)
-                if event.type in (pg.VIDEORESIZE, pg.WINDOWSIZECHANGED):
-                    scene.resize(self.screen.get_size())
+                    if not self._close_request():
+                        return self._timings(frame, start, frame_ms)
                     continue
-                scene.handle_event(event)
-            if getattr(scene, "next_scene", None) == "quit":
+                if event.type in (pg.VIDEORESIZE, pg.WINDOWSIZECHANGED):
+                    self.stack[-1].resize(self.screen.get_size())
+                    continue
+                self.stack[-1].handle_event(event)
+                if getattr(self.stack[-1], "next_scene", None) is not None:
+                    for rest in events[i + 1:]:  # the rest belong to the next scene
+                        pg.event.post(rest)
+                    break
+            if not self._follow():
                 break
+            scene = self.stack[-1]
             now = time.perf_counter()
             dt, last = min(0.25, now - last), now
             scene.update(dt)
@@ -88,6 +104,60 @@ class App:
             if not self.headless:
                 self.clock.tick(fps)
         return self._timings(frame, start, frame_ms)
+
+    def _close_request(self) -> bool:
+        """The window is closing: every scene may ask first (the editor, about unsaved edits), the
+        top one first, then those beneath and those set aside. False when the app should end now."""
+        event = self.pg.event.Event(self.pg.QUIT)
+        while self.stack:
+            top = self.stack[-1]
+            if top.handle_event(event) and getattr(top, "next_scene", None) != "quit":
+                return True
+            if len(self.stack) == 1:
+                break
+            self.stack.pop()
+        for name, scene in list(self.parked.items()):
+            if scene.handle_event(event) and getattr(scene, "next_scene", None) != "quit":
+                del self.parked[name]
+                self.stack.append(scene)  # show its question
+                scene.resize(self.screen.get_size())
+                return True
+        return False
+
+    def _follow(self) -> bool:
+        """Act on the top scene's `next_scene`; False when the app should end."""
+        top = self.stack[-1]
+        name = getattr(top, "next_scene", None)
+        if name is None:
+            return True
+        args = dict(getattr(top, "next_args", None) or {})
+        top.next_scene = None
+        if name == "quit":
+            if len(self.stack) > 1:
+                self.stack.pop()
+            return self._close_request()
+        factory = self.registry.get(name)
+        if factory is None:
+            print(f"warning: no scene named {name!r}", file=sys.stderr)
+            return True
+        top_name = next((n for n, f in self.registry.items() if isinstance(top, f)), None)
+        if len(self.stack) > 1 and isinstance(self.stack[-2], factory):
+            # Back to the scene beneath; the one left is set aside to come back to as it was.
+            if top_name is not None:
+                self.parked[top_name] = self.stack.pop()
+            else:
+                self.stack.pop()
+            _resume(self.stack[-1], args)
+        else:
+            opened = self.parked.pop(name, None)
+            if opened is not None:
+                _resume(opened, args)
+            else:
+                opened = factory(**args)
+            opened.parent_name = top_name
+            self.stack.append(opened)
+        self.stack[-1].resize(self.screen.get_size())
+        return True
 
     @staticmethod
     def _timings(frames: int, start: float, frame_ms: list[float]) -> dict:
@@ -101,6 +171,15 @@ class App:
 
     def close(self) -> None:
         self.pg.display.quit()
+
+
+def _resume(scene, args: dict) -> None:
+    """A scene comes back to the top: `resume(**args)`, or for a scene without it, the level."""
+    scene.next_scene = None
+    if hasattr(scene, "resume"):
+        scene.resume(**args)
+    elif "level" in args and hasattr(scene, "set_level"):
+        scene.set_level(args["level"], "edited")
 
 
 def open_level(level_name: str | None):
@@ -134,17 +213,16 @@ def run_play(level_name: str | None = None, smoke_test: bool = False, frames: in
 
 
 def run_edit(level_name: str | None = None, smoke_test: bool = False) -> int:
-    """`python main.py edit [LEVEL]`: the editor, once it exists."""
-    scenes = _scenes()
-    if "edit" not in scenes:
-        print("error: the level editor is not built yet (game/scenes/editor.py); `python main.py` opens the play view",
-              file=sys.stderr)
-        return 2
-    app = App(headless=smoke_test)
+    """`python main.py edit [LEVEL] [--smoke-test]`: the level editor; returns the exit code."""
+    from game.editor_files import find_level_file
+    from game.scenes.editor import EditorScene, run_smoke_test
+    app = App(headless=smoke_test, title="Red Door — editor")
     try:
         level, message = open_level(level_name)
-        scene = scenes["edit"](level) if level is not None else scenes["edit"]()
-        app.run(scene, max_frames=SMOKE_FRAMES if smoke_test else None)
+        if smoke_test:
+            return run_smoke_test(app, level)
+        path = find_level_file(level_name) if level is not None and level_name else None
+        app.run(EditorScene(level, path, status=message))
         return 0
     finally:
         app.close()

@@ -170,7 +170,7 @@ class Document:
     def __init__(self, level: Level | None = None, path=None):
         self.level = (level or Level.empty(9, 9)).copy()
         self.path = path  # the file it was opened from or last saved to (None: never saved)
-        self.saved = self.level.copy()
+        self.saved: Level | None = self.level.copy()  # None: content never saved anywhere (a recovery)
         self.undo_stack: list[Command] = []
         self.redo_stack: list[Command] = []
         self.version = 0
@@ -182,7 +182,7 @@ class Document:
     @property
     def dirty(self) -> bool:
         """True when the level differs from the file it was opened from or saved to."""
-        return not self.level.same_as(self.saved)
+        return self.saved is None or not self.level.same_as(self.saved)
 
     @property
     def problems(self) -> list[Problem]:
@@ -317,8 +317,10 @@ class Document:
         raise ValueError(f"unknown mode {mode!r}; expected one of {', '.join(MODES)}")
 
     # -- whole-level edits -------------------------------------------------------------------
-    def _replace(self, label: str, level: Level) -> bool:
+    def replace(self, level: Level, label: str = "replace level") -> bool:
+        """Put a whole other level in (undoable)."""
         self.end()
+        level = level.copy()
 
         def change():
             self.level = level
@@ -329,17 +331,17 @@ class Document:
         height, width = clamp_side(height), clamp_side(width)
         if (height, width) == (self.level.height, self.level.width):
             return False
-        return self._replace(f"resize to {height}x{width}", resized(self.level, height, width))
+        return self.replace(resized(self.level, height, width), f"resize to {height}x{width}")
 
     def new(self, height: int = 9, width: int = 9) -> bool:
         """An empty walled room (undoable, like every edit)."""
-        return self._replace("new level", Level.empty(clamp_side(height), clamp_side(width)))
+        return self.replace(Level.empty(clamp_side(height), clamp_side(width)), "new level")
 
     def generate(self, distribution: str, seed: int) -> bool:
         """Replace the level with `generate(distribution, seed)`."""
         if distribution not in DISTRIBUTIONS:
             raise ValueError(f"unknown distribution {distribution!r}; expected one of {', '.join(DISTRIBUTIONS)}")
-        return self._replace(f"generate {distribution} #{seed}", generate(distribution, int(seed)))
+        return self.replace(generate(distribution, int(seed)), f"generate {distribution} #{seed}")
 
     def set_name(self, name: str) -> bool:
         name = " ".join(str(name).split())[:MAX_NAME] or "untitled"
