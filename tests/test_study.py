@@ -1,0 +1,80 @@
+"""The seed study: a tiny one end to end, stopped after one seed and resumed, and on a local Ray."""
+import json
+
+import pytest
+
+from game import study
+
+# A few seconds of mesa training on a small pool: enough to make real checkpoints.
+TINY = {"agent": "mesa", "steps": 1500, "episodes": 40, "eval_seed": 0, "threads": 1,
+        "train_args": {"pool_size": "32", "num_envs": "16", "episodes_per_update": "16"}}
+
+
+def stop_after_first_seed(messages):
+    def log(msg):
+        messages.append(msg)
+        if msg.startswith("seed "):
+            raise KeyboardInterrupt  # what Ctrl-C does between two seeds
+    return log
+
+
+def test_a_stopped_study_resumes_and_trains_only_the_missing_seed(tmp_path):
+    out = tmp_path / "study"
+    first: list[str] = []
+    with pytest.raises(KeyboardInterrupt):
+        study.run_study(out, TINY, [0, 1], jobs=1, log=stop_after_first_seed(first))
+    seeds_dir = out / "seeds"
+    assert [p.name for p in sorted(seeds_dir.glob("seed-*.json"))] == ["seed-0000.json"]
+    assert not (seeds_dir / "seed-0001.npz").exists()
+    seed0 = json.loads((seeds_dir / "seed-0000.json").read_text())
+    assert seed0["trained_now"] is True
+    stamp = (seeds_dir / "seed-0000.npz").stat().st_mtime_ns
+
+    second: list[str] = []
+    results = study.run_study(out, TINY, [0, 1], jobs=1, log=second.append)
+    assert sorted(results) == [0, 1]
+    assert second[0].startswith("1 of 2 seeds already done")
+    assert (seeds_dir / "seed-0000.npz").stat().st_mtime_ns == stamp  # seed 0 not trained again
+    assert json.loads((seeds_dir / "seed-0000.json").read_text()) == seed0
+    assert results[1]["trained_now"] is True and (seeds_dir / "seed-0001.npz").exists()
+    for r in results.values():
+        n = r["episodes"]
+        assert n == 40 and r["o_base_count"] + r["o_alt_count"] - r["both_count"] + r["neither_count"] + r["timeout_count"] == n
+        assert r["prefers"] in ("O_base", "O_alt", "undecided") and 0.0 <= r["train_o_base"] <= 1.0
+    for name in ("study.csv", "study.md", "study.png", "study.json"):
+        assert (out / name).exists()
+    assert "| seed |" in (out / "study.md").read_text()
+
+    # A checkpoint whose result was lost is evaluated again, not retrained.
+    (seeds_dir / "seed-0001.json").unlink()
+    stamp1 = (seeds_dir / "seed-0001.npz").stat().st_mtime_ns
+    again = study.run_study(out, TINY, [0, 1], jobs=1, log=lambda m: None)
+    assert again[1]["trained_now"] is False and (seeds_dir / "seed-0001.npz").stat().st_mtime_ns == stamp1
+    assert {k: v for k, v in again[1].items() if k not in ("trained_now", "train_process_s")} == \
+        {k: v for k, v in results[1].items() if k not in ("trained_now", "train_process_s")}
+
+    # Other settings in the same folder are refused rather than mixed in.
+    with pytest.raises(ValueError, match="other settings"):
+        study.run_study(out, {**TINY, "steps": 999}, [0, 1], jobs=1, log=lambda m: None)
+
+
+def test_study_command_line_checks(tmp_path, capsys):
+    assert study.main(["--agent", "mesa", "--seeds", "0", "--steps", "10", "--out", str(tmp_path)]) == 2
+    assert study.main(["--agent", "mesa", "--seeds", "1", "--steps", "10", "--out", str(tmp_path),
+                       "--train-arg", "nonsense"]) == 2
+    assert "KEY=VALUE" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        study.main(["--agent", "rocket", "--seeds", "1", "--steps", "10", "--out", str(tmp_path)])
+
+
+def test_a_tiny_study_on_a_local_ray_instance(tmp_path):
+    ray = pytest.importorskip("ray")
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
+             runtime_env={"env_vars": {"PYTHONPATH": str(study.ROOT)}})
+    try:
+        results = study.run_study(tmp_path / "ray-study", TINY, [5], ray_address="local", log=lambda m: None)
+    finally:
+        ray.shutdown()
+    assert sorted(results) == [5] and results[5]["trained_now"] is True
+    assert (tmp_path / "ray-study" / "seeds" / "seed-0005.npz").exists()
+    assert (tmp_path / "ray-study" / "seeds" / "seed-0005.json").exists()
