@@ -120,14 +120,19 @@ class BoardRenderer:
 
     # -- explain ---------------------------------------------------------------------------
     def explain_layer(self, key, heat: np.ndarray | None, arrows: np.ndarray | None, tile: int,
-                      palette: Palette) -> pygame.Surface | None:
-        """A translucent layer for an explanation (heat map and/or action arrows); `key` names it."""
+                      palette: Palette, objects: np.ndarray | None = None) -> pygame.Surface | None:
+        """A translucent layer for an explanation (heat map and/or action arrows); `key` names it.
+
+        On `objects` cells the heat is a corner badge, not a fill, so the object's own colour
+        (the whole question) stays readable under the map.
+        """
         if tile <= 0 or (heat is None and arrows is None):
             return None
-        return self._explain.get_or((key, tile, palette.name), lambda: _make_explain(heat, arrows, tile, palette))
+        return self._explain.get_or((key, tile, palette.name),
+                                    lambda: _make_explain(heat, arrows, tile, palette, objects))
 
 
-def _make_explain(heat, arrows, tile: int, palette: Palette) -> pygame.Surface:
+def _make_explain(heat, arrows, tile: int, palette: Palette, objects=None) -> pygame.Surface:
     shape = (heat if heat is not None else arrows).shape[:2]
     h, w = shape
     layer = pygame.Surface((w * tile, h * tile), pygame.SRCALPHA)
@@ -140,9 +145,19 @@ def _make_explain(heat, arrows, tile: int, palette: Palette) -> pygame.Surface:
             low, high = np.array(palette.heat_low, np.float64), np.array(palette.heat_high, np.float64)
             rgba = np.zeros((h, w, 4), np.uint8)
             rgba[..., :3] = (low + (high - low) * t[..., None]).astype(np.uint8)
-            rgba[..., 3] = np.where(finite, 150, 0).astype(np.uint8)
+            frame = finite if objects is None else finite & objects
+            rgba[..., 3] = np.where(finite & ~frame, 150, 0).astype(np.uint8)
             small = pygame.image.frombuffer(np.ascontiguousarray(rgba).tobytes(), (w, h), "RGBA")
             layer.blit(pygame.transform.scale(small, (w * tile, h * tile)), (0, 0))
+            if objects is not None:
+                # A badge in the cell's top-left corner, clear of the object's body and its letter.
+                side = max(4, round(tile * 0.32))
+                inset = 1
+                for r, c in zip(*np.nonzero(frame)):
+                    rgb = tuple(int(v) for v in rgba[r, c, :3])
+                    badge = pygame.Rect(int(c) * tile + inset, int(r) * tile + inset, side, side)
+                    pygame.draw.rect(layer, rgb + (255,), badge)
+                    pygame.draw.rect(layer, (10, 10, 14, 255), badge, 1)
     if arrows is not None and tile >= 6:
         probs = np.asarray(arrows, np.float64)
         half = tile / 2

@@ -39,8 +39,8 @@ class Palette:
     # Objective marks on the map: o_base, o_alt, then any other objective the user shows.
     marks: tuple[RGB, ...] = ((255, 215, 0), (255, 70, 220), (0, 230, 230), (160, 255, 90), (255, 150, 60))
     # Heat map ramp, low to high (drawn translucent over the level).
-    heat_low: RGB = (40, 30, 120)
-    heat_high: RGB = (255, 220, 60)
+    heat_low: RGB = (34, 30, 110)
+    heat_high: RGB = (90, 255, 200)  # mint: unlike every mark colour, so a badge never hides in a frame
     arrow: RGB = (245, 245, 245)
 
     def object_rgb(self, colour: int) -> RGB:

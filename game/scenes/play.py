@@ -749,7 +749,8 @@ class PlayScene(Scene):
             mode = EXPLAIN_MODES[self.explain_mode]
             heat = expl.heat if mode == "heat map" else None
             arrows = expl.arrows if mode == "arrows" else None
-            layer = self.renderer.explain_layer((self._explained[2], mode), heat, arrows, panel.tile, pal)
+            layer = self.renderer.explain_layer((self._explained[2], mode), heat, arrows, panel.tile, pal,
+                                                objects=self.level.kind >= DOOR)
             if layer is not None:
                 surface.blit(layer, panel.board.topleft)
         w = run.world
