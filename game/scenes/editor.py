@@ -6,7 +6,6 @@ through EDITOR_BINDINGS, which the help overlay and the tests read too.
 """
 from __future__ import annotations
 
-import math
 import re
 from pathlib import Path
 from typing import Callable
@@ -47,9 +46,11 @@ MODE_KEY_LABELS = {"pencil": "P", "line": "L", "rect": "R", "filled": "⇧R", "f
 
 EDITOR_BINDINGS: tuple[Binding, ...] = (
     *(Binding(f"tool:{t}", (_k(TOOL_KEYS[t]),), chr(TOOL_KEYS[t]).upper(),
-              {"erase": "erase tool (back to floor; the right mouse button always erases)",
+              {"erase": "erase tool: back to floor (so does the right button)",
                "start": "agent start tool"}.get(t, f"{t} tool"), "Tools") for t in TOOLS),
-    *(Binding(f"colour:{i}", (_k(K.K_1 + i),), str(i + 1), f"colour {COLOR_NAMES[i]}", "Colour") for i in range(N_COLORS)),
+    *(Binding(f"colour:{i}", (_k(K.K_1 + i), _k(K.K_KP1 + i)), "1 … 6" if i == 0 else str(i + 1),
+              "colour: " + " ".join(COLOR_NAMES) if i == 0 else f"colour {COLOR_NAMES[i]}", "Colour", i == 0)
+      for i in range(N_COLORS)),
     Binding("colour_next", (_k(K.K_RIGHTBRACKET),), "]  or wheel", "next colour", "Colour"),
     Binding("colour_prev", (_k(K.K_LEFTBRACKET),), "[", "previous colour", "Colour"),
     *(Binding(f"mode:{m}", (MODE_KEYS[m],), MODE_KEY_LABELS[m].replace("⇧", "Shift+"),
@@ -57,11 +58,11 @@ EDITOR_BINDINGS: tuple[Binding, ...] = (
                "rect": "rectangle outline: drag corner to corner", "filled": "filled rectangle",
                "fill": "flood fill: click a region"}[m], "Draw") for m in MODES),
     Binding("undo", (_k(K.K_z, ctrl=True),), "Ctrl+Z", "undo (every edit, resize included)", "Edit"),
-    Binding("redo", (_k(K.K_y, ctrl=True), _k(K.K_z, shift=True, ctrl=True)), "Ctrl+Y / Ctrl+Shift+Z", "redo", "Edit"),
+    Binding("redo", (_k(K.K_y, ctrl=True), _k(K.K_z, shift=True, ctrl=True)), "Ctrl+Y", "redo (also Ctrl+Shift+Z)", "Edit"),
     Binding("rows_more", (_k(K.K_DOWN, ctrl=True),), "Ctrl+↓ / Ctrl+↑", "one row more / fewer", "Level"),
-    Binding("rows_fewer", (_k(K.K_UP, ctrl=True),), "", "", "Level"),
+    Binding("rows_fewer", (_k(K.K_UP, ctrl=True),), "Ctrl+↑", "one row fewer", "Level", False),
     Binding("cols_more", (_k(K.K_RIGHT, ctrl=True),), "Ctrl+→ / Ctrl+←", "one column more / fewer", "Level"),
-    Binding("cols_fewer", (_k(K.K_LEFT, ctrl=True),), "", "", "Level"),
+    Binding("cols_fewer", (_k(K.K_LEFT, ctrl=True),), "Ctrl+←", "one column fewer", "Level", False),
     Binding("resize", (_k(K.K_r, ctrl=True),), "Ctrl+R", "resize: type rows x columns (5 to 32)", "Level"),
     Binding("new", (_k(K.K_n, ctrl=True),), "Ctrl+N", "new empty level (undoable)", "Level"),
     Binding("generate", (_k(K.K_g),), "G", "generate from a distribution with a seed", "Level"),
@@ -72,9 +73,9 @@ EDITOR_BINDINGS: tuple[Binding, ...] = (
     Binding("open", (_k(K.K_o, ctrl=True),), "Ctrl+O", "open a level (yours and the built-ins)", "File"),
     Binding("save", (_k(K.K_s, ctrl=True),), "Ctrl+S", "save (a built-in level is saved as yours)", "File"),
     Binding("save_as", (_k(K.K_s, shift=True, ctrl=True),), "Ctrl+Shift+S", "save under a new name", "File"),
-    Binding("try", (_k(K.K_t), _k(K.K_F5)), "T or F5", "try it: the agents play this level (Ctrl+E there comes back)", "File"),
+    Binding("try", (_k(K.K_t), _k(K.K_F5)), "T or F5", "try it: the agents play this level; Ctrl+E returns", "File"),
     Binding("help", (_k(K.K_F1), Key(char="?")), "F1 or ?", "this help", "App"),
-    Binding("back", (_k(K.K_ESCAPE),), "Esc", "back to the play view (or quit when opened alone)", "App"),
+    Binding("back", (_k(K.K_ESCAPE),), "Esc", "back to the play view (quit when opened alone)", "App"),
     Binding("quit", (_k(K.K_q, ctrl=True),), "Ctrl+Q", "quit (asks when there are unsaved edits)", "App"),
 )
 MOUSE_HELP: tuple[tuple[str, str], ...] = (
@@ -641,7 +642,7 @@ class EditorScene(Scene):
         w, h = self.size
         fs = self._font_size()
         bh = max(18, line_height(fs) + 8)
-        left_w = min(236, max(120, w // 5))
+        left_w = min(250, max(120, w // 5))
         right_w = min(320, max(0, w // 4)) if w >= 700 else 0
         self.buttons = []
         # Top bar: file actions on the right.
@@ -697,7 +698,7 @@ class EditorScene(Scene):
         y += bh + 10
         header("Level")
         for i, (label, command, hint) in enumerate((("New", "new", "^N"), ("Generate…", "generate", "G"),
-                                                    ("Name…", "rename", "N"), ("Describe…", "describe", "⇧N"))):
+                                                    ("Rename", "rename", "N"), ("Describe", "describe", "⇧N"))):
             r, c = divmod(i, 2)
             rect = pygame.Rect(8 + c * (col_w + 8), y + r * (bh + 4), col_w, bh)
             self.buttons.append(Button(rect, label, command, hint=hint))
@@ -711,6 +712,8 @@ class EditorScene(Scene):
         self.board_rect = pygame.Rect(area.left + (area.w - bw_) // 2, area.top + (area.h - bh_) // 2, bw_, bh_)
         self._area = area
         self._layout_shape = (lh, lw)
+        if self.hover is not None and not (self.hover[0] < lh and self.hover[1] < lw):
+            self.hover = None
 
     def _font_size(self) -> int:
         return 16 if self.size[1] >= 600 and self.size[0] >= 1000 else 14 if self.size[1] >= 420 else 12
@@ -842,7 +845,7 @@ class EditorScene(Scene):
             where += " (built-in)"
         title = f"{self.level.name}{' *' if self.doc.dirty else ''}"
         x = draw_text(surface, title, (x, TOP_BAR // 2), fs + 1, pal.text, anchor="midleft", bold=True,
-                      max_width=max(0, self._top_right - x - 200)).right + 10
+                      max_width=max(0, (self._top_right - x) * 3 // 5)).right + 10
         draw_text(surface, f"{where} · {self.level.height}×{self.level.width}", (x, TOP_BAR // 2), fs - 2, pal.text_dim,
                   anchor="midleft", max_width=max(0, self._top_right - x - 8))
         for b in self.buttons:
@@ -927,8 +930,9 @@ class EditorScene(Scene):
                     draw_text(surface, line, (x, y), fs - 2, pal.text_dim, max_width=width)
                     y += line_height(fs - 2)
         # The cell under the cursor, at the bottom of the panel.
-        if self.hover is not None and self.cell_at(self.mouse) is not None:
-            r, c = self.hover
+        under = self.cell_at(self.mouse)
+        if under is not None:
+            r, c = under
             d = int(self.level.distances()[r, c])
             what = "agent start" if (r, c) == self.level.start else self.level.describe_cell(r, c)
             text = f"row {r + 1}, col {c + 1}: {what}" + (f", {d} steps" if d > 0 else ", unreachable" if d < 0 and self.level.kind[r, c] != 1 else "")
@@ -963,7 +967,7 @@ class EditorScene(Scene):
         rows: list[tuple[str, str, str]] = []
         group = None
         for b in EDITOR_BINDINGS:
-            if not b.label:
+            if not b.in_help:
                 continue
             if b.group != group:
                 group = b.group
@@ -971,27 +975,31 @@ class EditorScene(Scene):
             rows.append((b.label, b.help, "key"))
         rows.append(("", "Mouse", "group"))
         rows += [(k, v, "key") for k, v in MOUSE_HELP]
-        per_col = math.ceil(len(rows) / 2)
+        # Two columns, split at a group heading; the biggest font at which both fit.
+        groups = [i for i, row in enumerate(rows) if row[2] == "group"]
+        split = min(groups, key=lambda i: abs(i - len(rows) / 2))
+        columns = [rows[:split], rows[split:]]
         col_w = (box.w - 50) // 2
-        for fs in (17, 16, 15, 14, 13, 12, 11, 10, 9):
+        for fs in (18, 17, 16, 15, 14, 13, 12, 11, 10, 9):
             lh = line_height(fs)
-            key_w = max(text_width(k, fs, True) for k, _, kind in rows if kind == "key") + 14
-            text_w = max(text_width(t, fs) for _, t, kind in rows if kind == "key")
-            if key_w + text_w <= col_w and (per_col + 3) * lh + 24 <= box.h:
+            key_ws = [max(text_width(k, fs, True) for k, _, kind in col if kind == "key") + 14 for col in columns]
+            fits = all(kw + max(text_width(t, fs) for _, t, kind in col if kind == "key") <= col_w
+                       for kw, col in zip(key_ws, columns))
+            if fits and (max(map(len, columns)) + 3) * lh + 24 <= box.h:
                 break
         x0, y0 = box.left + 20, box.top + 10
         draw_text(surface, "Red Door — editor keys   (any key closes this)", (x0, y0), fs + 2, pal.text, bold=True,
                   max_width=box.w - 40)
         top = y0 + line_height(fs + 2) + 8
-        for n, (key, text, kind) in enumerate(rows):
-            col, r = divmod(n, per_col)
+        for col, (column, key_w) in enumerate(zip(columns, key_ws)):
             x = x0 + col * (col_w + 10)
-            y = top + r * lh
-            if kind == "group":
-                draw_text(surface, text, (x, y), fs, pal.warn, bold=True, max_width=col_w)
-            else:
-                draw_text(surface, key, (x, y), fs, pal.text, bold=True, max_width=key_w - 8)
-                draw_text(surface, text, (x + key_w, y), fs, pal.text_dim, max_width=col_w - key_w)
+            for r, (key, text, kind) in enumerate(column):
+                y = top + r * lh
+                if kind == "group":
+                    draw_text(surface, text, (x, y), fs, pal.warn, bold=True, max_width=col_w)
+                else:
+                    draw_text(surface, key, (x, y), fs, pal.text, bold=True, max_width=key_w - 8)
+                    draw_text(surface, text, (x + key_w, y), fs, pal.text_dim, max_width=col_w - key_w)
         note = (f"Levels are saved in {user_level_path('x').parent}; unsaved edits are autosaved every few "
                 "seconds and offered back after a crash.")
         draw_text(surface, note, (x0, box.bottom - line_height(fs - 1) - 8), fs - 1, pal.text_dim, max_width=box.w - 40)
