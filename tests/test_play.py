@@ -351,7 +351,9 @@ def test_choose_agents_with_the_menu(tmp_path):
     items["random"].checked = False
     scene.handle_event(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_RETURN, mod=0, unicode="\r"))
     assert [r.agent.kind for r in scene.runs] == ["oracle"]
-    assert scene.runs[0].tally is oracle_tally  # the agent kept acting keeps its totals
+    assert scene.runs[0].tally is oracle_tally
+    scene.run_command("choose_agents")
+    assert [it.value for it in scene.menu.items if it.checked] == ["oracle"]  # the agent kept acting keeps its totals
 
 
 def test_missing_learned_agents_fall_back_to_oracle_and_random_with_a_status():
@@ -377,6 +379,33 @@ def test_an_agent_that_raises_stops_with_a_status_and_the_others_go_on(tmp_path)
     scene.update(1.0)
     assert scene.runs[0].error and "bad weights" in scene.status
     assert scene.runs[1].tally.episodes > 0
+
+
+def test_explain_cycles_through_the_views_the_selected_agent_has(tmp_path, display):
+    from agents.base import Explanation
+
+    class ArrowsOnly(ScriptedAgent):
+        def explain(self, level):
+            arrows = np.full(level.kind.shape + (4,), 0.25, np.float32)
+            return Explanation("uniform", arrows=arrows)
+
+    scene = make_scene(tmp_path, [ArrowsOnly(), make_agent("random"), make_agent("oracle")])
+    scene.run_command("explain")
+    assert scene.explain_mode == 2 and scene.explanation().arrows is not None  # no heat map: straight to arrows
+    scene.draw(display)
+    scene.run_command("explain")
+    assert scene.explain_mode == 0
+    scene.run_command("select_agent")  # random explains nothing
+    scene.run_command("explain")
+    assert scene.explain_mode == 0 and "no explanation" in scene.status
+    scene.run_command("select_agent")  # the oracle: heat map, then arrows, then off
+    modes = []
+    for _ in range(3):
+        scene.run_command("explain")
+        modes.append(scene.explain_mode)
+        scene.update(0.0)
+        scene.draw(display)
+    assert modes == [1, 2, 0]
 
 
 # -- time -----------------------------------------------------------------------------------------

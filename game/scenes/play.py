@@ -20,7 +20,7 @@ from game.core.level import Level
 from game.core.objectives import O_ALT, O_BASE, OBJECTIVES, Objective
 from game.core.world import Outcome
 from game.levels import LevelEntry, list_levels
-from game.paths import user_dir
+from game.paths import asset_path, user_dir
 from game.render.board import BoardRenderer, draw_mark_swatch
 from game.render.capture import GifRecorder, save_screenshot
 from game.render.palette import AGENT_ACCENTS, COLOR_MARKERS, COLORBLIND, NORMAL, Palette
@@ -43,7 +43,18 @@ STATUS_SECONDS = 6.0
 
 # -- agents ---------------------------------------------------------------------------------------
 def load_agent(kind: str) -> tuple[Agent | None, str | None]:
-    """An agent of `kind`, or None and why not. Never raises: a missing checkpoint is a status line."""
+    """An agent for a spec ('ppo', 'oracle', 'mesa-diverse', ...), or None and why not.
+
+    Never raises: a missing or broken checkpoint becomes a status line. The agent remembers its
+    spec (`agent.spec`) so the agent chooser can tick it.
+    """
+    agent, why = _load(kind)
+    if agent is not None:
+        agent.spec = kind
+    return agent, why
+
+
+def _load(kind: str) -> tuple[Agent | None, str | None]:
     try:
         from agents.loading import load_agent as _load
     except Exception as exc:  # the loader is not built yet, or broken: the references still work
@@ -62,9 +73,18 @@ def load_agent(kind: str) -> tuple[Agent | None, str | None]:
 
 
 def known_kinds() -> list[str]:
+    """Agent specs the chooser offers: the kinds, then every other shipped checkpoint (e.g. mesa-diverse)."""
     kinds = list(DEFAULT_AGENTS) + ["random"]
     kinds += [k for k in sorted(REGISTRY) if k not in kinds]
+    folder = asset_path("agents")
+    if folder.is_dir():
+        default_weights = {f"{k}-train" for k in LEARNED_KINDS}
+        kinds += sorted(p.stem for p in folder.glob("*.npz") if p.stem not in default_weights and p.stem not in kinds)
     return kinds
+
+
+def spec_of(agent: Agent) -> str:
+    return getattr(agent, "spec", None) or agent.kind
 
 
 def build_roster(kinds: list[str], loader: Callable[[str], tuple[Agent | None, str | None]] = load_agent
@@ -494,11 +514,13 @@ class PlayScene(Scene):
             self.set_level(level, "edited")
 
     def cmd_choose_agents(self) -> None:
-        current = {r.agent.kind for r in self.runs}
+        current = {spec_of(r.agent) for r in self.runs}
         items = []
         for kind in known_kinds():
             cls = REGISTRY.get(kind)
             doc = (cls.__doc__ or "").strip().splitlines()[0] if cls is not None and cls.__doc__ else ""
+            if cls is None and "-" in kind:
+                doc = f"{kind.split('-', 1)[0]} trained on the '{kind.split('-', 1)[1]}' distribution"
             why = self.agent_failures.get(kind)
             items.append(MenuItem(kind, kind, f"not loaded: {why}" if why else doc, checked=kind in current))
         self._open_menu(Menu("Choose which agents act", items, self._agents_chosen, multi=True))
@@ -507,7 +529,7 @@ class PlayScene(Scene):
         if not kinds:
             self.set_status("no agent chosen; keeping the ones acting")
             return
-        keep = {r.agent.kind: r.agent for r in self.runs}
+        keep = {spec_of(r.agent): r.agent for r in self.runs}
         agents, failed = [], {}
         for kind in kinds:
             if kind in keep:
@@ -536,20 +558,21 @@ class PlayScene(Scene):
             self.set_status(f"selected {self.runs[self.selected].name}")
 
     def cmd_explain(self) -> None:
-        self.explain_mode = (self.explain_mode + 1) % len(EXPLAIN_MODES)
-        self._refresh_explanation()
-        mode = EXPLAIN_MODES[self.explain_mode]
-        if self.explain_mode == 0:
-            self.set_status("explain off")
+        """Cycle off → heat map → arrows → off, skipping views the selected agent cannot give."""
+        if not self.runs:
             return
+        self._refresh_explanation()
+        expl = self._explained[1] if self._explained else None
         run = self.runs[self.selected]
-        _, expl, _ = self._explained or (None, None, 0)
-        if expl is None:
-            self.set_status(f"explain: {run.name} has no explanation to show")
-        elif (mode == "heat map" and expl.heat is None) or (mode == "arrows" and expl.arrows is None):
-            self.set_status(f"explain {mode}: {run.name} has no {mode}; E again for the next view")
+        available = _views(expl)
+        later = [m for m in available if m > self.explain_mode]
+        self.explain_mode = later[0] if later else 0
+        if not available:
+            self.set_status(f"{run.name} has no explanation to show (E again tries after Tab selects another agent)")
+        elif self.explain_mode == 0:
+            self.set_status("explain off")
         else:
-            self.set_status(f"explain {mode} for {run.name}: {expl.label}")
+            self.set_status(f"explain {EXPLAIN_MODES[self.explain_mode]} for {run.name}: {expl.label}")
 
     def cmd_choose_objectives(self) -> None:
         shown = {o.name for o in self.shown}
@@ -637,6 +660,9 @@ class PlayScene(Scene):
             self.set_status(f"GIF saved: {message}" if kind == "saved" else f"GIF not saved: {message}", seconds=10)
         if self.explain_mode:
             self._refresh_explanation()
+            available = _views(self._explained[1] if self._explained else None)
+            if self.explain_mode not in available:  # the newly selected agent cannot show this view
+                self.explain_mode = available[0] if available else self.explain_mode
 
     def _refresh_explanation(self) -> None:
         if not self.runs:
@@ -981,6 +1007,13 @@ class PlayScene(Scene):
         for note in notes:
             draw_text(surface, note, (x0, y), fs - 1, pal.text_dim, max_width=box.w - 40)
             y += line_height(fs - 1)
+
+
+def _views(expl: Explanation | None) -> list[int]:
+    """The explain modes (indices into EXPLAIN_MODES) an explanation can show."""
+    if expl is None:
+        return []
+    return [m for m, part in ((1, expl.heat), (2, expl.arrows)) if part is not None]
 
 
 def _verdict(outcome: Outcome) -> str:
