@@ -505,13 +505,16 @@ class PlayScene(Scene):
             return
         self.next_scene = "edit"
         self.next_args = {"level": self.level.copy()}
-        self.set_status(f"opening '{self.level.name}' in the editor")
+        back = getattr(self, "parent_name", None) == "edit"
+        self.set_status("back to the editor" if back else f"opening '{self.level.name}' in the editor")
 
-    def resume(self, level: Level | None = None, **_) -> None:
+    def resume(self, level: Level | None = None, status: str = "", **_) -> None:
         """Back from the editor: play the edited level (if it sent one)."""
         if level is not None:
             self.level_index = self._index_of(level)
             self.set_level(level, "edited")
+        if status:
+            self.set_status(status)
 
     def cmd_choose_agents(self) -> None:
         current = {spec_of(r.agent) for r in self.runs}
