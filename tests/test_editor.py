@@ -450,3 +450,11 @@ def test_monkey(screen):
             assert level.kind[level.start] == FLOOR
             assert parse_level(format_level(level)) == level
     assert edits_seen[0] > 20
+
+
+def test_the_key_that_opens_a_prompt_is_not_typed_into_it(screen):
+    scene = make()
+    key(scene, pygame.K_n)  # rename; SDL then echoes the 'n' as text
+    type_text(scene, "n")
+    type_text(scene, "n")   # a real second 'n' is typed
+    assert scene.modal.text == "roomn"

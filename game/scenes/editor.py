@@ -223,6 +223,9 @@ class EditorScene(Scene):
             if command is None:
                 return False
             self.run_command(command)
+            typed = getattr(event, "unicode", "")
+            if isinstance(self.modal, TextPrompt) and typed.isprintable():
+                self.modal.swallow = typed or None
             return True
         if event.type == pygame.MOUSEMOTION:
             self.mouse = event.pos
@@ -553,7 +556,7 @@ class EditorScene(Scene):
                 items.append(MenuItem(f"{e.level.name}   [{e.path.name}, {where}, {e.level.height}×{e.level.width}]",
                                       e, e.level.description))
             else:
-                items.append(MenuItem(f"{e.path.name}   [{where}, cannot be opened]", e, e.error or "", enabled=False))
+                items.append(MenuItem(f"{e.path.name}   [{where}, cannot be opened]", e, _short_error(e), enabled=False))
         if not items:
             self.set_status("no level files found", bad=True)
             return
@@ -590,10 +593,15 @@ class EditorScene(Scene):
         if errors:
             self.set_status(f"cannot try it: {errors[0].message}", bad=True)
             return
-        self.next_scene = "play"
-        self._sent = self.level.copy()
+        self._leave_for_play()
         back = "Ctrl+E: back to the editor"
         self.next_args = {"level": self.level.copy(), "status": f"Trying '{self.level.name}' — {back}"}
+
+    def _leave_for_play(self) -> None:
+        self.next_scene = "play"
+        self._sent = self.level.copy()
+        if self.doc.dirty:  # the editor sleeps while the play view runs: autosave now
+            self.recovery.save(self.level, self.doc.path)
 
     def cmd_help(self) -> None:
         self.modal = "help"
@@ -606,8 +614,7 @@ class EditorScene(Scene):
         if self.parent_name == "play":
             # Back to the play view, which takes the edited level; the edits stay in this document
             # (and the recovery file) until saved.
-            self.next_scene = "play"
-            self._sent = self.level.copy()
+            self._leave_for_play()
             self.next_args = {"level": self.level.copy(), "status": f"edited '{self.level.name}'"}
         else:
             self.cmd_quit()
@@ -1003,6 +1010,13 @@ class EditorScene(Scene):
         note = (f"Levels are saved in {user_level_path('x').parent}; unsaved edits are autosaved every few "
                 "seconds and offered back after a crash.")
         draw_text(surface, note, (x0, box.bottom - line_height(fs - 1) - 8), fs - 1, pal.text_dim, max_width=box.w - 40)
+
+
+def _short_error(entry) -> str:
+    """A level file's error without its (long) folder: 'line 5, column 4: ragged map: ...'."""
+    error = entry.error or ""
+    m = re.match(r"^" + re.escape(str(entry.path)) + r":(\d+):(\d+): (.*)$", error, re.S)
+    return f"line {m.group(1)}, column {m.group(2)}: {m.group(3)}" if m else error
 
 
 def _find_file(level: Level) -> Path | None:

@@ -88,6 +88,9 @@ class TextPrompt:
         self.validate = validate
         self.error = ""
         self.closed = False
+        # SDL sends the character of the key that opened the prompt as a TEXTINPUT right after the
+        # KEYDOWN; `swallow` (set by the opener) drops that one echo.
+        self.swallow: str | None = None
         self._ok_rect = pygame.Rect(0, 0, 0, 0)
         self._cancel_rect = pygame.Rect(0, 0, 0, 0)
         try:
@@ -114,8 +117,11 @@ class TextPrompt:
 
     def handle_event(self, event) -> bool:
         if event.type == pygame.TEXTINPUT:
-            self.insert(event.text)
+            echo, self.swallow = self.swallow, None
+            if event.text != echo:
+                self.insert(event.text)
         elif event.type == pygame.KEYDOWN:
+            self.swallow = None
             key = event.key
             if key in (pygame.K_RETURN, pygame.K_KP_ENTER):
                 self.finish(True)
