@@ -458,3 +458,17 @@ def test_the_key_that_opens_a_prompt_is_not_typed_into_it(screen):
     type_text(scene, "n")
     type_text(scene, "n")   # a real second 'n' is typed
     assert scene.modal.text == "roomn"
+
+
+def test_step_limit_and_palette(screen):
+    scene = make()
+    key(scene, pygame.K_l, CTRL)
+    type_text(scene, "30")
+    key(scene, pygame.K_RETURN)
+    assert scene.level.step_limit == 30
+    key(scene, pygame.K_z, CTRL)
+    assert scene.level.step_limit == 0
+    before = scene.level.copy()
+    key(scene, pygame.K_c)
+    scene.draw(screen)
+    assert scene.palette.name == "colorblind" and scene.level == before

@@ -21,7 +21,7 @@ from game.core.level_io import LevelFormatError, load_level, save_level
 from game.editor_files import Recovery, is_protected, save_target, user_level_path
 from game.levels import list_levels
 from game.render.board import BoardRenderer
-from game.render.palette import NORMAL, Palette
+from game.render.palette import COLORBLIND, NORMAL, Palette
 from game.render.text import draw_text, line_height, text_width, wrap
 from game.scenes.base import Scene
 from game.scenes.keymap import Binding, Key
@@ -69,7 +69,9 @@ EDITOR_BINDINGS: tuple[Binding, ...] = (
     Binding("generate_again", (_k(K.K_g, shift=True),), "Shift+G", "generate again with the next seed", "Level"),
     Binding("rename", (_k(K.K_n),), "N", "name the level", "Level"),
     Binding("describe", (_k(K.K_n, shift=True),), "Shift+N", "describe the level", "Level"),
-    Binding("reach", (_k(K.K_h),), "H", "shade floor the agent cannot reach on / off", "Level"),
+    Binding("step_limit", (_k(K.K_l, ctrl=True),), "Ctrl+L", "step limit of an episode on this level", "Level"),
+    Binding("reach", (_k(K.K_h),), "H", "shade floor the agent cannot reach on / off", "View"),
+    Binding("palette", (_k(K.K_c),), "C", "colour-blind-safe palette on / off", "View"),
     Binding("open", (_k(K.K_o, ctrl=True),), "Ctrl+O", "open a level (yours and the built-ins)", "File"),
     Binding("save", (_k(K.K_s, ctrl=True),), "Ctrl+S", "save (a built-in level is saved as yours)", "File"),
     Binding("save_as", (_k(K.K_s, shift=True, ctrl=True),), "Ctrl+Shift+S", "save under a new name", "File"),
@@ -481,6 +483,19 @@ class EditorScene(Scene):
                 self.set_status("description changed")
         self.modal = TextPrompt("Level description", self.level.description, done, max_length=300,
                                 hint="one line: what this level tests")
+
+    def cmd_step_limit(self) -> None:
+        def done(text):
+            if text is not None and self.doc.set_step_limit(int(text)):
+                self.set_status(f"step limit {self.level.effective_step_limit}")
+        self.modal = TextPrompt("Step limit", str(self.level.step_limit), done, max_length=6,
+                                hint=f"moves before an episode times out; 0 = one per cell ({self.level.height * self.level.width})",
+                                validate=lambda t: None if t.strip().isdigit() else "a whole number, 0 for the default")
+
+    def cmd_palette(self) -> None:
+        self.palette = COLORBLIND if self.palette is NORMAL else NORMAL
+        self._layout()
+        self.set_status(f"{self.palette.name} palette (pixels only: the level's colours are unchanged)")
 
     def cmd_reach(self) -> None:
         self.show_reach = not self.show_reach
