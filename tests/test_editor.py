@@ -5,7 +5,7 @@ import numpy as np
 import pygame
 import pytest
 
-from game.core.constants import BALL, BLUE, BOX, DOOR, FLOOR, GREEN, KEY, RED, WALL, YELLOW
+from game.core.constants import BALL, BLUE, BOX, FLOOR, GREEN, KEY, WALL, YELLOW
 from game.core.level import Level
 from game.core.level_io import format_level, load_level, parse_level, save_level
 from game.editor_files import Recovery, user_level_path

@@ -13,7 +13,7 @@ from typing import Callable
 import numpy as np
 import pygame
 
-from game.core.constants import COLOR_NAMES, FLOOR, MAX_SIDE, MIN_SIDE, N_COLORS
+from game.core.constants import COLOR_NAMES, DOOR, FLOOR, KIND_NAMES, MAX_SIDE, MIN_SIDE, N_COLORS, WALL
 from game.core.editing import MODES, TOOL_KIND, TOOLS, Document, line_cells, rect_cells, flood_cells
 from game.core.generators import DESCRIPTIONS, DISTRIBUTIONS
 from game.core.level import Level
@@ -263,7 +263,7 @@ class EditorScene(Scene):
         name, _, arg = command.partition(":")
         if name == "tool":
             self.tool = arg
-            self.set_status(f"tool: {arg}" + (f" ({COLOR_NAMES[self.colour]})" if TOOL_KIND.get(arg, 0) >= 2 else ""))
+            self.set_status(f"tool: {arg}" + (f" ({COLOR_NAMES[self.colour]})" if _takes_colour(arg) else ""))
         elif name == "colour":
             self.set_colour(int(arg))
         elif name == "mode":
@@ -274,7 +274,7 @@ class EditorScene(Scene):
 
     def set_colour(self, colour: int) -> None:
         self.colour = colour % N_COLORS
-        if TOOL_KIND.get(self.tool, 0) < 2 and self.tool != "start":
+        if not _takes_colour(self.tool):
             self.set_status(f"colour: {COLOR_NAMES[self.colour]} (objects only: pick door, key, ball or box)")
         else:
             self.set_status(f"colour: {COLOR_NAMES[self.colour]}")
@@ -364,7 +364,7 @@ class EditorScene(Scene):
             self.tool = "start"
         else:
             self.tool = {v: k for k, v in TOOL_KIND.items() if k != "erase"}[kind]
-            if kind >= 2:
+            if kind >= DOOR:
                 self.colour = int(self.level.color[cell])
         self.set_status(f"picked {self.level.describe_cell(*cell) if self.tool != 'start' else 'the start tool'}")
 
@@ -667,6 +667,7 @@ class EditorScene(Scene):
         left_w = min(250, max(120, w // 5))
         right_w = min(320, max(0, w // 4)) if w >= 700 else 0
         self.buttons = []
+        self._size_rows: dict[str, int] = {}
         # Top bar: file actions on the right.
         x = w - 8
         for label, command, hint in reversed((("Open", "open", "^O"), ("Save", "save", "^S"), ("Save as", "save_as", ""),
@@ -711,7 +712,6 @@ class EditorScene(Scene):
         header("Size")
         small = bh
         for label, more, fewer in (("Rows", "rows_more", "rows_fewer"), ("Cols", "cols_more", "cols_fewer")):
-            self._size_rows = getattr(self, "_size_rows", {})
             self._size_rows[label] = y
             self.buttons.append(Button(pygame.Rect(left_w - 8 - 2 * small - 4, y, small, bh), "−", fewer))
             self.buttons.append(Button(pygame.Rect(left_w - 8 - small, y, small, bh), "+", more))
@@ -764,7 +764,7 @@ class EditorScene(Scene):
 
     def _icon(self, tool: str, size: int) -> pygame.Surface:
         size = max(8, size)
-        key = (tool, self.colour if TOOL_KIND.get(tool, 0) >= 2 else 0, size, self.palette.name)
+        key = (tool, self.colour if _takes_colour(tool) else 0, size, self.palette.name)
         icon = self._icons.get(key)
         if icon is None:
             if tool == "start":
@@ -851,7 +851,7 @@ class EditorScene(Scene):
                 ghost = pygame.Surface((tile, tile), pygame.SRCALPHA)
                 BoardRenderer.draw_token(ghost, (0, 0), tile, (0, 0), 3, (255, 255, 255))
             else:
-                ghost = self.renderer.tile(TOOL_KIND[tool], self.colour if TOOL_KIND[tool] >= 2 else 0, tile, self.palette).copy()
+                ghost = self.renderer.tile(TOOL_KIND[tool], self.colour if _takes_colour(tool) else 0, tile, self.palette).copy()
             ghost.set_alpha(150)
             self._icons[key] = ghost
         return ghost
@@ -886,7 +886,7 @@ class EditorScene(Scene):
             elif text == "Draw":
                 label = f"Draw: {MODE_LABELS[self.mode].lower()}"
             draw_text(surface, label, (10, y), fs - 1, pal.text_dim, bold=True, max_width=self._left_w - 16)
-        for label, y in getattr(self, "_size_rows", {}).items():
+        for label, y in self._size_rows.items():
             n = self.level.height if label == "Rows" else self.level.width
             draw_text(surface, f"{label}: {n}", (10, y + 3), fs - 1, pal.text, max_width=self._left_w - 80)
         for b in self.buttons:
@@ -907,7 +907,7 @@ class EditorScene(Scene):
         problems = self.doc.problems
         if not problems:
             dist = self.level.distances()
-            doors = [dist[r, c] for r, c, k, _ in self.level.objects() if k == 2]
+            doors = [dist[r, c] for r, c, k, _ in self.level.objects() if k == DOOR]
             lines = ["None: every object can be reached", f"door{'s' if len(doors) > 1 else ''} "
                      f"{', '.join(str(int(d)) for d in doors)} steps from the start"]
             for line in lines:
@@ -934,7 +934,7 @@ class EditorScene(Scene):
             level = self.level
             counts: dict[str, int] = {}
             for _, _, k, c in level.objects():
-                name = f"{COLOR_NAMES[c]} {('door', 'key', 'ball', 'box')[k - 2]}"
+                name = f"{COLOR_NAMES[c]} {KIND_NAMES[k]}"
                 counts[name] = counts.get(name, 0) + 1
             info = [f"name: {level.name}", f"size: {level.height} rows × {level.width} columns",
                     f"step limit: {level.effective_step_limit}" + ("" if level.step_limit else " (one per cell)"),
@@ -957,7 +957,7 @@ class EditorScene(Scene):
             r, c = under
             d = int(self.level.distances()[r, c])
             what = "agent start" if (r, c) == self.level.start else self.level.describe_cell(r, c)
-            text = f"row {r + 1}, col {c + 1}: {what}" + (f", {d} steps" if d > 0 else ", unreachable" if d < 0 and self.level.kind[r, c] != 1 else "")
+            text = f"row {r + 1}, col {c + 1}: {what}" + (f", {d} steps" if d > 0 else ", unreachable" if d < 0 and self.level.kind[r, c] != WALL else "")
             draw_text(surface, text, (x, bottom - lh), fs - 2, pal.text, max_width=width)
         if self.show_reach:
             draw_text(surface, "hatched: floor the agent cannot reach (H)", (x, bottom - 2 * lh - 4), fs - 3,
@@ -974,7 +974,7 @@ class EditorScene(Scene):
         if self.status and self._clock <= self._status_until:
             message, ink = self.status, pal.bad if self.status_bad else pal.text
         else:
-            colour = f" {COLOR_NAMES[self.colour]}" if TOOL_KIND.get(self.tool, 0) >= 2 else ""
+            colour = f" {COLOR_NAMES[self.colour]}" if _takes_colour(self.tool) else ""
             message = (f"{self.tool}{colour} · {MODE_LABELS[self.mode].lower()} — left: paint, right: erase, "
                        f"middle: pick — T tries it with the agents — F1 or ? for every key")
             ink = pal.text_dim
@@ -1025,6 +1025,10 @@ class EditorScene(Scene):
         note = (f"Levels are saved in {user_level_path('x').parent}; unsaved edits are autosaved every few "
                 "seconds and offered back after a crash.")
         draw_text(surface, note, (x0, box.bottom - line_height(fs - 1) - 8), fs - 1, pal.text_dim, max_width=box.w - 40)
+
+
+def _takes_colour(tool: str) -> bool:
+    return TOOL_KIND.get(tool, FLOOR) >= DOOR
 
 
 def _short_error(entry) -> str:
@@ -1150,7 +1154,7 @@ def run_smoke_test(app, level: Level | None) -> int:
         failures.append(f"Try it did not open the play view (top scene: {state.get('tried')})")
     if not state.get("back"):
         failures.append("Ctrl+E in the play view did not come back to the editor")
-    if scene.next_scene != "quit" and stats["frames"] >= 240:
+    if stats["frames"] >= 240:
         failures.append("Ctrl+Q did not quit")
     if scene.recovery.level_path.exists():
         failures.append("the recovery file is left after a clean quit")
