@@ -505,6 +505,34 @@ def test_gif_encoder_without_pillow_round_trips(tmp_path):
     assert im.n_frames == 3
 
 
+def test_recording_survives_a_resize_and_closing_the_window_writes_the_gif(tmp_path, display):
+    from PIL import Image
+
+    scene = make_scene(tmp_path)
+    scene.run_command("record")
+    for i in range(12):
+        if i == 6:
+            display = pygame.display.set_mode((700, 500))
+            scene.resize((700, 500))
+        scene.update(0.1)
+        scene.draw(display)
+        scene.after_frame(display)
+    assert scene.handle_event(pygame.event.Event(pygame.QUIT)) is False  # never blocks closing
+    gifs = _files(tmp_path, "recordings", "*.gif")
+    assert len(gifs) == 1
+    im = Image.open(gifs[0])
+    assert im.size == (1200, 720) and im.n_frames >= 2
+
+
+def test_quantise_keeps_greys_grey():
+    from game.render.capture import PALETTE, quantise
+
+    greys = np.array([[[v, v, v] for v in range(0, 256, 5)]], np.uint8)
+    got = PALETTE[quantise(greys)].astype(int)
+    assert (got.max(axis=2) == got.min(axis=2)).all()
+    assert np.abs(got[..., 0] - greys[..., 0]).max() <= 4
+
+
 def test_smoke_test_runs_headless_and_exits_zero(capsys, monkeypatch, tmp_path):
     from game import app
 

@@ -298,6 +298,9 @@ class PlayScene(Scene):
 
     # -- input -------------------------------------------------------------------------------
     def handle_event(self, event: pygame.event.Event) -> bool:
+        if event.type == pygame.QUIT:  # the window is closing: a GIF being made is written first
+            self.recorder.finish()
+            return False
         if self.menu is not None:
             consumed = self.menu.handle_event(event)
             if self.menu is not None and self.menu.closed:
@@ -624,8 +627,7 @@ class PlayScene(Scene):
         self.help_open = False
 
     def cmd_quit(self) -> None:
-        if self.recorder.recording:
-            self.recorder.stop(background=False)
+        self.recorder.finish()
         self.next_scene = "quit"
 
     def _open_menu(self, menu: Menu) -> None:
