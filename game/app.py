@@ -245,6 +245,7 @@ def _smoke_test(app: App, level, frames: int) -> int:
 
     scene = PlayScene(level, output_dir=folder)
     scene.speed_index = len(SPEEDS) - 1  # fast: many episodes in a few hundred frames
+    scene.hold_seconds = 0.0
     failures: list[str] = []
 
     def key(k, mod=0, uni=""):
@@ -355,7 +356,7 @@ def _smoke_test(app: App, level, frames: int) -> int:
             failures.append(f"{run.name}: totals do not add up")
     print(f"smoke-test: {stats['frames']} frames, {stats['fps']:.0f} fps "
           f"(frame p50 {stats['frame_ms_p50']:.1f} ms, p99 {stats['frame_ms_p99']:.1f} ms), "
-          f"{len(scene.runs)} agents ({', '.join(r.name for r in scene.runs)}), {totals} episodes")
+          f"{len(scene.runs)} agents ({', '.join(r.name for r in scene.runs)}), {totals} episodes ended")
     if scene.agent_failures:
         print(f"smoke-test: note: {', '.join(scene.agent_failures)} not loaded")
     for f in failures:
