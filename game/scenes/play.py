@@ -19,7 +19,7 @@ from game.core.generators import DESCRIPTIONS, DISTRIBUTIONS, generate
 from game.core.level import Level
 from game.core.objectives import O_ALT, O_BASE, OBJECTIVES, Objective
 from game.core.world import Outcome
-from game.levels import LevelEntry, list_levels
+from game.levels import DEFAULT_LEVEL, LevelEntry, list_levels
 from game.paths import asset_path, user_dir
 from game.render.board import BoardRenderer, draw_mark_swatch
 from game.render.capture import GifRecorder, save_screenshot
@@ -275,7 +275,7 @@ class PlayScene(Scene):
         loadable = [i for i, e in enumerate(self.catalogue) if e.level is not None]
         if level is None:
             for i in loadable:
-                if self.catalogue[i].name == "paper-test":
+                if self.catalogue[i].name == DEFAULT_LEVEL:
                     return i
             return loadable[0] if loadable else None
         for i in loadable:
