@@ -524,7 +524,7 @@ class PlayScene(Scene):
         items = []
         for kind in known_kinds():
             cls = REGISTRY.get(kind)
-            doc = (cls.__doc__ or "").strip().splitlines()[0] if cls is not None and cls.__doc__ else ""
+            doc = " ".join((cls.__doc__ or "").strip().split("\n\n")[0].split()) if cls is not None else ""
             if cls is None and "-" in kind:
                 doc = f"{kind.split('-', 1)[0]} trained on the '{kind.split('-', 1)[1]}' distribution"
             why = self.agent_failures.get(kind)
