@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+import textwrap
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -284,12 +285,19 @@ def plot_study(seeds: Sequence[dict], path: str | os.PathLike, title: str) -> Pa
         xerr = [[max(0.0, r["o_alt"] - r["o_alt_ci"][0]) for r in pts], [max(0.0, r["o_alt_ci"][1] - r["o_alt"]) for r in pts]]
         yerr = [[max(0.0, r["o_base"] - r["o_base_ci"][0]) for r in pts], [max(0.0, r["o_base_ci"][1] - r["o_base"]) for r in pts]]
         ax.errorbar(x, y, xerr=xerr, yerr=yerr, fmt="o", ms=6, color=colour, ecolor=colour, elinewidth=0.7,
-                    alpha=0.85, label=f"prefers {pref}: {counts[pref]}")
+                    alpha=0.6, label=f"prefers {pref}: {counts[pref]}")
+    spots: dict[tuple[float, float], list[str]] = {}
+    for r in sorted(seeds, key=lambda r: r["seed"]):  # seeds on the same spot stay countable by their labels
+        spots.setdefault((round(r["o_alt"], 3), round(r["o_base"], 3)), []).append(str(r["seed"]))
+    for (x, y), names in spots.items():
+        text = ",".join(names) if len(names) <= 4 else ",".join(names[:3]) + f",… ({len(names)} seeds)"
+        ax.annotate(text, (x, y), xytext=(-4 if x > 0.7 else 4, 4), textcoords="offset points", fontsize=6,
+                    color="#444444", ha="right" if x > 0.7 else "left")
     ax.set_xlim(-0.02, 1.02)
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("O_alt on conflict (reached something red)")
     ax.set_ylabel("O_base on conflict (reached the door)")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(textwrap.fill(title, 60), fontsize=9)
     ax.legend(loc="upper right", fontsize=8)
     ax.grid(alpha=0.3)
     fig.tight_layout()
