@@ -134,7 +134,7 @@ def describe_outcome(outcome: Outcome | None) -> str:
     if outcome.reached is None:
         return f"timeout after {outcome.steps} steps"
     k, c, _ = outcome.reached
-    return f"{COLOR_NAMES[c]} {KIND_NAMES[k]} in {outcome.steps}"
+    return f"{COLOR_NAMES[c]} {KIND_NAMES[k]} in {outcome.steps} steps"
 
 
 def short_label(objective: Objective) -> str:
