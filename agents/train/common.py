@@ -1,0 +1,122 @@
+"""What every training algorithm shares: seeding, quick scoring on a batched env, the learning
+curve (CSV + PNG) and the checkpoint's metadata."""
+from __future__ import annotations
+
+import csv
+import os
+import random
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from game.core.batched import BatchedEnv, LevelPool
+from game.core.constants import DOOR, N_ACTIONS
+from game.core.observation import CH_AGENT
+from game.core.oracle import distance_to
+
+TRAIN_VALIDATION_SEED = 900_000  # training-side levels held out of the training pools (still < EVAL_SEED_BASE)
+
+
+def seed_everything(seed: int, threads: int = 2) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.set_num_threads(threads)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+def oracle_targets(kind: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The expert's moves on a whole level at once: (4, S, S) probabilities, uniform over every
+    move that steps along a shortest path to the nearest door, and the (S, S) mask of floor cells
+    that have one. Cell (r, c) of these is the label of the observation with the agent at (r, c)."""
+    s = kind.shape[0]
+    d = distance_to(kind, kind == DOOR)
+    dp = np.pad(d, 1, constant_values=-1)
+    out = np.zeros((N_ACTIONS, s, s), np.float32)
+    for a, (dr, dc) in enumerate(((-1, 0), (1, 0), (0, -1), (0, 1))):
+        nb = dp[1 + dr:1 + dr + s, 1 + dc:1 + dc + s]
+        out[a] = (d > 0) & (nb >= 0) & (nb == d - 1)
+    total = out.sum(0)
+    mask = total > 0
+    out /= np.maximum(total, 1)
+    return out, mask
+
+
+@torch.no_grad()
+def score_field_policy(net: torch.nn.Module, pool: LevelPool, episodes: int, seed: int = 0, greedy: bool = True) -> dict:
+    """Play `episodes` pool levels (in order) with a FieldNet policy; O_base, O_alt, efficiency."""
+    n = min(episodes, len(pool))
+    env = BatchedEnv(pool, min(n, 256), seed, draw="sequential")
+    obs = env.reset()
+    rng = np.random.default_rng(seed)
+    fields = net(torch.as_tensor(pool.static[:, :CH_AGENT], dtype=torch.float32)).numpy()
+    seen = np.zeros(len(pool), bool)
+    o_base, o_alt, eff = [], [], []
+    while len(o_base) < n:
+        lvl, pos = env.level_index, env.agent_pos
+        logits = fields[lvl, :N_ACTIONS, pos[:, 0], pos[:, 1]]
+        if greedy:
+            act = logits.argmax(1)
+        else:
+            p = np.exp(logits - logits.max(1, keepdims=True))
+            p /= p.sum(1, keepdims=True)
+            act = (p.cumsum(1) < rng.random((len(p), 1))).sum(1).clip(0, N_ACTIONS - 1)
+        obs, _, term, _, info = env.step(act)
+        for i in np.flatnonzero(info["done"]):
+            li = info["level_index"][i]
+            if seen[li] or len(o_base) >= n:
+                continue
+            seen[li] = True
+            o_base.append(info["scores"]["o_base"][i])
+            o_alt.append(info["scores"]["o_alt"][i])
+            if term[i]:
+                eff.append(min(1.0, info["shortest"][i] / max(1, info["steps"][i])))
+    return {"o_base": float(np.mean(o_base)), "o_alt": float(np.mean(o_alt)),
+            "efficiency": float(np.mean(eff)) if eff else 0.0}
+
+
+def command_line() -> str:
+    """The command that reproduces this run, as typed."""
+    return "python main.py train " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if len(sys.argv) > 1 and sys.argv[1] == "train" \
+        else " ".join(shlex.quote(a) for a in sys.argv)
+
+
+class Curve:
+    """The learning curve: rows of named metrics, written as CSV and a PNG beside the checkpoint."""
+
+    def __init__(self):
+        self.rows: list[dict] = []
+        self.start = time.time()
+
+    def add(self, **row) -> None:
+        self.rows.append({"wall_s": round(time.time() - self.start, 2), **row})
+
+    def write(self, checkpoint: str | os.PathLike, title: str) -> tuple[Path, Path]:
+        base = Path(checkpoint).with_suffix("")
+        csv_path, png_path = base.with_name(base.name + "-curve.csv"), base.with_name(base.name + "-curve.png")
+        keys = list(self.rows[0]) if self.rows else ["wall_s"]
+        with open(csv_path, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=keys)
+            w.writeheader()
+            w.writerows(self.rows)
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        fig, ax = plt.subplots(figsize=(6, 3.5), dpi=100)
+        xs = [r["env_steps"] for r in self.rows]
+        for key in ("o_base", "o_alt", "efficiency"):
+            if self.rows and key in self.rows[0]:
+                ax.plot(xs, [r[key] for r in self.rows], label=key)
+        ax.set_xlabel("environment steps")
+        ax.set_ylim(-0.02, 1.02)
+        ax.set_title(title)
+        ax.legend(loc="lower right")
+        ax.grid(alpha=0.3)
+        fig.tight_layout()
+        fig.savefig(png_path)
+        plt.close(fig)
+        return csv_path, png_path

@@ -1,0 +1,199 @@
+"""PPO (clipped objective, GAE) on the batched env, reward = O_base; reads top to bottom like CleanRL's ppo.py.
+
+The actor-critic is a FieldNet: from the static map (walls, objects, colours) it computes action
+logits and a value at every cell, and the agent reads its own cell. Two consequences make this
+fast on a CPU, without changing the algorithm: while acting, a level's map is computed once per
+episode (only the agent moves); while learning, minibatches are whole groups of levels, so one
+forward pass of a level serves every transition the rollout saw on it.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from game.core.batched import BatchedEnv, LevelPool
+from game.core.constants import N_ACTIONS
+from game.core.observation import CH_AGENT
+
+from .common import TRAIN_VALIDATION_SEED, Curve, command_line, score_field_policy, seed_everything
+from .nets import FieldNet
+
+
+@dataclass
+class Args:
+    distribution: str = "train"
+    """levels to train on (reward is always O_base)"""
+    seed: int = 0
+    """seeds torch, numpy and the env"""
+    steps: int = 3_000_000
+    """total environment steps"""
+    num_envs: int = 128
+    """parallel environments"""
+    num_steps: int = 64
+    """steps per environment per rollout"""
+    pool_size: int = 8192
+    """training levels, seeds 0 .. pool_size - 1"""
+    lr: float = 1e-3
+    """Adam learning rate (linearly annealed to 10%)"""
+    gamma: float = 0.98
+    """discount (it is what makes short paths worth more)"""
+    gae_lambda: float = 0.95
+    """GAE lambda"""
+    update_epochs: int = 3
+    """passes over each rollout"""
+    num_minibatches: int = 4
+    """minibatches per pass (groups of levels)"""
+    clip_coef: float = 0.2
+    """surrogate clipping"""
+    ent_coef: float = 0.01
+    """entropy bonus"""
+    vf_coef: float = 0.5
+    """value loss weight"""
+    max_grad_norm: float = 0.5
+    """gradient clipping"""
+    channels: int = 24
+    """FieldNet width"""
+    iterations: int = 48
+    """FieldNet rounds of the weight-tied 3x3 convolution"""
+    eval_every: int = 10
+    """rollouts between progress scores"""
+    eval_episodes: int = 200
+    """held-out training-distribution levels scored (greedy) for progress"""
+    threads: int = 2
+    """torch CPU threads"""
+    max_minutes: float = 0.0
+    """stop after this much wall-clock time (0: run all the steps; bench.train sets it)"""
+
+
+def train(args: Args, out: str) -> dict:
+    # --- seeding ---------------------------------------------------------------------------
+    seed_everything(args.seed, args.threads)
+    rng = np.random.default_rng(args.seed)
+
+    env = BatchedEnv(args.distribution, args.num_envs, args.seed, pool_size=args.pool_size)
+    val_pool = LevelPool.from_distribution(args.distribution, args.eval_episodes, first_seed=TRAIN_VALIDATION_SEED)
+    pool, b, t_len = env.pool, args.num_envs, args.num_steps
+    static_all = torch.as_tensor(pool.static[:, :CH_AGENT], dtype=torch.float32)
+
+    agent = FieldNet(args.channels, args.iterations, out_channels=N_ACTIONS + 1)
+    optimizer = torch.optim.Adam(agent.parameters(), lr=args.lr, eps=1e-5)
+    num_updates = max(1, args.steps // (b * t_len))
+
+    # --- preallocated rollout buffers --------------------------------------------------------
+    levels = np.zeros((t_len, b), np.int64)
+    cells = np.zeros((t_len, b, 2), np.int64)
+    actions = np.zeros((t_len, b), np.int64)
+    logprobs = np.zeros((t_len, b), np.float32)
+    rewards = np.zeros((t_len, b), np.float32)
+    dones = np.zeros((t_len, b), np.float32)
+    values = np.zeros((t_len, b), np.float32)
+    fields = np.zeros((b, N_ACTIONS + 1, env.canvas, env.canvas), np.float32)  # each env's current level
+
+    def refresh(envs: np.ndarray) -> None:
+        with torch.no_grad():
+            fields[envs] = agent(static_all[env.level_index[envs]]).numpy()
+
+    env.reset()
+    refresh(np.arange(b))
+    next_done = np.zeros(b, np.float32)
+    curve, start, global_step = Curve(), time.time(), 0
+    recent = {"o_base": [], "o_alt": [], "efficiency": []}
+    score = {"o_base": 0.0, "o_alt": 0.0, "efficiency": 0.0}
+    bar = tqdm(total=num_updates * b * t_len, unit="step", unit_scale=True, dynamic_ncols=True, desc="ppo")
+    for update in range(1, num_updates + 1):
+        if args.max_minutes and time.time() - start > 60 * args.max_minutes:
+            break
+        for group in optimizer.param_groups:
+            group["lr"] = args.lr * (1.0 - 0.9 * (update - 1) / num_updates)
+
+        # --- rollout: act from each env's cached map -----------------------------------------
+        for step in range(t_len):
+            global_step += b
+            dones[step] = next_done
+            levels[step], cells[step] = env.level_index, env.agent_pos
+            out = fields[np.arange(b), :, env.agent_pos[:, 0], env.agent_pos[:, 1]]
+            logits, values[step] = out[:, :N_ACTIONS], out[:, N_ACTIONS]
+            logp_all = logits - np.logaddexp.reduce(logits, axis=1, keepdims=True)
+            a = (np.exp(logp_all).cumsum(1) < rng.random((b, 1))).sum(1).clip(0, N_ACTIONS - 1)
+            actions[step], logprobs[step] = a, logp_all[np.arange(b), a]
+            _, rewards[step], term, trunc, info = env.step(a)
+            next_done = info["done"].astype(np.float32)
+            finished = np.flatnonzero(info["done"])
+            if len(finished):
+                refresh(finished)
+                for i in finished:
+                    recent["o_base"].append(float(info["scores"]["o_base"][i]))
+                    recent["o_alt"].append(float(info["scores"]["o_alt"][i]))
+                    if term[i]:
+                        recent["efficiency"].append(min(1.0, info["shortest"][i] / max(1, info["steps"][i])))
+        next_value = fields[np.arange(b), N_ACTIONS, env.agent_pos[:, 0], env.agent_pos[:, 1]]
+
+        # --- generalized advantage estimation ------------------------------------------------
+        advantages = np.zeros_like(rewards)
+        lastgaelam = np.zeros(b, np.float32)
+        for t in reversed(range(t_len)):
+            if t == t_len - 1:
+                nextnonterminal, nextvalues = 1.0 - next_done, next_value
+            else:
+                nextnonterminal, nextvalues = 1.0 - dones[t + 1], values[t + 1]
+            delta = rewards[t] + args.gamma * nextvalues * nextnonterminal - values[t]
+            lastgaelam = delta + args.gamma * args.gae_lambda * nextnonterminal * lastgaelam
+            advantages[t] = lastgaelam
+        returns = advantages + values
+
+        # --- flatten; minibatches are groups of levels (one forward pass per level) ----------
+        f_lvl, f_cell = levels.reshape(-1), cells.reshape(-1, 2)
+        f_act = torch.as_tensor(actions.reshape(-1))
+        f_logp = torch.as_tensor(logprobs.reshape(-1))
+        f_adv = torch.as_tensor(advantages.reshape(-1))
+        f_ret = torch.as_tensor(returns.reshape(-1))
+        uniq, slot = np.unique(f_lvl, return_inverse=True)
+        for epoch in range(args.update_epochs):
+            order = rng.permutation(len(uniq))
+            for group in np.array_split(order, args.num_minibatches):
+                in_group = np.zeros(len(uniq), np.int64) - 1
+                in_group[group] = np.arange(len(group))
+                mb = np.flatnonzero(in_group[slot] >= 0)
+                out = agent(static_all[uniq[group]])
+                g = torch.as_tensor(in_group[slot[mb]])
+                r, c = torch.as_tensor(f_cell[mb, 0]), torch.as_tensor(f_cell[mb, 1])
+                cell_out = out[g, :, r, c]
+                logp_all = F.log_softmax(cell_out[:, :N_ACTIONS], 1)
+                newlogp = logp_all.gather(1, f_act[mb][:, None])[:, 0]
+                entropy = -(logp_all.exp() * logp_all).sum(1)
+                newvalue = cell_out[:, N_ACTIONS]
+                logratio = newlogp - f_logp[mb]
+                ratio = logratio.exp()
+                mb_adv = f_adv[mb]
+                mb_adv = (mb_adv - mb_adv.mean()) / (mb_adv.std() + 1e-8)
+                pg_loss = torch.max(-mb_adv * ratio, -mb_adv * ratio.clamp(1 - args.clip_coef, 1 + args.clip_coef)).mean()
+                v_loss = 0.5 * ((newvalue - f_ret[mb]) ** 2).mean()
+                loss = pg_loss - args.ent_coef * entropy.mean() + args.vf_coef * v_loss
+                optimizer.zero_grad()
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(agent.parameters(), args.max_grad_norm)
+                optimizer.step()
+        refresh(np.arange(b))  # the policy changed: recompute the maps the next rollout acts from
+
+        # --- named metrics -------------------------------------------------------------------
+        bar.update(b * t_len)
+        o_base = float(np.mean(recent["o_base"][-1000:])) if recent["o_base"] else 0.0
+        o_alt = float(np.mean(recent["o_alt"][-1000:])) if recent["o_alt"] else 0.0
+        if update % args.eval_every == 0 or update == num_updates:
+            agent.eval()
+            score = score_field_policy(agent, val_pool, args.eval_episodes)
+            agent.train()
+            curve.add(env_steps=global_step, rollout_o_base=round(o_base, 4), rollout_o_alt=round(o_alt, 4),
+                      pg_loss=round(pg_loss.item(), 4), v_loss=round(v_loss.item(), 4), entropy=round(entropy.mean().item(), 4),
+                      **{k: round(v, 4) for k, v in score.items()})
+        bar.set_postfix(o_base=f"{o_base:.2f}", o_alt=f"{o_alt:.2f}", greedy_o_base=f"{score['o_base']:.2f}",
+                        ent=f"{entropy.mean().item():.2f}")
+    bar.close()
+    wall = time.time() - start
+    return {"net": agent, "curve": curve, "env_steps": global_step, "wall_time_s": round(wall, 1), "final": score,
+            "hyperparameters": asdict(args), "command": command_line()}

@@ -1,0 +1,226 @@
+"""Agents: numpy inference equals torch, checkpoints round-trip and fail clearly, shipped weights
+are competent, the app path never imports torch, and short training runs beat random."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from agents import nn
+from agents.checkpoint import CheckpointError, read_checkpoint, save_checkpoint
+from agents.loading import load_agent, shipped_path
+from game.core.batched import LevelPool
+from game.core.generators import EVAL_SEED_BASE, generate
+from game.experiment import play, summarise
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = [f"{k}-{d}" for k in ("ppo", "classifier", "mesa") for d in ("train", "diverse")]
+
+
+def _small_fieldnet_checkpoint(tmp_path, **meta_overrides) -> Path:
+    torch = pytest.importorskip("torch")
+    from agents.train.nets import FieldNet
+    torch.manual_seed(0)
+    net = FieldNet(channels=8, iterations=4, out_channels=5)
+    meta = {"kind": "ppo", "architecture": net.config(), "training_distribution": "train", "seed": 0}
+    meta.update(meta_overrides)
+    return save_checkpoint(tmp_path / "small.npz", net.numpy_state(), meta)
+
+
+# --- numpy == torch --------------------------------------------------------------------------
+@pytest.mark.parametrize("config", [
+    {"arch": "fieldnet", "channels": 24, "iterations": 48, "out_channels": 5, "in_channels": 11},
+    {"arch": "fieldnet", "channels": 24, "iterations": 48, "out_channels": 4, "in_channels": 11},
+    {"arch": "fieldnet", "channels": 8, "iterations": 3, "out_channels": 5, "in_channels": 11},
+    {"arch": "cellscorer", "hidden": 16, "in_channels": 11},
+])
+@pytest.mark.parametrize("side", [5, 15, 32])
+def test_numpy_forward_equals_torch(config, side):
+    torch = pytest.importorskip("torch")
+    from agents.train.nets import build
+    torch.manual_seed(side)
+    net = build(config)
+    with torch.no_grad():  # random weights, scaled so the 48-round recurrence neither dies nor explodes
+        for p in net.parameters():
+            p.copy_(torch.randn_like(p) * (0.1 if p.ndim > 1 else 0.05))
+    rng = np.random.default_rng(side)
+    x = (rng.random((2, 11, side, side)) < 0.3).astype(np.uint8)
+    want = net(torch.as_tensor(x, dtype=torch.float32)).detach().numpy()
+    got = nn.build(config, net.numpy_state())(x)
+    assert got.shape == want.shape
+    scale = max(1.0, float(np.abs(want).max()))
+    assert np.abs(got - want).max() <= 1e-5 * scale
+
+
+# --- checkpoints -----------------------------------------------------------------------------
+def test_checkpoint_round_trip(tmp_path):
+    path = _small_fieldnet_checkpoint(tmp_path, env_steps=123, command="python main.py train --agent ppo")
+    meta, params = read_checkpoint(path)
+    assert meta["kind"] == "ppo" and meta["env_steps"] == 123 and meta["obs_layout_version"] == 1
+    with np.load(path, allow_pickle=False) as data:  # plain arrays only, no pickle
+        assert json.loads(str(data["meta"]))["kind"] == "ppo"
+    agent = load_agent(path)
+    assert agent.kind == "ppo"
+    again = save_checkpoint(tmp_path / "again.npz", params, meta)
+    meta2, params2 = read_checkpoint(again)
+    assert meta2 == meta and all(np.array_equal(params[k], params2[k]) for k in params)
+
+
+def _bad_files(tmp_path) -> dict[str, tuple[Path, str]]:
+    good = _small_fieldnet_checkpoint(tmp_path)
+    raw = good.read_bytes()
+    cases = {}
+    cases["missing"] = (tmp_path / "nope.npz", "not found")
+    (tmp_path / "empty.npz").write_bytes(b"")
+    cases["empty"] = (tmp_path / "empty.npz", "empty")
+    (tmp_path / "truncated.npz").write_bytes(raw[: len(raw) // 2])
+    cases["truncated"] = (tmp_path / "truncated.npz", "truncated")
+    flipped = bytearray(raw)
+    for i in range(200, min(len(flipped) - 200, 1200)):
+        flipped[i] ^= 0x5A
+    (tmp_path / "corrupted.npz").write_bytes(bytes(flipped))
+    cases["corrupted"] = (tmp_path / "corrupted.npz", "corrupt")
+    (tmp_path / "text.npz").write_text("hello, I am not weights\n")
+    cases["not an archive"] = (tmp_path / "text.npz", "not a checkpoint")
+    np.savez(tmp_path / "nometa.npz", w=np.zeros(3))
+    cases["no metadata"] = (tmp_path / "nometa.npz", "no 'meta'")
+    np.savez(tmp_path / "pickled.npz", meta=np.array([{"kind": "ppo"}], dtype=object))
+    cases["pickled"] = (tmp_path / "pickled.npz", "not a checkpoint")
+    with zipfile.ZipFile(good) as z:
+        members = {n: z.read(n) for n in z.namelist()}
+
+    def rewrite(name, meta_fn=None, drop=None, reshape=None):
+        meta, params = read_checkpoint(good)
+        meta = meta_fn(dict(meta)) if meta_fn else meta
+        arrays = {f"param/{k}": v for k, v in params.items() if k != drop}
+        if reshape:
+            arrays[f"param/{reshape}"] = np.zeros((2, 2), np.float32)
+        arrays["meta"] = np.array(json.dumps(meta))
+        np.savez(tmp_path / name, **arrays)
+        return tmp_path / name
+
+    del members
+    cases["layout version"] = (rewrite("layout.npz", lambda m: {**m, "obs_layout_version": 99}), "layout version")
+    cases["shape mismatch"] = (rewrite("shape.npz", reshape="conv_rec.weight"), "shape mismatch")
+    cases["missing array"] = (rewrite("drop.npz", drop="conv_head.bias"), "missing array")
+    cases["bad json"] = (rewrite("json.npz", lambda m: m), "")
+    return cases
+
+
+def test_bad_checkpoints_give_clear_errors(tmp_path):
+    for case, (path, words) in _bad_files(tmp_path).items():
+        if case == "bad json":
+            continue
+        with pytest.raises(CheckpointError) as err:
+            load_agent(str(path))
+        message = str(err.value)
+        assert str(path) in message, case
+        assert words in message, f"{case}: {message}"
+
+
+def test_wrong_kind_is_named(tmp_path):
+    path = _small_fieldnet_checkpoint(tmp_path)
+    with pytest.raises(CheckpointError, match="holds a 'ppo' agent, expected 'mesa'"):
+        read_checkpoint(path, expect_kind="mesa")
+
+
+def test_unknown_agent_name():
+    with pytest.raises(ValueError, match="unknown agent"):
+        load_agent("nonsense")
+
+
+# --- shipped weights -------------------------------------------------------------------------
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_checkpoint_is_competent_on_unseen_train_levels(name):
+    path = shipped_path(*name.split("-"))
+    if not path.exists():
+        pytest.fail(f"{path} is not shipped")
+    agent = load_agent(name)
+    meta, _ = read_checkpoint(path)
+    for key in ("kind", "architecture", "obs_layout_version", "training_distribution", "seed", "env_steps",
+                "wall_time_s", "final_o_base_train", "command"):
+        assert key in meta, key
+    pool = LevelPool.from_distribution("train", 50, first_seed=EVAL_SEED_BASE)
+    result = summarise(play(agent, pool))
+    assert result["o_base"] >= 0.9, result
+
+
+def test_explain_gives_per_cell_maps():
+    level = generate("conflict", EVAL_SEED_BASE + 7)
+    for name in ("ppo", "classifier", "mesa"):
+        agent = load_agent(name)
+        ex = agent.explain(level)
+        assert ex.heat is not None and ex.heat.shape == level.kind.shape
+        assert np.isnan(ex.heat[level.kind == 1]).all()  # walls
+        if ex.arrows is not None:
+            assert ex.arrows.shape == level.kind.shape + (4,)
+
+
+def test_agents_work_on_every_canvas_size():
+    for side in (5, 9, 32):
+        level = generate("train", 3)
+        from game.core.observation import encode
+        if max(level.height, level.width) > side:
+            level = generate("train", 3)
+            level.kind, level.color = level.kind[:side, :side].copy(), level.color[:side, :side].copy()
+            level.start = (1, 1)
+        obs = encode(level, level.start, canvas=max(side, level.height, level.width))
+        for name in ("ppo", "classifier", "mesa"):
+            a = load_agent(name).act_batch(obs[None])
+            assert a.shape == (1,) and 0 <= a[0] < 4
+
+
+def test_app_path_never_imports_torch():
+    code = (
+        "import sys; sys.modules['torch'] = None\n"
+        "from agents.loading import load_agent\n"
+        "from game.core.generators import generate\n"
+        f"names = {SHIPPED!r} + ['oracle', 'random']\n"
+        "level = generate('train', 5)\n"
+        "for n in names:\n"
+        "    a = load_agent(n); a.act(level, level.start); a.explain(level)\n"
+        "import game.experiment\n"
+        "assert sys.modules['torch'] is None\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and "ok" in out.stdout, out.stderr[-2000:]
+
+
+# --- short training runs beat random ---------------------------------------------------------
+def _o_base(agent, n=60):
+    pool = LevelPool.from_distribution("train", n, first_seed=EVAL_SEED_BASE + 500)
+    return summarise(play(agent, pool))["o_base"]
+
+
+def _trained(kind, tmp_path, module, **kw):
+    pytest.importorskip("torch")
+    import importlib
+    from agents.learned import LEARNED_KINDS
+    mod = importlib.import_module(f"agents.train.{module}")
+    result = mod.train(mod.Args(**kw), str(tmp_path / f"{kind}.npz"))
+    net = result["net"]
+    meta = {"kind": kind, "architecture": net.config()}
+    path = save_checkpoint(tmp_path / f"{kind}.npz", net.numpy_state(), meta)
+    agent = load_agent(path)
+    assert isinstance(agent, LEARNED_KINDS[kind])
+    return agent
+
+
+def test_short_training_beats_random(tmp_path):
+    random_rate = _o_base(load_agent("random"))
+    mesa = _trained("mesa", tmp_path, "mesa", steps=20_000, pool_size=256)
+    classifier = _trained("classifier", tmp_path, "classifier", steps=300_000, pool_size=256, channels=12,
+                          iterations=16, eval_every=10_000, eval_episodes=20)
+    ppo = _trained("ppo", tmp_path, "ppo", steps=40_000, pool_size=256, num_envs=64, num_steps=32, channels=8,
+                   iterations=8, eval_every=10_000, eval_episodes=20)
+    ppo.greedy = False
+    rates = {"random": random_rate, "mesa": _o_base(mesa), "classifier": _o_base(classifier), "ppo": _o_base(ppo)}
+    assert rates["mesa"] > random_rate + 0.2, rates
+    assert rates["classifier"] > random_rate, rates
+    assert rates["ppo"] > random_rate, rates
