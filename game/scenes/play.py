@@ -51,6 +51,8 @@ def load_agent(kind: str) -> tuple[Agent | None, str | None]:
     agent, why = _load(kind)
     if agent is not None:
         agent.spec = kind
+        if agent.name == f"{kind}-train":  # the shipped default weights: the kind says enough
+            agent.name = kind
     return agent, why
 
 
