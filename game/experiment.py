@@ -1,150 +1,348 @@
-"""The experiment: agents x distributions x episodes, scored under every objective.
+"""The experiment: agents x distributions x episodes, scored under O_base, O_alt and any objective.
 
-`run_table` plays each agent on the same unseen levels of each distribution (seeds from
-EVAL_SEED_BASE up, never used in training) and returns one result dict per (agent, distribution);
-`main` is the `python main.py eval` command line (`--json`: one JSON object per line).
+`run_table` plays every agent on the same unseen levels of each distribution (level seeds from
+EVAL_SEED_BASE up, never used in training) and returns one result row per (agent, distribution)
+with counts, rates and 95% Wilson intervals. The work is cut into fixed chunks of levels; in a
+chunk, every agent's episode on every level sits in one BatchedEnv and all step together. The
+chunks run in worker processes (`jobs`) and the result does not depend on how many.
+`main` is `python main.py eval` (see `--help`); game/report.py draws the table.
 """
 from __future__ import annotations
 
 import argparse
 import json
-import math
+import os
+import sys
 import time
+import zlib
+from pathlib import Path
+from typing import Callable, Sequence
 
 import numpy as np
 
 from game.core.batched import BatchedEnv, LevelPool
-from game.core.generators import DISTRIBUTIONS, EVAL_SEED_BASE
+from game.core.generators import DISTRIBUTIONS, EVAL_SEED_BASE, generate
+from game.core.objectives import OBJECTIVES, Objective, get_objective
+from game.stats import mean_interval, wilson
 
 SEED_STRIDE = 100_000  # eval seed s plays levels EVAL_SEED_BASE + s * SEED_STRIDE + 0, 1, ...
+CHUNK = 100  # levels per unit of work; fixed, so that results do not depend on --jobs
+DEFAULT_EPISODES = 500
+REFERENCE_AGENTS = ("oracle", "random")
+OUTCOME_RATES = ("o_base", "o_alt", "both", "neither", "timeout")
 
 
 def eval_first_seed(seed: int) -> int:
     return EVAL_SEED_BASE + int(seed) * SEED_STRIDE
 
 
-def wilson(successes: float, n: int, z: float = 1.96) -> tuple[float, float]:
-    """95% Wilson score interval for a rate."""
-    if n == 0:
-        return (0.0, 1.0)
-    p = successes / n
-    d = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / d
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / d
-    return (max(0.0, centre - half), min(1.0, centre + half))
+# -- playing ----------------------------------------------------------------------------------
+_BLAS_LIMITED = False
 
 
-def play(agent, pool: LevelPool, episodes: int | None = None, batch: int = 256, seed: int = 0) -> dict[str, np.ndarray]:
-    """Each of the first `episodes` pool levels played once by `agent`: per-episode outcome arrays."""
-    n = len(pool) if episodes is None else min(episodes, len(pool))
-    env = BatchedEnv(pool, min(n, batch), seed, draw="sequential")
+def limit_blas_threads(n: int = 1) -> bool:
+    """Cap numpy's OpenBLAS at n threads in this process; True if it could.
+
+    The networks' matrices are small (a level's cells x 216), so BLAS threads gain little, and when
+    the cores are busy (training runs, our own worker processes) its spinning threads wait on
+    each other: measured here with two training runs on the 2 cores, 100 conflict levels of the
+    classifier took 36 s with the default threads and 0.4 s with one.
+    """
+    import ctypes
+
+    try:
+        with open("/proc/self/maps") as f:
+            paths = {line.split()[-1] for line in f if "openblas" in line.lower() and "/" in line}
+    except OSError:
+        return False
+    for path in sorted(paths):
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for name in ("scipy_openblas_set_num_threads64_", "openblas_set_num_threads64_", "openblas_set_num_threads"):
+            setter = getattr(lib, name, None)
+            if setter is not None:
+                setter(int(n))
+                return True
+    return False
+
+
+def play_together(agents: Sequence, pool: LevelPool, seed: int = 0,
+                  on_done: Callable[[int], None] | None = None) -> list[dict[str, np.ndarray]]:
+    """Every agent plays every level of `pool` once, all episodes stepped together in one BatchedEnv.
+
+    Slot j * L + i of the env is agent j on level i. Each agent acts on its own slots that are
+    still running; a slot's first episode is recorded and the env's auto-reset after it is ignored.
+    Returns, per agent, per-level arrays: reached_kind, reached_color (-1 = timeout), steps, shortest.
+    """
+    global _BLAS_LIMITED
+    if not _BLAS_LIMITED:
+        _BLAS_LIMITED = limit_blas_threads(1) or True
+    n, a = len(pool), len(agents)
+    env = BatchedEnv(pool, a * n, seed, draw="sequential")  # sequential: slot k starts on level k % n
     obs = env.reset()
-    agent.reset(seed)
-    rows = {k: np.zeros(n, np.float32) for k in ("steps", "shortest", "terminated")}
-    rows["reached_kind"] = np.full(n, -1, np.int64)
-    rows["reached_color"] = np.full(n, -1, np.int64)
-    scores: dict[str, np.ndarray] = {}
-    seen = np.zeros(n, bool)
-    while not seen.all():
-        obs, _, term, _, info = env.step(agent.act_batch(obs.copy()))
-        for i in np.flatnonzero(info["done"]):
-            li = int(info["level_index"][i])
-            if li >= n or seen[li]:
-                continue
-            seen[li] = True
-            rows["steps"][li] = info["steps"][i]
-            rows["shortest"][li] = info["shortest"][i]
-            rows["terminated"][li] = term[i]
-            rows["reached_kind"][li] = info["reached_kind"][i]
-            rows["reached_color"][li] = info["reached_color"][i]
-            for name, v in info["scores"].items():
-                scores.setdefault(name, np.zeros(n, np.float32))[li] = v[i]
-    rows.update({f"score_{k}": v for k, v in scores.items()})
-    return rows
+    for agent in agents:
+        agent.reset(seed)
+    active = np.ones(a * n, bool)
+    reached_kind = np.full(a * n, -1, np.int64)
+    reached_color = np.full(a * n, -1, np.int64)
+    steps = np.zeros(a * n, np.int64)
+    shortest = np.zeros(a * n, np.int64)
+    actions = np.zeros(a * n, np.int64)
+    while active.any():
+        actions[:] = 0
+        for j, agent in enumerate(agents):
+            slots = j * n + np.flatnonzero(active[j * n:(j + 1) * n])
+            if slots.size:
+                actions[slots] = agent.act_batch(obs[slots])
+        obs, _, _, _, info = env.step(actions)
+        done = info["done"] & active
+        if done.any():
+            reached_kind[done] = info["reached_kind"][done]
+            reached_color[done] = info["reached_color"][done]
+            steps[done] = info["steps"][done]
+            shortest[done] = info["shortest"][done]
+            active &= ~done
+            if on_done:
+                on_done(int(done.sum()))
+    return [{"reached_kind": reached_kind[j * n:(j + 1) * n], "reached_color": reached_color[j * n:(j + 1) * n],
+             "steps": steps[j * n:(j + 1) * n], "shortest": shortest[j * n:(j + 1) * n]} for j in range(a)]
 
 
-def summarise(rows: dict[str, np.ndarray]) -> dict:
-    """Rates with 95% intervals: O_base, O_alt, neither (reached an object satisfying neither),
-    timeout, and efficiency (shortest path / steps, over episodes that reached an object)."""
-    n = len(rows["steps"])
-    term = rows["terminated"] > 0
-    o_base, o_alt = rows["score_o_base"], rows["score_o_alt"]
-    neither = term & (o_base == 0) & (o_alt == 0)
-    eff = np.minimum(1.0, rows["shortest"][term] / np.maximum(1, rows["steps"][term]))
-    out = {"episodes": n}
-    for key, v in (("o_base", o_base.sum()), ("o_alt", o_alt.sum()), ("neither", neither.sum()), ("timeout", (~term).sum())):
-        out[key] = round(float(v) / max(1, n), 4)
-        out[f"{key}_ci"] = [round(x, 4) for x in wilson(float(v), n)]
-    out["efficiency"] = round(float(eff.mean()), 4) if eff.size else 0.0
-    out["mean_steps"] = round(float(rows["steps"].mean()), 2)
-    for key in rows:
-        if key.startswith("score_") and key not in ("score_o_base", "score_o_alt"):
-            out[key[len("score_"):]] = round(float(rows[key].mean()), 4)
+def play(agent, pool: LevelPool, episodes: int | None = None, seed: int = 0) -> dict[str, np.ndarray]:
+    """Each of the first `episodes` pool levels played once by one agent: per-episode outcome arrays."""
+    if episodes is not None and episodes < len(pool):
+        pool = LevelPool(pool.levels[:episodes], pool.canvas)
+    return play_together([agent], pool, seed)[0]
+
+
+def summarise(episodes: dict[str, np.ndarray], objectives: Sequence[Objective] = ()) -> dict:
+    """One cell of the table from per-episode outcomes: for O_base, O_alt, both, neither (reached an
+    object satisfying neither: a capability failure), timeout (reached nothing) and each extra
+    objective, the rate, its 95% Wilson interval and its count; path efficiency (shortest path /
+    steps, over episodes that reached an object) with a 95% interval; mean steps."""
+    kind, colour = episodes["reached_kind"], episodes["reached_color"]
+    n = int(kind.size)
+    reached = kind >= 0
+    o_base = OBJECTIVES["o_base"].score_batch(kind, colour) > 0
+    o_alt = OBJECTIVES["o_alt"].score_batch(kind, colour) > 0
+    hits = {"o_base": o_base, "o_alt": o_alt, "both": o_base & o_alt, "neither": reached & ~o_base & ~o_alt,
+            "timeout": ~reached}
+    for obj in objectives:
+        if obj.name not in hits:
+            hits[obj.name] = obj.score_batch(kind, colour) > 0
+    out: dict = {"episodes": n}
+    for name, hit in hits.items():
+        k = int(hit.sum())
+        lo, hi = wilson(k, n)
+        out[name] = round(k / n, 4) if n else float("nan")
+        out[f"{name}_ci"] = [round(lo, 4), round(hi, 4)]
+        out[f"{name}_count"] = k
+    eff = np.minimum(1.0, episodes["shortest"][reached] / np.maximum(1, episodes["steps"][reached]))
+    mean, lo, hi = mean_interval(eff.tolist())  # NaN when nothing was reached
+    out["efficiency"] = round(mean, 4)
+    out["efficiency_ci"] = [round(max(0.0, lo), 4), round(min(1.0, hi), 4)] if eff.size else [mean, mean]
+    out["mean_steps"] = round(float(episodes["steps"].mean()), 2) if n else float("nan")
     return out
 
 
-def run_table(agent_specs: list[str], distributions: list[str], episodes: int, seed: int = 0,
-              progress=None) -> list[dict]:
-    """One result dict per (agent, distribution), every agent on the same levels of a distribution."""
+# -- the table --------------------------------------------------------------------------------
+def chunk_seed(seed: int, distribution: str, start: int) -> int:
+    """The agents' and env's seed for one chunk: fixed by the chunk, whoever plays it."""
+    return int(np.random.SeedSequence([int(seed), zlib.crc32(distribution.encode()), int(start)]).generate_state(1)[0])
+
+
+def agent_label(spec: str) -> str:
+    text = str(spec)
+    return Path(text).stem if text.endswith(".npz") or os.sep in text else text
+
+
+_WORKER_AGENTS: list | None = None
+
+
+def _load_agents(specs: Sequence[str], seed: int) -> list:
     from agents.loading import load_agent
-
-    agents = [(spec, load_agent(spec, seed=seed)) for spec in agent_specs]
-    results = []
-    for dist in distributions:
-        pool = LevelPool.from_distribution(dist, episodes, first_seed=eval_first_seed(seed))
-        for spec, agent in agents:
-            t = time.time()
-            row = {"agent": spec, "distribution": dist, "seed": seed, "first_level_seed": eval_first_seed(seed)}
-            row.update(summarise(play(agent, pool, episodes, seed=seed)))
-            row["wall_s"] = round(time.time() - t, 2)
-            results.append(row)
-            if progress:
-                progress(row)
-    return results
+    return [load_agent(spec, seed=seed) for spec in specs]
 
 
-def format_table(results: list[dict]) -> str:
-    cols = ("agent", "distribution", "episodes", "o_base", "o_alt", "neither", "timeout", "efficiency")
-    lines = ["  ".join(f"{c:>12}" for c in cols)]
-    for r in results:
-        lines.append("  ".join(f"{r[c]:>12}" if not isinstance(r[c], float) else f"{r[c]:>12.3f}" for c in cols))
-    return "\n".join(lines)
+def _init_worker(specs: Sequence[str], seed: int) -> None:
+    global _WORKER_AGENTS
+    _WORKER_AGENTS = _load_agents(specs, seed)
 
 
+def _play_chunk(distribution: str, start: int, count: int, seed: int, agents: Sequence | None = None) -> list[dict]:
+    agents = agents if agents is not None else _WORKER_AGENTS
+    first = eval_first_seed(seed) + start
+    pool = LevelPool([generate(distribution, first + i) for i in range(count)])
+    return play_together(agents, pool, chunk_seed(seed, distribution, start))
+
+
+def run_table(agent_specs: Sequence[str], distributions: Sequence[str], episodes: int, seed: int = 0,
+              objectives: Sequence[str | Objective] = (), jobs: int = 1, progress: bool | Callable[[int], None] = False,
+              agents: Sequence | None = None) -> list[dict]:
+    """One result row per (agent, distribution), every agent on the same `episodes` levels of each
+    distribution (level seeds eval_first_seed(seed) + 0, 1, ...). `jobs` > 1 plays chunks in that
+    many worker processes; `progress` True draws a bar (stderr), or is called with finished episodes."""
+    objs = [o if isinstance(o, Objective) else get_objective(o) for o in objectives]
+    specs = [str(s) for s in agent_specs]
+    tasks = [(d, start, min(CHUNK, episodes - start)) for d in distributions for start in range(0, episodes, CHUNK)]
+    jobs = max(1, min(int(jobs), len(tasks)))
+    if agents is None and jobs == 1:
+        agents = _load_agents(specs, seed)
+    total = len(specs) * episodes * len(distributions)
+    bar, tick = None, (progress if callable(progress) else None)
+    if progress is True:
+        from tqdm import tqdm
+        bar = tqdm(total=total, unit="ep", desc="eval", file=sys.stderr, smoothing=0.1)
+        tick = bar.update
+    results: dict[tuple[str, int], list[dict]] = {}
+    try:
+        if jobs == 1:
+            for d, start, count in tasks:
+                results[(d, start)] = _play_chunk(d, start, count, seed, agents)
+                if tick:
+                    tick(count * len(specs))
+        else:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor, as_completed
+            with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
+                                     initializer=_init_worker, initargs=(specs, seed)) as pool:
+                futures = {pool.submit(_play_chunk, d, start, count, seed): (d, start, count) for d, start, count in tasks}
+                for fut in as_completed(futures):
+                    d, start, count = futures[fut]
+                    results[(d, start)] = fut.result()
+                    if tick:
+                        tick(count * len(specs))
+    finally:
+        if bar is not None:
+            bar.close()
+    rows = []
+    for d in distributions:
+        chunks = [results[(d, start)] for start in range(0, episodes, CHUNK)]
+        for j, spec in enumerate(specs):
+            per_episode = {k: np.concatenate([c[j][k] for c in chunks]) for k in chunks[0][j]}
+            row = {"agent": agent_label(spec), "distribution": d, "seed": seed, "first_level_seed": eval_first_seed(seed)}
+            row.update(summarise(per_episode, objs))
+            rows.append(row)
+    return rows
+
+
+# -- which agents -----------------------------------------------------------------------------
+def shipped_agents(report: Callable[[str], None] = print) -> list[str]:
+    """The default line-up: the oracle, every shipped learned agent (train and diverse weights),
+    random. A learned kind without shipped train weights is skipped with a message saying so."""
+    from agents.loading import LEARNED_KINDS, shipped_path
+
+    specs = ["oracle"]
+    for kind in LEARNED_KINDS:
+        for dist in ("train", "diverse"):
+            path = shipped_path(kind, dist)
+            if path.exists():
+                specs.append(f"{kind}-{dist}")
+            elif dist == "train":
+                report(f"skipping {kind}: no shipped weights at {path} "
+                       f"(make them with: python main.py train --agent {kind} --distribution train)")
+    return specs + ["random"]
+
+
+def usable_agents(specs: Sequence[str], report: Callable[[str], None] = print) -> list[str]:
+    """The specs whose weights can be loaded; a missing file is skipped with a message, any other
+    problem (unknown name, corrupted file) raises."""
+    from agents.loading import CheckpointError, load_agent
+
+    out = []
+    for spec in specs:
+        try:
+            load_agent(spec)
+        except CheckpointError as e:
+            if e.problem != "file not found":
+                raise
+            report(f"skipping {spec}: {e}")
+            continue
+        out.append(spec)
+    return out
+
+
+# -- command line -----------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="reddoor eval", description="Score agents on distributions under every objective.")
-    p.add_argument("--agents", default="oracle,ppo,classifier,mesa,random",
-                   help="comma-separated: kind names (shipped train weights), <kind>-diverse, or checkpoint paths")
-    p.add_argument("--distributions", default="train,conflict", help=f"comma-separated, from {', '.join(DISTRIBUTIONS)}")
-    p.add_argument("--episodes", type=int, default=1000, help="levels per distribution (each played once)")
-    p.add_argument("--seed", type=int, default=0, help="which block of unseen evaluation levels")
-    p.add_argument("--json", action="store_true", help="one JSON object per (agent, distribution) per line")
+    p = argparse.ArgumentParser(
+        prog="reddoor eval",
+        description="Score agents on distributions under O_base, O_alt and more. With no arguments: every "
+                    f"shipped agent plus oracle and random, on every distribution, {DEFAULT_EPISODES} episodes each.")
+    p.add_argument("--agents", default=None,
+                   help="comma-separated: oracle, random, kind names (shipped train weights), <kind>-diverse, or "
+                        "checkpoint paths (default: every shipped agent, oracle and random)")
+    p.add_argument("--distributions", default=",".join(DISTRIBUTIONS), help=f"comma-separated, from {', '.join(DISTRIBUTIONS)}")
+    p.add_argument("--episodes", type=int, default=DEFAULT_EPISODES, help="levels per distribution (each played once by every agent)")
+    p.add_argument("--seed", type=int, default=0, help="which block of unseen evaluation levels (and the random agent's seed)")
+    p.add_argument("--objectives", nargs="+", action="extend", default=[], metavar="OBJ",
+                   help=f"more objectives to score: registered names ({', '.join(n for n in OBJECTIVES if n not in ('o_base', 'o_alt'))}) "
+                        "or specs such as 'kind=ball,colour=blue'")
+    p.add_argument("--out", default=None, help="folder to write experiment.csv, experiment.md and experiment.png into")
+    p.add_argument("--json", action="store_true", help="print one JSON object per (agent, distribution) per line, no table")
+    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: the available cores)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
 
 
+def available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def json_safe(value):
+    """NaN (an efficiency with no reached object) as null, so every line is strict JSON."""
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
-    argv = list(argv or [])
-    if argv[:1] == ["--"]:
-        argv = argv[1:]
     args = build_parser().parse_args(argv)
     from agents.loading import CheckpointError
+
+    note = lambda msg: print(msg, file=sys.stderr)
     dists = [d.strip() for d in args.distributions.split(",") if d.strip()]
     bad = [d for d in dists if d not in DISTRIBUTIONS]
     if bad:
-        print(f"unknown distribution {bad[0]!r}; expected one of {', '.join(DISTRIBUTIONS)}")
+        note(f"error: unknown distribution {bad[0]!r}; expected one of {', '.join(DISTRIBUTIONS)}")
         return 2
-    specs = [a.strip() for a in args.agents.split(",") if a.strip()]
+    if args.episodes < 1:
+        note("error: --episodes must be at least 1")
+        return 2
     try:
-        emit = (lambda row: print(json.dumps(row), flush=True)) if args.json else None
-        results = run_table(specs, dists, args.episodes, args.seed, progress=emit)
+        objectives = [get_objective(o) for o in args.objectives]
+        specs = shipped_agents(note) if args.agents is None else [a.strip() for a in args.agents.split(",") if a.strip()]
+        specs = usable_agents(specs, note)
+        if not specs:
+            note("error: no agent left to evaluate")
+            return 2
+        jobs = args.jobs or available_cores()
+        t0 = time.time()
+        rows = run_table(specs, dists, args.episodes, args.seed, objectives, jobs=jobs, progress=not args.no_progress)
+        elapsed = time.time() - t0
     except (CheckpointError, ValueError) as e:
-        print(f"error: {e}")
+        note(f"error: {e}")
         return 2
-    if not args.json:
-        print(format_table(results))
+    if args.json:
+        for row in rows:
+            print(json.dumps(json_safe(row), allow_nan=False), flush=True)
+    else:
+        from game.report import format_table
+        print(format_table(rows))
+        print(f"{len(specs)} agents x {len(dists)} distributions x {args.episodes} episodes in {elapsed:.1f} s "
+              f"({jobs} process{'es' if jobs > 1 else ''}); levels: seeds {eval_first_seed(args.seed)} + 0..{args.episodes - 1}")
+    if args.out:
+        from game.report import write_all
+        title = f"{args.episodes} unseen levels per distribution (eval seed {args.seed}); bars: 95% Wilson intervals"
+        paths = write_all(rows, args.out, preamble=f"Command: `python main.py eval {' '.join(argv or [])}`".rstrip(),
+                          title=title)
+        note("wrote " + ", ".join(str(p) for p in paths))
     return 0
-
-
-if __name__ == "__main__":
-    import sys
-    sys.exit(main(sys.argv[1:]))
