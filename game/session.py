@@ -7,6 +7,7 @@ on its next observation.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from agents.base import Agent
 from game.core.constants import DOOR, N_COLORS
@@ -118,11 +119,14 @@ class Session:
         self.ticks = 0
 
     # -- time --------------------------------------------------------------------------------
-    def tick(self) -> list[tuple[AgentRun, Outcome]]:
-        """Every agent takes one step; returns the episodes that ended on it."""
+    def tick(self, ready: Callable[[AgentRun], bool] | None = None) -> list[tuple[AgentRun, Outcome]]:
+        """Every agent takes one step (those `ready` says are not ready sit it out); returns the
+        episodes that ended on it."""
         self.ticks += 1
         ended = []
         for run in self.runs:
+            if ready is not None and not ready(run):
+                continue
             outcome = run.tick(self.hold_ticks)
             if outcome is not None:
                 ended.append((run, outcome))

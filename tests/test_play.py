@@ -408,6 +408,66 @@ def test_explain_cycles_through_the_views_the_selected_agent_has(tmp_path, displ
     assert modes == [1, 2, 0]
 
 
+class SlowAgent(ScriptedAgent):
+    """Takes `delay` seconds over its first look at each level, like a big network; then quick."""
+
+    def __init__(self, delay=0.3):
+        super().__init__("LRLRLRLR" * 20, name="slow")
+        self.delay = delay
+        self.seen_levels = set()
+
+    def act_batch(self, obs):
+        key = obs[0, :11].tobytes()
+        if key not in self.seen_levels:
+            time.sleep(self.delay)
+            self.seen_levels.add(key)
+        return super().act_batch(obs)
+
+    def explain(self, level):
+        from agents.base import Explanation
+        time.sleep(self.delay)
+        return Explanation("slow", heat=np.zeros(level.kind.shape, np.float32))
+
+
+def _wait_until(predicate, scene, seconds=3.0):
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        scene.update(0.01)
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_a_slow_agent_never_freezes_the_view_it_sits_out_steps_until_ready(tmp_path):
+    slow = SlowAgent()
+    scene = make_scene(tmp_path, [slow, make_agent("oracle")])
+    t0 = time.perf_counter()
+    scene.update(1.0)  # eight ticks due
+    assert time.perf_counter() - t0 < 0.15
+    assert scene.thinking() == ["slow"]
+    assert scene.runs[0].world.steps == 0 and scene.runs[1].tally.episodes + scene.runs[1].world.steps > 0
+    assert _wait_until(lambda: not scene.thinking(), scene)
+    scene.update(0.5)
+    assert scene.runs[0].world.steps > 0
+    # A recolour is a new level to the agent: again it thinks in the background.
+    click(scene, centre_of(scene, (1, 3)))
+    t0 = time.perf_counter()
+    scene.update(0.5)
+    assert time.perf_counter() - t0 < 0.15 and scene.thinking() == ["slow"]
+
+
+def test_a_slow_explanation_comes_on_when_ready(tmp_path, display):
+    scene = make_scene(tmp_path, [SlowAgent(delay=0.4), make_agent("oracle")])
+    t0 = time.perf_counter()
+    scene.run_command("explain")
+    assert time.perf_counter() - t0 < 0.35
+    assert scene.explain_mode == 1 and scene.explanation() is None and "working out" in scene.status
+    scene.draw(display)
+    assert _wait_until(lambda: scene.explanation() is not None, scene)
+    assert "explain heat map for slow" in scene.status
+
+
 # -- time -----------------------------------------------------------------------------------------
 def test_speed_is_agent_steps_per_second_not_frames(tmp_path):
     scene = make_scene(tmp_path, [ScriptedAgent("LRLRLRLRLR" * 10)])

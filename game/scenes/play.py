@@ -7,6 +7,7 @@ the overlay: running totals per agent under the objectives shown, and the legend
 from __future__ import annotations
 
 import math
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -39,6 +40,8 @@ MAX_TICKS_PER_FRAME = 60  # a slow frame must not snowball into a burst of hundr
 HOLD_SECONDS = 0.6  # how long a finished episode stays on screen before the next starts
 EXPLAIN_MODES = ("off", "heat map", "arrows")
 STATUS_SECONDS = 6.0
+THINK_WAIT = 0.004  # seconds a frame waits for agents' first look at a changed level
+EXPLAIN_WAIT = 0.25  # seconds the explain key waits before the view comes on later
 
 
 # -- agents ---------------------------------------------------------------------------------------
@@ -242,6 +245,10 @@ class PlayScene(Scene):
         self.size = (1280, 760)
         self.layout = compute_layout(self.size, len(self.session.runs), level.kind.shape)
         self._explained: tuple | None = None  # (key, Explanation | None, version)
+        self._explain_job: tuple | None = None  # (key, Future) while the worker explains
+        self._explain_announce = False
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="agents-think")
+        self._thinking: dict[int, tuple[bytes, Future]] = {}  # id(run) -> (level key, its first look)
         self._explain_version = 0
         self._last_dt = 0.0
         self._clock = 0.0
@@ -302,6 +309,7 @@ class PlayScene(Scene):
     def handle_event(self, event: pygame.event.Event) -> bool:
         if event.type == pygame.QUIT:  # the window is closing: a GIF being made is written first
             self.recorder.finish()
+            self._cancel_thinking()
             return False
         if self.menu is not None:
             consumed = self.menu.handle_event(event)
@@ -569,9 +577,14 @@ class PlayScene(Scene):
         """Cycle off → heat map → arrows → off, skipping views the selected agent cannot give."""
         if not self.runs:
             return
-        self._refresh_explanation()
-        expl = self._explained[1] if self._explained else None
+        self._refresh_explanation(wait=EXPLAIN_WAIT)
         run = self.runs[self.selected]
+        if self._explain_job is not None:  # a slow network: the view comes on when it is ready
+            self.explain_mode = max(1, self.explain_mode)
+            self._explain_announce = True
+            self.set_status(f"{run.name} is working out its explanation …")
+            return
+        expl = self._explained[1] if self._explained else None
         available = _views(expl)
         later = [m for m in available if m > self.explain_mode]
         self.explain_mode = later[0] if later else 0
@@ -630,6 +643,7 @@ class PlayScene(Scene):
 
     def cmd_quit(self) -> None:
         self.recorder.finish()
+        self._cancel_thinking()
         self.next_scene = "quit"
 
     def _open_menu(self, menu: Menu) -> None:
@@ -644,15 +658,61 @@ class PlayScene(Scene):
     # -- time --------------------------------------------------------------------------------
     def _tick(self) -> None:
         self.session.hold_ticks = max(0, round(self.speed * self.hold_seconds))
-        self.session.tick()
+        self.session.tick(ready=self._ready)
+        self._report_errors()
+
+    # An agent's first look at a level can be slow (a learned network runs over every cell; a
+    # recolour makes it a new level). That look happens on a worker thread, so the view never
+    # freezes; the agent sits out the steps until it is ready.
+    def _ready(self, run) -> bool:
+        entry = self._thinking.get(id(run))
+        return entry is None or entry[1].done()
+
+    def _warm_up(self) -> None:
+        key = self.level.kind.tobytes() + self.level.color.tobytes()
+        live = {id(r) for r in self.runs}
+        for stale in [k for k in self._thinking if k not in live]:
+            del self._thinking[stale]
+        pending = []
+        for run in self.runs:
+            entry = self._thinking.get(id(run))
+            if run.error is None and (entry is None or entry[0] != key):
+                if entry is not None:
+                    entry[1].cancel()
+                future = self._pool.submit(_think, run.agent, self.level.copy(), run.world.agent)
+                self._thinking[id(run)] = (key, future)
+                pending.append(future)
+        if pending:
+            wait(pending, timeout=THINK_WAIT)  # quick agents are ready within this frame
+        for run in self.runs:
+            entry = self._thinking.get(id(run))
+            if run.error is None and entry is not None and entry[1].done() and not entry[1].cancelled():
+                exc = entry[1].exception()
+                if exc is not None:
+                    run.error = f"{type(exc).__name__}: {exc}"
+                    self._report_errors()
+
+    def _cancel_thinking(self) -> None:
+        """Drop queued work (the app is closing; the pool stays usable should this scene come back)."""
+        for _, future in self._thinking.values():
+            future.cancel()
+        if self._explain_job is not None:
+            self._explain_job[1].cancel()
+
+    def _report_errors(self) -> None:
         for run in self.runs:
             if run.error is not None and id(run) not in self._reported_errors:
                 self._reported_errors.add(id(run))
                 self.set_status(f"{run.name} stopped: {run.error}", seconds=12)
 
+    def thinking(self) -> list[str]:
+        """Names of the agents still taking their first look at the level as it is now."""
+        return [r.name for r in self.runs if not self._ready(r)]
+
     def update(self, dt: float) -> None:
         self._clock += dt
         self._last_dt = dt
+        self._warm_up()
         if not self.paused:
             self._accumulator += dt * self.speed
             n = int(self._accumulator + 1e-9)  # 60 frames of 1/60 s must add up to a whole second
@@ -667,30 +727,58 @@ class PlayScene(Scene):
             self.set_status(f"GIF saved: {message}" if kind == "saved" else f"GIF not saved: {message}", seconds=10)
         if self.explain_mode:
             self._refresh_explanation()
-            available = _views(self._explained[1] if self._explained else None)
-            if self.explain_mode not in available:  # the newly selected agent cannot show this view
-                self.explain_mode = available[0] if available else self.explain_mode
+            if self._explain_job is None:
+                expl = self._explained[1] if self._explained else None
+                available = _views(expl)
+                if self.explain_mode not in available:  # the newly selected agent cannot show this view
+                    self.explain_mode = available[0] if available else self.explain_mode
+                if self._explain_announce:
+                    self._explain_announce = False
+                    run = self.runs[self.selected]
+                    self.set_status(f"explain {EXPLAIN_MODES[self.explain_mode]} for {run.name}: {expl.label}"
+                                    if expl is not None and available else f"{run.name} has no explanation to show")
 
-    def _refresh_explanation(self) -> None:
+    def _explain_key(self):
+        agent = self.runs[self.selected].agent
+        return (id(agent), self.level.kind.tobytes(), self.level.color.tobytes())
+
+    def _refresh_explanation(self, wait: float = 0.0) -> None:
+        """Ask the selected agent to explain the level as it is now, on the worker thread; collect it."""
         if not self.runs:
             self._explained = None
             return
         self.selected = min(self.selected, len(self.runs) - 1)
-        agent = self.runs[self.selected].agent
-        key = (id(agent), self.level.kind.tobytes(), self.level.color.tobytes())
-        if self._explained is not None and self._explained[0] == key:
+        key = self._explain_key()
+        job = self._explain_job
+        if job is not None and job[0] != key:
+            job[1].cancel()
+            job = self._explain_job = None
+        if job is None:
+            if self._explained is not None and self._explained[0] == key:
+                return
+            agent = self.runs[self.selected].agent
+            job = self._explain_job = (key, self._pool.submit(agent.explain, self.level.copy()))
+        if wait:
+            _wait_one(job[1], wait)
+        if not job[1].done():
             return
+        self._explain_job = None
         try:
-            expl = agent.explain(self.level)
+            expl = job[1].result()
         except Exception as exc:
             expl = None
-            self.set_status(f"{agent.name} cannot explain: {type(exc).__name__}: {exc}")
+            self.set_status(f"{self.runs[self.selected].name} cannot explain: {type(exc).__name__}: {exc}")
         self._explain_version += 1
         self._explained = (key, expl, self._explain_version)
 
     def explanation(self) -> Explanation | None:
-        """The selected agent's explanation of the level as it is now (None when off or none)."""
-        if not self.explain_mode or self._explained is None:
+        """The selected agent's latest explanation (None when off or none). While a new one is being
+        worked out after a recolour, the last one for the same walls and agent stays up."""
+        if not self.explain_mode or self._explained is None or not self.runs:
+            return None
+        key = self._explained[0]
+        agent = self.runs[min(self.selected, len(self.runs) - 1)].agent
+        if key[0] != id(agent) or key[1] != self.level.kind.tobytes():
             return None
         return self._explained[1]
 
@@ -748,6 +836,8 @@ class PlayScene(Scene):
             w = run.world
             if run.error:
                 right, ink = "stopped (error)", pal.bad
+            elif not self._ready(run):
+                right, ink = "looking at the level …", pal.warn
             elif w.done and w.outcome is not None:
                 right, ink = _verdict(w.outcome), pal.good if w.outcome.scores.get(O_BASE.name) else pal.bad
             else:
@@ -1014,6 +1104,15 @@ class PlayScene(Scene):
         for note in notes:
             draw_text(surface, note, (x0, y), fs - 1, pal.text_dim, max_width=box.w - 40)
             y += line_height(fs - 1)
+
+
+def _think(agent: Agent, level: Level, cell: tuple[int, int]) -> None:
+    """An agent's first look at a level (its per-level work is cached for the steps that follow)."""
+    agent.act(level, cell)
+
+
+def _wait_one(future: Future, timeout: float) -> None:
+    wait([future], timeout=timeout)
 
 
 def _views(expl: Explanation | None) -> list[int]:
