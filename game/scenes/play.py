@@ -657,6 +657,7 @@ class PlayScene(Scene):
 
     # -- time --------------------------------------------------------------------------------
     def _tick(self) -> None:
+        self._warm_up()  # a level changed since the last tick is first looked at off this thread
         self.session.hold_ticks = max(0, round(self.speed * self.hold_seconds))
         self.session.tick(ready=self._ready)
         self._report_errors()
