@@ -593,7 +593,7 @@ class PlayScene(Scene):
         elif self.explain_mode == 0:
             self.set_status("explain off")
         else:
-            self.set_status(f"explain {EXPLAIN_MODES[self.explain_mode]} for {run.name}: {expl.label}")
+            self.set_status(f"explain {EXPLAIN_MODES[self.explain_mode]} for {run.name}: {_what(run.agent, expl)}")
 
     def cmd_choose_objectives(self) -> None:
         shown = {o.name for o in self.shown}
@@ -736,7 +736,7 @@ class PlayScene(Scene):
                 if self._explain_announce:
                     self._explain_announce = False
                     run = self.runs[self.selected]
-                    self.set_status(f"explain {EXPLAIN_MODES[self.explain_mode]} for {run.name}: {expl.label}"
+                    self.set_status(f"explain {EXPLAIN_MODES[self.explain_mode]} for {run.name}: {_what(run.agent, expl)}"
                                     if expl is not None and available else f"{run.name} has no explanation to show")
 
     def _explain_key(self):
@@ -1021,7 +1021,7 @@ class PlayScene(Scene):
             draw_text(surface, f"Explain ({EXPLAIN_MODES[self.explain_mode]}): {run.name}", (x, y), fs, pal.text, bold=True,
                       max_width=width)
             y += line_height(fs)
-            for line in wrap(expl.label, sfs, width)[:2]:
+            for line in wrap(_what(run.agent, expl), sfs, width)[:2]:
                 draw_text(surface, line, (x, y), sfs, pal.text_dim)
                 y += slh
             if EXPLAIN_MODES[self.explain_mode] == "heat map" and expl.heat is not None:
@@ -1114,6 +1114,12 @@ def _think(agent: Agent, level: Level, cell: tuple[int, int]) -> None:
 
 def _wait_one(future: Future, timeout: float) -> None:
     wait([future], timeout=timeout)
+
+
+def _what(agent: Agent, expl: Explanation) -> str:
+    """The explanation's label without a leading '<kind>: ' (the agent's name is shown beside it)."""
+    prefix = f"{agent.kind}: "
+    return expl.label[len(prefix):] if expl.label.startswith(prefix) else expl.label
 
 
 def _views(expl: Explanation | None) -> list[int]:
