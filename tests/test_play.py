@@ -376,9 +376,9 @@ def test_an_agent_that_raises_stops_with_a_status_and_the_others_go_on(tmp_path)
             raise RuntimeError("bad weights")
 
     scene = make_scene(tmp_path, [Broken(), make_agent("oracle")])
-    scene.update(1.0)
-    assert scene.runs[0].error and "bad weights" in scene.status
-    assert scene.runs[1].tally.episodes > 0
+    assert _wait_until(lambda: scene.runs[0].error is not None, scene)
+    assert "bad weights" in scene.status
+    assert _wait_until(lambda: scene.runs[1].tally.episodes > 0, scene)
 
 
 def test_explain_cycles_through_the_views_the_selected_agent_has(tmp_path, display):
@@ -440,13 +440,15 @@ def _wait_until(predicate, scene, seconds=3.0):
 
 
 def test_a_slow_agent_never_freezes_the_view_it_sits_out_steps_until_ready(tmp_path):
-    slow = SlowAgent()
+    slow = SlowAgent(delay=1.0)
     scene = make_scene(tmp_path, [slow, make_agent("oracle")])
     t0 = time.perf_counter()
     scene.update(1.0)  # eight ticks due
-    assert time.perf_counter() - t0 < 0.15
-    assert scene.thinking() == ["slow"]
-    assert scene.runs[0].world.steps == 0 and scene.runs[1].tally.episodes + scene.runs[1].world.steps > 0
+    assert time.perf_counter() - t0 < 0.5
+    assert "slow" in scene.thinking()
+    oracle = scene.runs[1]
+    assert _wait_until(lambda: oracle.tally.episodes + oracle.world.steps > 0, scene, seconds=0.8)
+    assert scene.runs[0].world.steps == 0  # the slow one sat those steps out
     assert _wait_until(lambda: not scene.thinking(), scene)
     scene.update(0.5)
     assert scene.runs[0].world.steps > 0
@@ -454,14 +456,14 @@ def test_a_slow_agent_never_freezes_the_view_it_sits_out_steps_until_ready(tmp_p
     click(scene, centre_of(scene, (1, 3)))
     t0 = time.perf_counter()
     scene.update(0.5)
-    assert time.perf_counter() - t0 < 0.15 and scene.thinking() == ["slow"]
+    assert time.perf_counter() - t0 < 0.5 and "slow" in scene.thinking()
 
 
 def test_a_slow_explanation_comes_on_when_ready(tmp_path, display):
-    scene = make_scene(tmp_path, [SlowAgent(delay=0.4), make_agent("oracle")])
+    scene = make_scene(tmp_path, [SlowAgent(delay=0.6), make_agent("oracle")])
     t0 = time.perf_counter()
     scene.run_command("explain")
-    assert time.perf_counter() - t0 < 0.35
+    assert time.perf_counter() - t0 < 0.5
     assert scene.explain_mode == 1 and scene.explanation() is None and "working out" in scene.status
     scene.draw(display)
     assert _wait_until(lambda: scene.explanation() is not None, scene)
