@@ -107,6 +107,7 @@ class PPOAgent(_FieldPolicy):
     """Actor-critic FieldNet trained with PPO on O_base reward (channels 0-3 logits, 4 value)."""
 
     kind = "ppo"
+    greedy = False  # PPO's policy is the distribution it was trained as; sampling also breaks loops
 
     def explain(self, level: Level) -> Explanation:
         field, arrows = self._explain_maps(level)

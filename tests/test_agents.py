@@ -193,34 +193,35 @@ def test_app_path_never_imports_torch():
 
 
 # --- short training runs beat random ---------------------------------------------------------
-def _o_base(agent, n=60):
+def _o_base(agent, n=100):
     pool = LevelPool.from_distribution("train", n, first_seed=EVAL_SEED_BASE + 500)
     return summarise(play(agent, pool))["o_base"]
 
 
-def _trained(kind, tmp_path, module, **kw):
+def _trained(kind, tmp_path, **kw):
     pytest.importorskip("torch")
     import importlib
     from agents.learned import LEARNED_KINDS
-    mod = importlib.import_module(f"agents.train.{module}")
-    result = mod.train(mod.Args(**kw), str(tmp_path / f"{kind}.npz"))
+    mod = importlib.import_module(f"agents.train.{kind}")
+    result = mod.train(mod.Args(threads=1, **kw), str(tmp_path / f"{kind}.npz"))
     net = result["net"]
-    meta = {"kind": kind, "architecture": net.config()}
-    path = save_checkpoint(tmp_path / f"{kind}.npz", net.numpy_state(), meta)
+    path = save_checkpoint(tmp_path / f"{kind}.npz", net.numpy_state(), {"kind": kind, "architecture": net.config()})
     agent = load_agent(path)
     assert isinstance(agent, LEARNED_KINDS[kind])
     return agent
 
 
 def test_short_training_beats_random(tmp_path):
+    """Seconds of training with tiny networks: each kind already does better than random moves.
+    The two policies act by sampling here (a barely trained greedy policy tends to loop)."""
     random_rate = _o_base(load_agent("random"))
-    mesa = _trained("mesa", tmp_path, "mesa", steps=20_000, pool_size=256)
-    classifier = _trained("classifier", tmp_path, "classifier", steps=300_000, pool_size=256, channels=12,
-                          iterations=16, eval_every=10_000, eval_episodes=20)
-    ppo = _trained("ppo", tmp_path, "ppo", steps=40_000, pool_size=256, num_envs=64, num_steps=32, channels=8,
-                   iterations=8, eval_every=10_000, eval_episodes=20)
-    ppo.greedy = False
+    mesa = _trained("mesa", tmp_path, steps=20_000, pool_size=256)
+    classifier = _trained("classifier", tmp_path, steps=600_000, pool_size=256, channels=8, iterations=8, lr=5e-3,
+                          eval_every=10**6, eval_episodes=10)
+    ppo = _trained("ppo", tmp_path, steps=100_000, pool_size=128, num_envs=64, num_steps=32, channels=8,
+                   iterations=8, lr=3e-3, eval_every=10**6, eval_episodes=10)
+    classifier.greedy = ppo.greedy = False
     rates = {"random": random_rate, "mesa": _o_base(mesa), "classifier": _o_base(classifier), "ppo": _o_base(ppo)}
-    assert rates["mesa"] > random_rate + 0.2, rates
-    assert rates["classifier"] > random_rate, rates
-    assert rates["ppo"] > random_rate, rates
+    assert rates["mesa"] > random_rate + 0.5, rates
+    assert rates["classifier"] > random_rate + 0.1, rates
+    assert rates["ppo"] > random_rate + 0.05, rates
