@@ -124,7 +124,8 @@ class ClassifierAgent(_FieldPolicy):
 
     def explain(self, level: Level) -> Explanation:
         _, arrows = self._explain_maps(level)
-        return Explanation("classifier: its move at every cell (confidence as heat)", heat=np.nanmax(arrows, 2), arrows=arrows)
+        confidence = np.where(level.kind == FLOOR, np.nan_to_num(arrows, nan=0.0).max(2), np.nan).astype(np.float32)
+        return Explanation("classifier: its move at every cell (confidence as heat)", heat=confidence, arrows=arrows)
 
 
 @register

@@ -225,3 +225,12 @@ def test_short_training_beats_random(tmp_path):
     assert rates["mesa"] > random_rate + 0.5, rates
     assert rates["classifier"] > random_rate + 0.1, rates
     assert rates["ppo"] > random_rate + 0.05, rates
+
+
+def test_training_is_deterministic_for_a_seed():
+    pytest.importorskip("torch")
+    from agents.train import ppo
+    args = dict(steps=2048, pool_size=64, num_envs=32, num_steps=32, channels=8, iterations=4, eval_every=10**6,
+                eval_episodes=10, threads=1)
+    first, second = (ppo.train(ppo.Args(**args), "")["net"].numpy_state() for _ in range(2))
+    assert all(np.array_equal(first[k], second[k]) for k in first)
