@@ -146,7 +146,7 @@ def _make_explain(heat, arrows, tile: int, palette: Palette, objects=None) -> py
             rgba = np.zeros((h, w, 4), np.uint8)
             rgba[..., :3] = (low + (high - low) * t[..., None]).astype(np.uint8)
             frame = finite if objects is None else finite & objects
-            rgba[..., 3] = np.where(finite & ~frame, 150, 0).astype(np.uint8)
+            rgba[..., 3] = np.where(finite & ~frame, 125, 0).astype(np.uint8)
             small = pygame.image.frombuffer(np.ascontiguousarray(rgba).tobytes(), (w, h), "RGBA")
             layer.blit(pygame.transform.scale(small, (w * tile, h * tile)), (0, 0))
             if objects is not None:
