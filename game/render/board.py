@@ -181,6 +181,24 @@ def _make_explain(heat, arrows, tile: int, palette: Palette, objects=None) -> py
     return layer
 
 
+_RAMPS: dict[tuple, pygame.Surface] = {}
+
+
+def heat_ramp(width: int, height: int, palette: Palette) -> pygame.Surface:
+    """The heat map's colour scale, low (left) to high (right), for the legend."""
+    key = (width, height, palette.name)
+    ramp = _RAMPS.get(key)
+    if ramp is None:
+        t = np.linspace(0.0, 1.0, max(1, width))[:, None]
+        low, high = np.array(palette.heat_low, np.float64), np.array(palette.heat_high, np.float64)
+        row = (low + (high - low) * t).astype(np.uint8)  # (width, 3)
+        pixels = np.repeat(row[:, None, :], max(1, height), axis=1)  # (width, height, 3): surfarray order
+        ramp = _RAMPS[key] = pygame.surfarray.make_surface(pixels)
+        if len(_RAMPS) > 16:
+            _RAMPS.pop(next(iter(_RAMPS)))
+    return ramp
+
+
 def draw_mark(surface: pygame.Surface, cell: pygame.Rect, index: int, rgb, style: str) -> None:
     """Frame a cell for the index-th shown objective; nested frames when a cell satisfies several."""
     t = cell.w

@@ -46,8 +46,18 @@ def text_surface(text: str, size: int, rgb, bold: bool = False) -> pygame.Surfac
     return surf
 
 
+_WIDTHS: dict[tuple[str, int, bool], int] = {}
+
+
 def text_width(text: str, size: int, bold: bool = False) -> int:
-    return font(size, bold).size(text)[0]
+    """Pixel width of `text` (cached: layout code asks the same questions every frame)."""
+    key = (text, int(size), bold)
+    w = _WIDTHS.get(key)
+    if w is None:
+        if len(_WIDTHS) > 4096:
+            _WIDTHS.clear()
+        w = _WIDTHS[key] = font(size, bold).size(text)[0]
+    return w
 
 
 def line_height(size: int) -> int:

@@ -22,7 +22,7 @@ from game.core.objectives import O_ALT, O_BASE, OBJECTIVES, Objective
 from game.core.world import Outcome
 from game.levels import DEFAULT_LEVEL, LevelEntry, list_levels
 from game.paths import asset_path, user_dir
-from game.render.board import BoardRenderer, draw_mark_swatch
+from game.render.board import BoardRenderer, draw_mark_swatch, heat_ramp
 from game.render.capture import GifRecorder, save_screenshot
 from game.render.palette import AGENT_ACCENTS, COLOR_MARKERS, COLORBLIND, NORMAL, Palette
 from game.render.text import draw_text, line_height, text_width, wrap
@@ -1025,11 +1025,8 @@ class PlayScene(Scene):
                 draw_text(surface, line, (x, y), sfs, pal.text_dim)
                 y += slh
             if EXPLAIN_MODES[self.explain_mode] == "heat map" and expl.heat is not None:
-                bar = pygame.Rect(x + 40, y + 3, width - 80, max(6, slh - 6))
-                for k in range(bar.w):
-                    t = k / max(1, bar.w - 1)
-                    rgb = tuple(int(a + (b - a) * t) for a, b in zip(pal.heat_low, pal.heat_high))
-                    pygame.draw.line(surface, rgb, (bar.left + k, bar.top), (bar.left + k, bar.bottom))
+                bar = pygame.Rect(x + 40, y + 3, max(1, width - 80), max(6, slh - 6))
+                surface.blit(heat_ramp(bar.w, bar.h, pal), bar)
                 draw_text(surface, "low", (x, y), sfs, pal.text_dim)
                 draw_text(surface, "high", (x + width, y), sfs, pal.text_dim, anchor="topright")
                 y += slh + 4
