@@ -50,6 +50,8 @@ class App:
         pygame.font.init()
         pygame.display.set_caption(title)
         self._set_icon()
+        if not headless:
+            size = fit_to_desktop(size, pygame.display.get_desktop_sizes())
         self.screen = pygame.display.set_mode(size, pygame.RESIZABLE)
         self.headless = headless
         self.clock = pygame.time.Clock()
@@ -176,6 +178,14 @@ class App:
 
     def close(self) -> None:
         self.pg.display.quit()
+
+
+def fit_to_desktop(size: tuple[int, int], desktops: list[tuple[int, int]]) -> tuple[int, int]:
+    """The window size, shrunk to leave room for the title bar and task bar on a small screen."""
+    if not desktops:
+        return size
+    dw, dh = desktops[0]
+    return (max(320, min(size[0], int(dw * 0.95))), max(240, min(size[1], int(dh * 0.88))))
 
 
 def _resume(scene, args: dict) -> None:

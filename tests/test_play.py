@@ -595,6 +595,15 @@ def test_quantise_keeps_greys_grey():
     assert np.abs(got[..., 0] - greys[..., 0]).max() <= 4
 
 
+def test_the_window_fits_a_small_laptop_screen():
+    from game.app import fit_to_desktop
+
+    assert fit_to_desktop((1280, 760), [(1920, 1080)]) == (1280, 760)
+    w, h = fit_to_desktop((1280, 760), [(1366, 768)])
+    assert w <= 1366 and h <= 768 - 80
+    assert fit_to_desktop((1280, 760), []) == (1280, 760)
+
+
 def test_smoke_test_runs_headless_and_exits_zero(capsys, monkeypatch, tmp_path):
     from game import app
 
