@@ -108,6 +108,9 @@ class App:
             pg.display.flip()
             frame_ms.append((time.perf_counter() - now) * 1000)
             frame += 1
+            if frame == 1 and os.environ.get("REDDOOR_FIRST_FRAME_EXIT"):
+                print("first-frame", flush=True)  # bench.startup times launch -> this line
+                break
             if not self.headless:
                 self.clock.tick(fps)
         return self._timings(frame, start, frame_ms)
