@@ -21,7 +21,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from game.core.batched import BatchedEnv, LevelPool
-from game.core.generators import DISTRIBUTIONS, EVAL_SEED_BASE, generate
+from game.core.generators import DISTRIBUTIONS, EVAL_SEED_BASE, SIZES, generate
 from game.core.objectives import OBJECTIVES, Objective, get_objective
 from game.stats import mean_interval, wilson
 
@@ -187,6 +187,8 @@ def run_table(agent_specs: Sequence[str], distributions: Sequence[str], episodes
     objs = [o if isinstance(o, Objective) else get_objective(o) for o in objectives]
     specs = [str(s) for s in agent_specs]
     tasks = [(d, start, min(CHUNK, episodes - start)) for d in distributions for start in range(0, episodes, CHUNK)]
+    # Biggest mazes first, so that no worker is left alone with a slow chunk at the end.
+    tasks.sort(key=lambda t: -SIZES["large" if t[0] == "large" else "default"][1])
     jobs = max(1, min(int(jobs), len(tasks)))
     if agents is None and jobs == 1:
         agents = _load_agents(specs, seed)
