@@ -8,7 +8,11 @@ from game.paths import asset_path
 
 from .base import REGISTRY, Agent, make_agent
 from .checkpoint import CheckpointError, read_checkpoint
-from .learned import LEARNED_KINDS
+from .classifier import ClassifierAgent
+from .mesa import MesaAgent
+from .ppo import PPOAgent
+
+LEARNED_KINDS = {"ppo": PPOAgent, "classifier": ClassifierAgent, "mesa": MesaAgent}
 
 __all__ = ["load_agent", "shipped_path", "CheckpointError", "LEARNED_KINDS"]
 

@@ -31,7 +31,7 @@ class _SB3Agent(Agent):
 
 
 def run_ours(minutes: float, threads: int) -> tuple[Agent, float]:
-    from agents.learned import PPOAgent
+    from agents.ppo import PPOAgent
     from agents.train import ppo
 
     args = ppo.Args(steps=10**9, max_minutes=minutes, threads=threads)

@@ -201,7 +201,7 @@ def _o_base(agent, n=100):
 def _trained(kind, tmp_path, **kw):
     pytest.importorskip("torch")
     import importlib
-    from agents.learned import LEARNED_KINDS
+    from agents.loading import LEARNED_KINDS
     mod = importlib.import_module(f"agents.train.{kind}")
     result = mod.train(mod.Args(threads=1, **kw), str(tmp_path / f"{kind}.npz"))
     net = result["net"]

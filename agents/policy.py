@@ -1,0 +1,100 @@
+"""What the learned kinds share: reading the observation, the checkpoint-backed base class with its
+per-level cache, and the FieldNet policy that ppo and classifier both are. Numpy only."""
+from __future__ import annotations
+
+import numpy as np
+
+from game.core.constants import DOOR, FLOOR, N_ACTIONS, WALL
+from game.core.level import Level
+from game.core.observation import CH_AGENT, CH_KIND0, CH_WALL, encode
+
+from . import nn
+from .base import Agent
+
+_CACHE_LIMIT = 2048
+
+
+def agent_cells(obs: np.ndarray) -> np.ndarray:
+    """(B, 2) row, col of the agent in each observation (0, 0 where it is missing)."""
+    b, _, s, _ = obs.shape
+    flat = obs[:, CH_AGENT].reshape(b, -1).argmax(1)
+    return np.stack([flat // s, flat % s], 1)
+
+
+def kinds_from_obs(static: np.ndarray) -> np.ndarray:
+    """The (S, S) grid of cell kinds that one observation shows."""
+    kind = np.full(static.shape[1:], FLOOR, np.uint8)
+    kind[static[CH_WALL] > 0] = WALL
+    for k in range(DOOR, DOOR + 4):
+        kind[static[CH_KIND0 + k - DOOR] > 0] = k
+    return kind
+
+
+def softmax(x: np.ndarray, axis: int) -> np.ndarray:
+    e = np.exp(x - x.max(axis, keepdims=True))
+    return e / e.sum(axis, keepdims=True)
+
+
+class LearnedAgent(Agent):
+    """Shared plumbing: the checkpoint's metadata, a numpy network, a cache of per-level outputs."""
+
+    def __init__(self, meta: dict, params: dict[str, np.ndarray], name: str | None = None, seed: int = 0):
+        super().__init__(name or meta.get("name") or self.kind)
+        self.meta = meta
+        self.net = nn.build(meta["architecture"], params)
+        self._cache: dict[bytes, object] = {}
+        self.rng = np.random.default_rng(seed)
+
+    def reset(self, seed: int | None = None) -> None:
+        if seed is not None:
+            self.rng = np.random.default_rng(seed)
+
+    def _per_level(self, static: np.ndarray):
+        """Per-level work (the network's maps), cached: within an episode only the agent moves."""
+        key = static.tobytes() + bytes(static.shape[-1:])
+        hit = self._cache.get(key)
+        if hit is None:
+            if len(self._cache) >= _CACHE_LIMIT:
+                self._cache.clear()
+            hit = self._cache[key] = self._compute(static)
+        return hit
+
+    def _compute(self, static: np.ndarray):
+        raise NotImplementedError
+
+    def _map_of(self, level: Level):
+        return self._compute(encode(level, level.start)[:CH_AGENT])
+
+
+class FieldPolicy(LearnedAgent):
+    """A FieldNet policy: the network's output at every cell; the agent reads its own cell."""
+
+    greedy = True
+
+    def _compute(self, static: np.ndarray) -> np.ndarray:
+        return self.net(static[None])[0]
+
+    def _fields(self, obs: np.ndarray) -> np.ndarray:
+        b, _, s, _ = obs.shape
+        out = np.empty((b, self.net.config["out_channels"], s, s), np.float32)
+        static = obs[:, :CH_AGENT]
+        for i in range(b):
+            out[i] = self._per_level(static[i])
+        return out
+
+    def act_batch(self, obs: np.ndarray) -> np.ndarray:
+        cells = agent_cells(obs)
+        fields = self._fields(obs)
+        logits = fields[np.arange(len(obs)), :N_ACTIONS, cells[:, 0], cells[:, 1]]
+        if self.greedy:
+            return logits.argmax(1).astype(np.int64)
+        p = softmax(logits, 1)
+        u = self.rng.random((len(obs), 1))
+        return np.minimum((p.cumsum(1) < u).sum(1), N_ACTIONS - 1).astype(np.int64)
+
+    def _explain_maps(self, level: Level) -> tuple[np.ndarray, np.ndarray]:
+        h, w = level.height, level.width
+        field = self._map_of(level)[:, :h, :w]
+        arrows = softmax(field[:N_ACTIONS], 0).transpose(1, 2, 0).astype(np.float32)
+        arrows[level.kind != FLOOR] = np.nan
+        return field, arrows

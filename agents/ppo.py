@@ -1,0 +1,24 @@
+"""The 'ppo' kind: a FieldNet actor-critic trained with PPO on O_base reward (agents/train/ppo.py)."""
+from __future__ import annotations
+
+import numpy as np
+
+from game.core.constants import FLOOR, N_ACTIONS
+from game.core.level import Level
+
+from .base import Explanation, register
+from .policy import FieldPolicy
+
+
+@register
+class PPOAgent(FieldPolicy):
+    """Actor-critic FieldNet trained with PPO on O_base reward (channels 0-3 logits, 4 value)."""
+
+    kind = "ppo"
+    greedy = False  # PPO's policy is the distribution it was trained as; sampling also breaks loops
+
+    def explain(self, level: Level) -> Explanation:
+        field, arrows = self._explain_maps(level)
+        value = field[N_ACTIONS].astype(np.float32).copy()
+        value[level.kind != FLOOR] = np.nan
+        return Explanation("ppo: value of standing here, and the policy's moves", heat=value, arrows=arrows)
