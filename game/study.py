@@ -108,15 +108,15 @@ def run_seed(config: dict, seed: int, seed_dir: str | os.PathLike) -> dict:
     return result
 
 
-def _ray_seed(config: dict, seed: int, checkpoint_bytes: bytes | None) -> tuple[dict, bytes]:
-    """run_seed as a Ray task: works in a scratch folder on whichever node runs it, and sends
-    the checkpoint back to the driver, which writes it (so the cluster needs no shared disk)."""
+def _ray_seed(config: dict, seed: int, checkpoint_bytes: bytes | None) -> tuple[dict, dict[str, bytes]]:
+    """run_seed as a Ray task: works in a scratch folder on whichever node runs it, and sends the
+    checkpoint, training log and learning curve back to the driver, which writes them (so the
+    cluster needs no shared disk)."""
     with tempfile.TemporaryDirectory() as tmp:
-        ckpt = Path(tmp) / f"{seed_name(seed)}.npz"
         if checkpoint_bytes is not None:
-            ckpt.write_bytes(checkpoint_bytes)
+            (Path(tmp) / f"{seed_name(seed)}.npz").write_bytes(checkpoint_bytes)
         result = run_seed(config, seed, tmp)
-        return result, ckpt.read_bytes()
+        return result, {p.name: p.read_bytes() for p in Path(tmp).iterdir() if p.is_file()}
 
 
 # -- the study --------------------------------------------------------------------------------
@@ -256,14 +256,14 @@ def _run_with_ray(config, todo, seed_dir, address, finished, failures) -> None:
             ready, _ = ray.wait(list(pending), num_returns=1)
             s = pending.pop(ready[0])
             try:
-                result, ckpt_bytes = ray.get(ready[0])
+                result, files = ray.get(ready[0])
             except Exception as e:  # a task's error arrives wrapped in Ray's own exception types
                 failures.append(f"seed {s} failed on Ray: {e}")
                 continue
-            ckpt = seed_dir / f"{seed_name(s)}.npz"
-            tmp = ckpt.with_name(ckpt.name + ".tmp")
-            tmp.write_bytes(ckpt_bytes)
-            os.replace(tmp, ckpt)
+            for name, data in sorted(files.items(), key=lambda kv: kv[0].endswith(".npz")):  # checkpoint last
+                tmp = seed_dir / (name + ".tmp")
+                tmp.write_bytes(data)
+                os.replace(tmp, seed_dir / name)
             finished(result)
     finally:
         for ref in pending:

@@ -76,5 +76,5 @@ def test_a_tiny_study_on_a_local_ray_instance(tmp_path):
     finally:
         ray.shutdown()
     assert sorted(results) == [5] and results[5]["trained_now"] is True
-    assert (tmp_path / "ray-study" / "seeds" / "seed-0005.npz").exists()
-    assert (tmp_path / "ray-study" / "seeds" / "seed-0005.json").exists()
+    for name in ("seed-0005.npz", "seed-0005.json", "seed-0005.log", "seed-0005-curve.csv"):
+        assert (tmp_path / "ray-study" / "seeds" / name).exists(), name
