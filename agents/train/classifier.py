@@ -21,7 +21,7 @@ from game.core.batched import LevelPool
 from game.core.generators import EVAL_SEED_BASE
 from game.core.observation import CH_AGENT
 
-from .common import TRAIN_VALIDATION_SEED, Curve, command_line, oracle_targets, score_field_policy, seed_everything
+from .common import TRAIN_VALIDATION_SEED, Curve, oracle_targets, score_field_policy, seed_everything
 from .nets import FieldNet
 
 
@@ -101,4 +101,4 @@ def train(args: Args, out: str) -> dict:
     bar.close()
     wall = time.time() - start
     return {"net": net, "curve": curve, "env_steps": pairs, "wall_time_s": round(wall, 1), "final": score,
-            "hyperparameters": asdict(args), "command": command_line()}
+            "hyperparameters": asdict(args)}

@@ -57,7 +57,6 @@ def main(argv: list[str]) -> int:
 
     out = Path(args.out) if args.out else asset_path("agents", f"{args.agent}-{args.distribution}.npz")
     result = module.train(algo_args, str(out))
-    result["command"] = "python main.py train " + shlex.join(argv)
     net = result["net"]
     meta = {
         "kind": args.agent,
@@ -68,7 +67,7 @@ def main(argv: list[str]) -> int:
         "env_steps": int(result["env_steps"]),
         "wall_time_s": result["wall_time_s"],
         "hyperparameters": result["hyperparameters"],
-        "command": result["command"],
+        "command": "python main.py train " + shlex.join(argv),
         "final_train_scores": result["final"],
         "trained_on": f"{platform.node()} {platform.machine()} torch threads {algo_args.threads}",
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

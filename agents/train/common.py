@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import os
 import random
-import shlex
-import sys
 import time
 from pathlib import Path
 
@@ -77,12 +75,6 @@ def score_field_policy(net: torch.nn.Module, pool: LevelPool, episodes: int, see
                 eff.append(min(1.0, info["shortest"][i] / max(1, info["steps"][i])))
     return {"o_base": float(np.mean(o_base)), "o_alt": float(np.mean(o_alt)),
             "efficiency": float(np.mean(eff)) if eff else 0.0}
-
-
-def command_line() -> str:
-    """The command that reproduces this run, as typed."""
-    return "python main.py train " + " ".join(shlex.quote(a) for a in sys.argv[2:]) if len(sys.argv) > 1 and sys.argv[1] == "train" \
-        else " ".join(shlex.quote(a) for a in sys.argv)
 
 
 class Curve:

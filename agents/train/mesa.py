@@ -21,7 +21,7 @@ from game.core.constants import ACTION_DELTAS, DOOR, N_ACTIONS
 from game.core.observation import CH_AGENT
 from game.core.oracle import distance_to
 
-from .common import Curve, command_line, seed_everything
+from .common import Curve, seed_everything
 from .nets import CellScorer
 
 MAX_OBJECTS = 8
@@ -155,7 +155,7 @@ def train(args: Args, out: str) -> dict:
     wall = time.time() - start
     final = {"o_base": float(np.mean(recent["o_base"][-512:])), "o_alt": float(np.mean(recent["o_alt"][-512:]))}
     return {"net": scorer, "curve": curve, "env_steps": steps, "wall_time_s": round(wall, 1), "final": final,
-            "hyperparameters": asdict(args), "command": command_line()}
+            "hyperparameters": asdict(args)}
 
 
 del N_ACTIONS

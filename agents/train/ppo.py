@@ -20,7 +20,7 @@ from game.core.batched import BatchedEnv, LevelPool
 from game.core.constants import N_ACTIONS
 from game.core.observation import CH_AGENT
 
-from .common import TRAIN_VALIDATION_SEED, Curve, command_line, score_field_policy, seed_everything
+from .common import TRAIN_VALIDATION_SEED, Curve, score_field_policy, seed_everything
 from .nets import FieldNet
 
 
@@ -196,4 +196,4 @@ def train(args: Args, out: str) -> dict:
     bar.close()
     wall = time.time() - start
     return {"net": agent, "curve": curve, "env_steps": global_step, "wall_time_s": round(wall, 1), "final": score,
-            "hyperparameters": asdict(args), "command": command_line()}
+            "hyperparameters": asdict(args)}
