@@ -28,8 +28,6 @@ from game.stats import mean_interval, wilson
 SEED_STRIDE = 100_000  # eval seed s plays levels EVAL_SEED_BASE + s * SEED_STRIDE + 0, 1, ...
 CHUNK = 100  # levels per unit of work; fixed, so that results do not depend on --jobs
 DEFAULT_EPISODES = 500
-REFERENCE_AGENTS = ("oracle", "random")
-OUTCOME_RATES = ("o_base", "o_alt", "both", "neither", "timeout")
 
 
 def eval_first_seed(seed: int) -> int:
@@ -183,7 +181,9 @@ def run_table(agent_specs: Sequence[str], distributions: Sequence[str], episodes
               agents: Sequence | None = None) -> list[dict]:
     """One result row per (agent, distribution), every agent on the same `episodes` levels of each
     distribution (level seeds eval_first_seed(seed) + 0, 1, ...). `jobs` > 1 plays chunks in that
-    many worker processes; `progress` True draws a bar (stderr), or is called with finished episodes."""
+    many worker processes, each loading the agents itself; with one job, already loaded `agents`
+    (one per spec) may be passed in. `progress` True draws a bar (stderr), or is called with the
+    number of episodes just finished."""
     objs = [o if isinstance(o, Objective) else get_objective(o) for o in objectives]
     specs = [str(s) for s in agent_specs]
     tasks = [(d, start, min(CHUNK, episodes - start)) for d in distributions for start in range(0, episodes, CHUNK)]
