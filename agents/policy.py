@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from game.core.constants import DOOR, FLOOR, N_ACTIONS, WALL
+from game.core.generators import SIZES
 from game.core.level import Level
 from game.core.observation import CH_AGENT, CH_KIND0, CH_WALL, encode
 
@@ -12,6 +13,8 @@ from . import nn
 from .base import Agent
 
 _CACHE_LIMIT = 2048
+# The largest side of the training distributions: the canvas the shipped networks learned on.
+TRAINING_CANVAS = SIZES["default"][1]
 
 
 def agent_cells(obs: np.ndarray) -> np.ndarray:
@@ -72,7 +75,16 @@ class FieldPolicy(LearnedAgent):
     greedy = True
 
     def _compute(self, static: np.ndarray) -> np.ndarray:
-        return self.net(static[None])[0]
+        # The convolutions see past the canvas edge as zeros, not wall. Training levels sat on a
+        # canvas of at least TRAINING_CANVAS, so a smaller level is padded with wall up to it
+        # (exactly what a larger canvas encodes) and the play view acts as the experiment does.
+        s = static.shape[-1]
+        if s >= TRAINING_CANVAS:
+            return self.net(static[None])[0]
+        padded = np.zeros(static.shape[:1] + (TRAINING_CANVAS, TRAINING_CANVAS), static.dtype)
+        padded[CH_WALL] = 1
+        padded[:, :s, :s] = static
+        return self.net(padded[None])[0][:, :s, :s]
 
     def _fields(self, obs: np.ndarray) -> np.ndarray:
         b, _, s, _ = obs.shape
