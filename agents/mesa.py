@@ -6,11 +6,11 @@ import numpy as np
 
 from game.core.constants import DOOR, FLOOR, N_ACTIONS, WALL
 from game.core.level import Level
-from game.core.observation import CH_AGENT
+from game.core.observation import CH_AGENT, decode_kinds
 from game.core.oracle import distance_to, greedy_action
 
 from .base import Explanation, register
-from .policy import LearnedAgent, agent_cells, kinds_from_obs
+from .policy import LearnedAgent, agent_cells
 
 
 @register
@@ -21,7 +21,7 @@ class MesaAgent(LearnedAgent):
     kind = "mesa"
 
     def _compute(self, static: np.ndarray) -> dict:
-        kind = kinds_from_obs(static)
+        kind = decode_kinds(static)
         scores = self.net(static[None])[0]
         objects = [tuple(map(int, p)) for p in np.argwhere(kind >= DOOR)]
         return {"kind": kind, "scores": scores, "objects": objects, "dist": {}}

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from game.core.constants import DOOR, FLOOR, N_ACTIONS, WALL
+from game.core.constants import FLOOR, N_ACTIONS
 from game.core.generators import SIZES
 from game.core.level import Level
-from game.core.observation import CH_AGENT, CH_KIND0, CH_WALL, encode
+from game.core.observation import CH_AGENT, CH_WALL, encode
 
 from . import nn
 from .base import Agent
@@ -22,15 +22,6 @@ def agent_cells(obs: np.ndarray) -> np.ndarray:
     b, _, s, _ = obs.shape
     flat = obs[:, CH_AGENT].reshape(b, -1).argmax(1)
     return np.stack([flat // s, flat % s], 1)
-
-
-def kinds_from_obs(static: np.ndarray) -> np.ndarray:
-    """The (S, S) grid of cell kinds that one observation shows."""
-    kind = np.full(static.shape[1:], FLOOR, np.uint8)
-    kind[static[CH_WALL] > 0] = WALL
-    for k in range(DOOR, DOOR + 4):
-        kind[static[CH_KIND0 + k - DOOR] > 0] = k
-    return kind
 
 
 def softmax(x: np.ndarray, axis: int) -> np.ndarray:

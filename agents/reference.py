@@ -3,20 +3,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from game.core.constants import ACTION_DELTAS, DOOR, FLOOR, KEY, N_ACTIONS, WALL
+from game.core.constants import DOOR, FLOOR, N_ACTIONS
 from game.core.level import Level
-from game.core.observation import CH_AGENT, CH_KIND0, CH_WALL
+from game.core.observation import CH_AGENT, decode_kinds
 from game.core.oracle import distance_to, greedy_action
 
 from .base import Agent, Explanation, register
-
-
-def _kind_from_obs(obs: np.ndarray) -> np.ndarray:
-    kind = np.full(obs.shape[1:], FLOOR, np.uint8)
-    kind[obs[CH_WALL] > 0] = WALL
-    for k in range(DOOR, KEY + 3):
-        kind[obs[CH_KIND0 + k - DOOR] > 0] = k
-    return kind
 
 
 @register
@@ -33,7 +25,7 @@ class OracleAgent(Agent):
         key = obs[: CH_AGENT].tobytes()
         dist = self._cache.get(key)
         if dist is None:
-            kind = _kind_from_obs(obs)
+            kind = decode_kinds(obs)
             dist = distance_to(kind, kind == DOOR)
             if len(self._cache) > 4096:
                 self._cache.clear()
@@ -80,4 +72,3 @@ class RandomAgent(Agent):
         return self.rng.integers(0, N_ACTIONS, size=len(obs)).astype(np.int64)
 
 
-del ACTION_DELTAS

@@ -217,7 +217,6 @@ def run_play(level_name: str | None = None, smoke_test: bool = False, frames: in
     """`python main.py [play] [LEVEL] [--smoke-test]`: the play view; returns the exit code."""
     app = App(headless=smoke_test)
     try:
-        from game.scenes.play import PlayScene
         level, message = open_level(level_name)
         if smoke_test:
             return _smoke_test(app, level, frames)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .constants import DOOR, MAX_SIDE, N_COLORS, WALL
+from .constants import DOOR, FLOOR, MAX_SIDE, N_COLORS, WALL
 from .level import Level
 
 OBS_LAYOUT_VERSION = 1
@@ -52,3 +52,12 @@ def encode(level: Level, agent: tuple[int, int], canvas: int | None = None) -> n
     obs = encode_static(level.kind, level.color, s)
     obs[CH_AGENT, agent[0], agent[1]] = 1
     return obs
+
+
+def decode_kinds(static: np.ndarray) -> np.ndarray:
+    """The (S, S) grid of cell kinds that one observation (C, S, S) shows (colours aside)."""
+    kind = np.full(static.shape[1:], FLOOR, np.uint8)
+    kind[static[CH_WALL] > 0] = WALL
+    for k in range(DOOR, DOOR + 4):
+        kind[static[CH_KIND0 + k - DOOR] > 0] = k
+    return kind

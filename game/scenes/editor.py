@@ -26,7 +26,7 @@ from game.render.text import draw_text, line_height, text_width, wrap
 from game.scenes.base import Scene
 from game.scenes.keymap import Binding, Key
 from game.scenes.menu import Menu, MenuItem
-from game.scenes.widgets import Answer, Button, Question, TextPrompt
+from game.scenes.widgets import Answer, Button, Question, TextPrompt, draw_key_help
 
 # -- keys ----------------------------------------------------------------------------------------
 K = pygame
@@ -981,50 +981,9 @@ class EditorScene(Scene):
         draw_text(surface, message, (10, bar.centery), fs - 1, ink, anchor="midleft", max_width=max(0, rx - 20))
 
     def _draw_help(self, surface) -> None:
-        pal = self.palette
-        w, h = surface.get_size()
-        box = pygame.Rect(10, 10, max(1, w - 20), max(1, h - 20))
-        pygame.draw.rect(surface, (16, 17, 22), box, border_radius=8)
-        pygame.draw.rect(surface, pal.panel_edge, box, 2, border_radius=8)
-        rows: list[tuple[str, str, str]] = []
-        group = None
-        for b in EDITOR_BINDINGS:
-            if not b.in_help:
-                continue
-            if b.group != group:
-                group = b.group
-                rows.append(("", group, "group"))
-            rows.append((b.label, b.help, "key"))
-        rows.append(("", "Mouse", "group"))
-        rows += [(k, v, "key") for k, v in MOUSE_HELP]
-        # Two columns, split at a group heading; the biggest font at which both fit.
-        groups = [i for i, row in enumerate(rows) if row[2] == "group"]
-        split = min(groups, key=lambda i: abs(i - len(rows) / 2))
-        columns = [rows[:split], rows[split:]]
-        col_w = (box.w - 50) // 2
-        for fs in (18, 17, 16, 15, 14, 13, 12, 11, 10, 9):
-            lh = line_height(fs)
-            key_ws = [max(text_width(k, fs, True) for k, _, kind in col if kind == "key") + 14 for col in columns]
-            fits = all(kw + max(text_width(t, fs) for _, t, kind in col if kind == "key") <= col_w
-                       for kw, col in zip(key_ws, columns))
-            if fits and (max(map(len, columns)) + 3) * lh + 24 <= box.h:
-                break
-        x0, y0 = box.left + 20, box.top + 10
-        draw_text(surface, "Red Door — editor keys   (any key closes this)", (x0, y0), fs + 2, pal.text, bold=True,
-                  max_width=box.w - 40)
-        top = y0 + line_height(fs + 2) + 8
-        for col, (column, key_w) in enumerate(zip(columns, key_ws)):
-            x = x0 + col * (col_w + 10)
-            for r, (key, text, kind) in enumerate(column):
-                y = top + r * lh
-                if kind == "group":
-                    draw_text(surface, text, (x, y), fs, pal.warn, bold=True, max_width=col_w)
-                else:
-                    draw_text(surface, key, (x, y), fs, pal.text, bold=True, max_width=key_w - 8)
-                    draw_text(surface, text, (x + key_w, y), fs, pal.text_dim, max_width=col_w - key_w)
         note = (f"Levels are saved in {user_level_path('x').parent}; unsaved edits are autosaved every few "
                 "seconds and offered back after a crash.")
-        draw_text(surface, note, (x0, box.bottom - line_height(fs - 1) - 8), fs - 1, pal.text_dim, max_width=box.w - 40)
+        draw_key_help(surface, self.palette, "Red Door — editor keys", EDITOR_BINDINGS, MOUSE_HELP, [note])
 
 
 def _takes_colour(tool: str) -> bool:

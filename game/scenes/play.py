@@ -31,6 +31,7 @@ from game.session import Session, objective_names
 from .base import Scene
 from .keymap import BINDINGS, MOUSE_HELP, translate
 from .menu import Menu, MenuItem
+from .widgets import draw_key_help
 
 DEFAULT_AGENTS = ("ppo", "classifier", "mesa", "oracle")
 LEARNED_KINDS = ("ppo", "classifier", "mesa")
@@ -1053,55 +1054,10 @@ class PlayScene(Scene):
         draw_text(surface, message, (bar.left + 10, y), fs, pal.text, max_width=max(0, rx - bar.left - 16))
 
     def _draw_help(self, surface) -> None:
-        pal = self.palette
-        w, h = surface.get_size()
-        box = pygame.Rect(10, 10, max(1, w - 20), max(1, h - 20))
-        pygame.draw.rect(surface, (16, 17, 22), box, border_radius=8)
-        pygame.draw.rect(surface, pal.panel_edge, box, 2, border_radius=8)
-        rows: list[tuple[str, str, str]] = []
-        group = None
-        for b in BINDINGS:
-            if not b.in_help:
-                continue
-            if b.group != group:
-                group = b.group
-                rows.append(("", group, "group"))
-            rows.append((b.label, b.help, "key"))
-        rows.append(("", "Mouse", "group"))
-        rows += [(k, v, "key") for k, v in MOUSE_HELP]
-        # Split the two columns at the group boundary nearest the middle (no orphaned group title).
-        starts = [i for i, row in enumerate(rows) if row[2] == "group" and i > 0]
-        per_col = min(starts, key=lambda i: abs(i - len(rows) / 2)) if starts else math.ceil(len(rows) / 2)
-        per_col = max(per_col, len(rows) - per_col)
-        split = min(starts, key=lambda i: abs(i - len(rows) / 2)) if starts else per_col
-        col_w = (box.w - 50) // 2
-        # The biggest font at which both columns fit the window without cutting a line.
-        for fs in (18, 17, 16, 15, 14, 13, 12, 11, 10, 9):
-            lh = line_height(fs)
-            key_w = max(text_width(k, fs, True) for k, _, kind in rows if kind == "key") + 14
-            text_w = max(text_width(t, fs) for _, t, kind in rows if kind == "key")
-            if key_w + text_w <= col_w and (per_col + 4) * lh + 24 <= box.h:
-                break
-        x0, y0 = box.left + 20, box.top + 10
-        draw_text(surface, "Red Door — play view keys   (any key closes this)", (x0, y0), fs + 2, pal.text, bold=True,
-                  max_width=box.w - 40)
-        top = y0 + line_height(fs + 2) + 8
-        for n, (key, text, kind) in enumerate(rows):
-            col, r = (0, n) if n < split else (1, n - split)
-            x = x0 + col * (col_w + 10)
-            y = top + r * lh
-            if kind == "group":
-                draw_text(surface, text, (x, y), fs, pal.warn, bold=True, max_width=col_w)
-            else:
-                draw_text(surface, key, (x, y), fs, pal.text, bold=True, max_width=key_w - 8)
-                draw_text(surface, text, (x + key_w, y), fs, pal.text_dim, max_width=col_w - key_w)
         notes = ["Totals: 'neither' = reached an object that satisfies neither O_base nor O_alt; "
                  "'t/o' = reached nothing before the step limit.",
                  f"Screenshots and GIFs go to {self._capture_folder}"]
-        y = box.bottom - 8 - len(notes) * line_height(fs - 1)
-        for note in notes:
-            draw_text(surface, note, (x0, y), fs - 1, pal.text_dim, max_width=box.w - 40)
-            y += line_height(fs - 1)
+        draw_key_help(surface, self.palette, "Red Door — play view keys", BINDINGS, MOUSE_HELP, notes)
 
 
 def _think(agent: Agent, level: Level, cell: tuple[int, int]) -> None:

@@ -241,3 +241,50 @@ class Question:
             rect = pygame.Rect(right - (n - i) * bw - (n - 1 - i) * 10, box.bottom - lh - 22, bw, lh + 10)
             self._rects.append(rect)
             Button(rect, answer.label, "", hint=answer.key_label).draw(surface, pal, fs - 2)
+
+
+def draw_key_help(surface, pal: Palette, title: str, bindings, mouse_help, notes: list[str]) -> None:
+    """The full-window help overlay: every key of a scene in two columns, split at the group
+    heading nearest the middle, at the biggest font that fits; `notes` along the bottom."""
+    w, h = surface.get_size()
+    box = pygame.Rect(10, 10, max(1, w - 20), max(1, h - 20))
+    pygame.draw.rect(surface, (16, 17, 22), box, border_radius=8)
+    pygame.draw.rect(surface, pal.panel_edge, box, 2, border_radius=8)
+    rows: list[tuple[str, str, str]] = []
+    group = None
+    for b in bindings:
+        if not b.in_help:
+            continue
+        if b.group != group:
+            group = b.group
+            rows.append(("", group, "group"))
+        rows.append((b.label, b.help, "key"))
+    rows.append(("", "Mouse", "group"))
+    rows += [(k, v, "key") for k, v in mouse_help]
+    starts = [i for i, row in enumerate(rows) if row[2] == "group" and i > 0]
+    split = min(starts, key=lambda i: abs(i - len(rows) / 2)) if starts else (len(rows) + 1) // 2
+    columns = [rows[:split], rows[split:]]
+    col_w = (box.w - 50) // 2
+    for fs in (18, 17, 16, 15, 14, 13, 12, 11, 10, 9):
+        lh = line_height(fs)
+        key_ws = [max((text_width(k, fs, True) for k, _, kind in col if kind == "key"), default=0) + 14 for col in columns]
+        fits = all(kw + max((text_width(t, fs) for _, t, kind in col if kind == "key"), default=0) <= col_w
+                   for kw, col in zip(key_ws, columns))
+        if fits and (max(map(len, columns)) + 2 + len(notes)) * lh + 24 <= box.h:
+            break
+    x0, y0 = box.left + 20, box.top + 10
+    draw_text(surface, f"{title}   (any key closes this)", (x0, y0), fs + 2, pal.text, bold=True, max_width=box.w - 40)
+    top = y0 + line_height(fs + 2) + 8
+    for col, (column, key_w) in enumerate(zip(columns, key_ws)):
+        x = x0 + col * (col_w + 10)
+        for r, (key, text, kind) in enumerate(column):
+            y = top + r * lh
+            if kind == "group":
+                draw_text(surface, text, (x, y), fs, pal.warn, bold=True, max_width=col_w)
+            else:
+                draw_text(surface, key, (x, y), fs, pal.text, bold=True, max_width=key_w - 8)
+                draw_text(surface, text, (x + key_w, y), fs, pal.text_dim, max_width=col_w - key_w)
+    y = box.bottom - 8 - len(notes) * line_height(fs - 1)
+    for note in notes:
+        draw_text(surface, note, (x0, y), fs - 1, pal.text_dim, max_width=box.w - 40)
+        y += line_height(fs - 1)
