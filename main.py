@@ -35,14 +35,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+OPTIONAL_PACKAGES = {"torch": "requirements-train.txt", "tqdm": "requirements-train.txt",
+                     "matplotlib": "requirements-train.txt", "ray": "requirements-ray.txt"}
+
+
 def run_heavy(command: str, rest: list[str]) -> int:
+    """train / eval / study, which need packages beyond the app's; a missing one is named, not a traceback."""
     try:
         module = importlib.import_module(HEAVY_COMMANDS[command])
-    except ImportError as exc:
-        print(f"error: '{command}' needs packages that are not installed here ({exc.name or exc}); "
-              "install them with: pip install -r requirements-train.txt", file=sys.stderr)
+        return module.main(rest)
+    except ModuleNotFoundError as exc:
+        top = (exc.name or "").split(".")[0]
+        if top not in OPTIONAL_PACKAGES:
+            raise
+        print(f"error: '{command}' needs {top}, which is not installed here; "
+              f"install it with: pip install -r {OPTIONAL_PACKAGES[top]}", file=sys.stderr)
         return 2
-    return module.main(rest)
 
 
 def main(argv: list[str] | None = None) -> int:
