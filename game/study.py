@@ -273,13 +273,6 @@ def _run_with_ray(config, todo, seed_dir, address, finished, failures) -> None:
 
 
 # -- command line -----------------------------------------------------------------------------
-def _available_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
-
-
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="reddoor study",
                                 description="Train many seeds of one kind on train; see how they split between O_base and O_alt on conflict.")
@@ -312,7 +305,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: --train-arg {item!r} is not KEY=VALUE", file=sys.stderr)
             return 2
         train_args[key.strip().lstrip("-").replace("-", "_")] = value.strip()
-    cores = _available_cores()
+    from game.experiment import available_cores
+    cores = available_cores()
     jobs = max(1, min(args.jobs or cores, args.seeds))
     config = {"agent": args.agent, "steps": args.steps, "episodes": args.episodes, "eval_seed": args.eval_seed,
               "threads": args.threads or max(1, cores // jobs), "train_args": train_args}

@@ -16,7 +16,6 @@ from .generators import generate
 from .level import UNREACHABLE, Level
 from .objectives import OBJECTIVES
 from .observation import CH_AGENT, N_CHANNELS, encode_static
-from .oracle import distance_to
 
 _DELTAS = np.array(ACTION_DELTAS, np.int64)
 
@@ -135,25 +134,14 @@ class BatchedEnv:
         reached_kind = np.where(terminated, kind.astype(np.int64), -1)
         reached_color = np.where(terminated, colour.astype(np.int64), -1)
         reward = np.where(terminated, self.reward_table[kind, colour], np.float32(0)).astype(np.float32)
-        info = {"done": done, "reached_kind": reached_kind, "reached_color": reached_color}
+        info = {"done": done, "reached_kind": reached_kind, "reached_color": reached_color,
+                "steps": self.steps.copy(), "level_index": lvl.copy()}
         if done.any():
-            info["steps"] = self.steps.copy()
-            info["level_index"] = lvl.copy()
             shortest = np.where(terminated, pool.dist[lvl, pos[:, 0], pos[:, 1]], pool.door_shortest[lvl])
             info["shortest"] = shortest.astype(np.int64)
             info["scores"] = {name: (terminated & t[kind, colour]).astype(np.float32) for name, t in self.objective_tables.items()}
             self._start(np.flatnonzero(done))
         else:
-            zeros = np.zeros(self.num_envs, np.int64)
-            info["steps"] = self.steps.copy()
-            info["level_index"] = lvl.copy()
-            info["shortest"] = zeros
+            info["shortest"] = np.zeros(self.num_envs, np.int64)
             info["scores"] = {name: np.zeros(self.num_envs, np.float32) for name in self.objective_tables}
         return self.obs, reward, terminated, truncated, info
-
-    # -- helpers for agents that plan (the oracle, the mesa-optimizer) ------------------------
-    def door_distance_maps(self) -> np.ndarray:
-        """Per pool level, moves from each cell to the nearest door (computed on first use)."""
-        if not hasattr(self, "_door_dist"):
-            self._door_dist = np.stack([distance_to(k, k == DOOR) for k in self.pool.kind])
-        return self._door_dist

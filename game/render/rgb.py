@@ -5,13 +5,13 @@ import numpy as np
 
 from game.core.constants import BALL, BOX, DOOR, KEY, WALL
 from game.core.level import Level
+from game.render.palette import AGENT_ACCENTS, NORMAL
 
-# Colour index -> RGB; terrain and agent colours. The pygame renderer's palette module is the
-# home of the app's palettes; this is the plain one for frames without pygame.
-OBJECT_RGB = np.array([(220, 40, 40), (40, 170, 70), (40, 90, 220), (140, 70, 200), (230, 200, 40), (130, 130, 130)], np.uint8)
-FLOOR_RGB = np.array((235, 232, 222), np.uint8)
-WALL_RGB = np.array((60, 60, 70), np.uint8)
-AGENT_RGB = np.array((20, 20, 20), np.uint8)
+# The app's normal palette (game/render/palette.py is pygame-free): one home for RGB.
+OBJECT_RGB = np.array(NORMAL.objects, np.uint8)
+FLOOR_RGB = np.array(NORMAL.floor, np.uint8)
+WALL_RGB = np.array(NORMAL.wall, np.uint8)
+AGENT_RGB = np.array(AGENT_ACCENTS[0], np.uint8)
 
 
 def _masks(tile: int) -> dict[int, np.ndarray]:
@@ -28,7 +28,7 @@ def _masks(tile: int) -> dict[int, np.ndarray]:
 
 
 def draw_rgb(level: Level, agent: tuple[int, int] | None = None, tile: int = 16) -> np.ndarray:
-    """An (H*tile, W*tile, 3) uint8 image of the level with the agent as a dark disc."""
+    """An (H*tile, W*tile, 3) uint8 image of the level with the agent as a disc."""
     h, w = level.height, level.width
     img = np.empty((h, w, tile, tile, 3), np.uint8)
     img[...] = FLOOR_RGB
