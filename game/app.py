@@ -231,7 +231,7 @@ def run_play(level_name: str | None = None, smoke_test: bool = False, frames: in
 
 def run_edit(level_name: str | None = None, smoke_test: bool = False) -> int:
     """`python main.py edit [LEVEL] [--smoke-test]`: the level editor; returns the exit code."""
-    from game.editor_files import find_level_file
+    from game.levels import find_level_file
     from game.scenes.editor import EditorScene, run_smoke_test
     app = App(headless=smoke_test, title="Red Door — editor")
     try:

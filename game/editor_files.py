@@ -36,18 +36,6 @@ def user_level_path(name: str) -> Path:
     return user_levels_dir() / f"{file_stem(name)}{FILE_SUFFIX}"
 
 
-def find_level_file(name_or_path: str) -> Path | None:
-    """The file `python main.py edit NAME_OR_PATH` opens: a path, else a user or built-in level name."""
-    path = Path(name_or_path)
-    if path.is_file():
-        return path
-    for folder in (user_levels_dir(), asset_path("levels")):
-        candidate = folder / f"{name_or_path}{FILE_SUFFIX}"
-        if candidate.is_file():
-            return candidate
-    return None
-
-
 def is_protected(path: str | os.PathLike | None) -> bool:
     """True for paths the editor must not write: the bundled assets (or no path at all)."""
     if path is None:

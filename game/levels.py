@@ -47,18 +47,26 @@ def list_levels(include_user: bool = True) -> list[LevelEntry]:
     return out
 
 
-def resolve_level(name_or_path: str | None) -> Level:
-    """A level from a file path, or a built-in or user level by name; default: the paper's test."""
-    name = name_or_path or DEFAULT_LEVEL
-    path = Path(name)
-    if path.suffix == FILE_SUFFIX and path.exists() or path.is_file():
-        return load_level(path)
+def find_level_file(name_or_path: str) -> Path | None:
+    """The file a level argument names: a path, else a user level, else a built-in one; or None."""
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
     for folder in (user_levels_dir(), builtin_dir()):
-        candidate = folder / f"{name}{FILE_SUFFIX}"
+        candidate = folder / f"{name_or_path}{FILE_SUFFIX}"
         if candidate.is_file():
-            return load_level(candidate)
-    known = ", ".join(e.name for e in list_levels())
-    raise LevelFormatError(name, 0, 0, f"no such level file or level name; known levels: {known}")
+            return candidate
+    return None
+
+
+def resolve_level(name_or_path: str | None) -> Level:
+    """A level from a file path, or a user or built-in level by name; default: the paper's test."""
+    name = name_or_path or DEFAULT_LEVEL
+    path = find_level_file(name)
+    if path is None:
+        known = ", ".join(e.name for e in list_levels())
+        raise LevelFormatError(name, 0, 0, f"no such level file or level name; known levels: {known}")
+    return load_level(path)
 
 
 def print_level_summary(name_or_path: str) -> int:
