@@ -12,7 +12,9 @@ from typing import ClassVar
 import numpy as np
 
 from game.core.level import Level
+from game.core.constants import N_ACTIONS
 from game.core.observation import encode
+from game.core.oracle import greedy_action
 
 
 @dataclass
@@ -26,6 +28,18 @@ class Explanation:
     label: str
     heat: np.ndarray | None = None
     arrows: np.ndarray | None = None
+
+
+def plan_arrows(dist: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """Explanation arrows of a planner: at each cell of the boolean (H, W) mask `cells`, a one-hot
+    for the move `greedy_action` takes down the distance map `dist`; NaN elsewhere."""
+    arrows = np.full(cells.shape + (N_ACTIONS,), np.nan, np.float32)
+    for r, c in zip(*np.nonzero(cells)):
+        a = greedy_action(dist, (int(r), int(c)))
+        if a is not None:
+            arrows[r, c] = 0
+            arrows[r, c, a] = 1
+    return arrows
 
 
 class Agent(ABC):

@@ -9,7 +9,7 @@ from game.core.level import Level
 from game.core.observation import CH_AGENT, decode_kinds
 from game.core.oracle import distance_to, greedy_action
 
-from .base import Explanation, register
+from .base import Explanation, plan_arrows, register
 from .policy import LearnedAgent, agent_cells
 
 
@@ -66,13 +66,10 @@ class MesaAgent(LearnedAgent):
         plan = self._map_of(level)
         heat = plan["scores"][:h, :w].astype(np.float32).copy()
         heat[level.kind == WALL] = np.nan
-        arrows = np.full((h, w, N_ACTIONS), np.nan, np.float32)
         goal = self.goal(plan, level.start)
-        if goal is not None:
+        if goal is None:
+            arrows = np.full((h, w, N_ACTIONS), np.nan, np.float32)
+        else:
             d = self._dist_to(plan, goal)
-            for r, c in zip(*np.nonzero((level.kind == FLOOR) & (d[:h, :w] > 0))):
-                a = greedy_action(d, (int(r), int(c)))
-                if a is not None:
-                    arrows[r, c] = 0
-                    arrows[r, c, a] = 1
+            arrows = plan_arrows(d, (level.kind == FLOOR) & (d[:h, :w] > 0))
         return Explanation("mesa: its learned objective (score per cell) and its plan", heat=heat, arrows=arrows)

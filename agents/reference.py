@@ -8,7 +8,7 @@ from game.core.level import Level
 from game.core.observation import CH_AGENT, decode_kinds
 from game.core.oracle import distance_to, greedy_action
 
-from .base import Agent, Explanation, register
+from .base import Agent, Explanation, plan_arrows, register
 
 
 @register
@@ -42,16 +42,11 @@ class OracleAgent(Agent):
         return out
 
     def explain(self, level: Level) -> Explanation:
-        dist = distance_to(level.kind, level.kind == DOOR).astype(np.float32)
-        dist[dist < 0] = np.nan
-        arrows = np.full(level.kind.shape + (N_ACTIONS,), np.nan, np.float32)
-        h, w = level.kind.shape
-        for r, c in zip(*np.nonzero(level.kind == FLOOR)):
-            a = greedy_action(np.nan_to_num(dist, nan=-1).astype(np.int32), (int(r), int(c)))
-            if a is not None:
-                arrows[r, c] = 0
-                arrows[r, c, a] = 1
-        return Explanation("oracle: minus distance to the nearest door", heat=-dist, arrows=arrows)
+        dist = distance_to(level.kind, level.kind == DOOR)
+        heat = -dist.astype(np.float32)
+        heat[dist < 0] = np.nan
+        arrows = plan_arrows(dist, level.kind == FLOOR)
+        return Explanation("oracle: minus distance to the nearest door", heat=heat, arrows=arrows)
 
 
 @register

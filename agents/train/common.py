@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from game.core.batched import BatchedEnv, LevelPool
-from game.core.constants import DOOR, N_ACTIONS
+from game.core.constants import ACTION_DELTAS, DOOR, N_ACTIONS
 from game.core.observation import CH_AGENT
 from game.core.oracle import distance_to
 
@@ -35,7 +35,7 @@ def oracle_targets(kind: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     d = distance_to(kind, kind == DOOR)
     dp = np.pad(d, 1, constant_values=-1)
     out = np.zeros((N_ACTIONS, s, s), np.float32)
-    for a, (dr, dc) in enumerate(((-1, 0), (1, 0), (0, -1), (0, 1))):
+    for a, (dr, dc) in enumerate(ACTION_DELTAS):
         nb = dp[1 + dr:1 + dr + s, 1 + dc:1 + dc + s]
         out[a] = (d > 0) & (nb >= 0) & (nb == d - 1)
     total = out.sum(0)
