@@ -43,8 +43,9 @@ class FieldNet:
         self.iterations = int(config["iterations"])
         self.p = {k: np.asarray(params[k], np.float32) for k in self.PARAMS}
 
-    def expected_shapes(self) -> dict[str, tuple]:
-        c, cin, co = int(self.config["channels"]), int(self.config["in_channels"]), int(self.config["out_channels"])
+    @staticmethod
+    def expected_shapes(config: dict) -> dict[str, tuple]:
+        c, cin, co = int(config["channels"]), int(config["in_channels"]), int(config["out_channels"])
         return {"conv_in.weight": (c, cin, 3, 3), "conv_in.bias": (c,), "conv_rec.weight": (c, c, 3, 3),
                 "conv_rec.bias": (c,), "conv_head.weight": (co, c, 3, 3), "conv_head.bias": (co,)}
 
@@ -70,8 +71,9 @@ class CellScorer:
         self.config = config
         self.p = {k: np.asarray(params[k], np.float32) for k in self.PARAMS}
 
-    def expected_shapes(self) -> dict[str, tuple]:
-        hdn, cin = int(self.config["hidden"]), int(self.config["in_channels"])
+    @staticmethod
+    def expected_shapes(config: dict) -> dict[str, tuple]:
+        hdn, cin = int(config["hidden"]), int(config["in_channels"])
         return {"fc1.weight": (hdn, cin, 1, 1), "fc1.bias": (hdn,), "fc2.weight": (1, hdn, 1, 1), "fc2.bias": (1,)}
 
     def __call__(self, static: np.ndarray) -> np.ndarray:
@@ -90,7 +92,7 @@ def check_shapes(config: dict, params: dict[str, np.ndarray]) -> list[str]:
     if cls is None:
         return [f"unknown architecture {config.get('arch')!r}"]
     try:
-        expected = _expected(cls, config)
+        expected = cls.expected_shapes(config)
     except (KeyError, TypeError, ValueError) as e:
         return [f"architecture config is incomplete: {e}"]
     problems = []
@@ -100,12 +102,6 @@ def check_shapes(config: dict, params: dict[str, np.ndarray]) -> list[str]:
         elif tuple(params[name].shape) != shape:
             problems.append(f"array {name!r} has shape {tuple(params[name].shape)}, expected {shape}")
     return problems
-
-
-def _expected(cls, config: dict) -> dict:
-    obj = cls.__new__(cls)
-    obj.config = config
-    return obj.expected_shapes()
 
 
 def build(config: dict, params: dict[str, np.ndarray]):
