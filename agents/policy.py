@@ -57,7 +57,8 @@ class LearnedAgent(Agent):
         raise NotImplementedError
 
     def _map_of(self, level: Level):
-        return self._compute(encode(level, level.start)[:CH_AGENT])
+        """The per-level work for explain(): the same cache entry act() fills on this level."""
+        return self._per_level(encode(level, level.start)[:CH_AGENT])
 
 
 class FieldPolicy(LearnedAgent):
