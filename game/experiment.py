@@ -23,6 +23,7 @@ import numpy as np
 from game.core.batched import BatchedEnv, LevelPool
 from game.core.generators import DISTRIBUTIONS, EVAL_SEED_BASE, SIZES, generate
 from game.core.objectives import OBJECTIVES, Objective, get_objective
+from game.core.world import path_efficiency
 from game.stats import mean_interval, wilson
 
 SEED_STRIDE = 100_000  # eval seed s plays levels EVAL_SEED_BASE + s * SEED_STRIDE + 0, 1, ...
@@ -137,7 +138,7 @@ def summarise(episodes: dict[str, np.ndarray], objectives: Sequence[Objective] =
         out[name] = round(k / n, 4) if n else float("nan")
         out[f"{name}_ci"] = [round(lo, 4), round(hi, 4)]
         out[f"{name}_count"] = k
-    eff = np.minimum(1.0, episodes["shortest"][reached] / np.maximum(1, episodes["steps"][reached]))
+    eff = path_efficiency(episodes["shortest"][reached], episodes["steps"][reached])
     mean, lo, hi = mean_interval(eff.tolist())  # NaN when nothing was reached
     out["efficiency"] = round(mean, 4)
     out["efficiency_ci"] = [round(max(0.0, lo), 4), round(min(1.0, hi), 4)] if eff.size else [mean, mean]

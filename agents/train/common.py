@@ -15,6 +15,7 @@ from game.core.batched import BatchedEnv, LevelPool
 from game.core.constants import ACTION_DELTAS, DOOR, N_ACTIONS
 from game.core.observation import CH_AGENT
 from game.core.oracle import distance_to
+from game.core.world import path_efficiency
 
 TRAIN_VALIDATION_SEED = 900_000  # training-side levels held out of the training pools (still < EVAL_SEED_BASE)
 
@@ -72,7 +73,7 @@ def score_field_policy(net: torch.nn.Module, pool: LevelPool, episodes: int, see
             o_base.append(info["scores"]["o_base"][i])
             o_alt.append(info["scores"]["o_alt"][i])
             if term[i]:
-                eff.append(min(1.0, info["shortest"][i] / max(1, info["steps"][i])))
+                eff.append(float(path_efficiency(info["shortest"][i], info["steps"][i])))
     return {"o_base": float(np.mean(o_base)), "o_alt": float(np.mean(o_alt)),
             "efficiency": float(np.mean(eff)) if eff else 0.0}
 

@@ -19,6 +19,7 @@ from tqdm import tqdm
 from game.core.batched import BatchedEnv, LevelPool
 from game.core.constants import N_ACTIONS
 from game.core.observation import CH_AGENT
+from game.core.world import path_efficiency
 
 from .common import TRAIN_VALIDATION_SEED, Curve, score_field_policy, seed_everything
 from .nets import FieldNet
@@ -130,7 +131,7 @@ def train(args: Args, out: str) -> dict:
                     recent["o_base"].append(float(info["scores"]["o_base"][i]))
                     recent["o_alt"].append(float(info["scores"]["o_alt"][i]))
                     if term[i]:
-                        recent["efficiency"].append(min(1.0, info["shortest"][i] / max(1, info["steps"][i])))
+                        recent["efficiency"].append(float(path_efficiency(info["shortest"][i], info["steps"][i])))
         next_value = fields[np.arange(b), N_ACTIONS, env.agent_pos[:, 0], env.agent_pos[:, 1]]
 
         # --- generalized advantage estimation ------------------------------------------------

@@ -10,6 +10,11 @@ from .level import UNREACHABLE, Level
 from .objectives import OBJECTIVES
 
 
+def path_efficiency(shortest, steps):
+    """Shortest path / steps taken (1.0 is perfect, capped there), for one episode or arrays of them."""
+    return np.minimum(1.0, np.asarray(shortest) / np.maximum(1, np.asarray(steps)))
+
+
 @dataclass(frozen=True)
 class Outcome:
     """How an episode ended. `reached` is (kind, colour, (row, col)), or None after a timeout."""
@@ -32,7 +37,7 @@ class Outcome:
         """Shortest path / steps taken to what was reached (1.0 is perfect); 0 after a timeout."""
         if self.reached is None or self.steps <= 0:
             return 0.0
-        return min(1.0, self.shortest / self.steps)
+        return float(path_efficiency(self.shortest, self.steps))
 
 
 @dataclass(frozen=True)
