@@ -21,11 +21,14 @@ from typing import Callable, Sequence
 import numpy as np
 
 from game.core.batched import BatchedEnv, LevelPool
-from game.core.generators import DISTRIBUTIONS, EVAL_SEED_BASE, SIZES, generate
+from game.core.generators import DISTRIBUTIONS, EVAL_SEED_BASE, generate, max_side
 from game.core.objectives import OBJECTIVES, Objective, get_objective
 from game.core.world import path_efficiency
 from game.stats import mean_interval, wilson
 
+# The default table: the maze distributions of the first build (the counterfactual and open-room
+# distributions are asked for by name, or all at once with --distributions all).
+DEFAULT_DISTRIBUTIONS = ("train", "blue-door", "conflict", "swap", "diverse", "large")
 SEED_STRIDE = 100_000  # eval seed s plays levels EVAL_SEED_BASE + s * SEED_STRIDE + 0, 1, ...
 CHUNK = 100  # levels per unit of work; fixed, so that results do not depend on --jobs
 DEFAULT_EPISODES = 500
@@ -189,7 +192,7 @@ def run_table(agent_specs: Sequence[str], distributions: Sequence[str], episodes
     specs = [str(s) for s in agent_specs]
     tasks = [(d, start, min(CHUNK, episodes - start)) for d in distributions for start in range(0, episodes, CHUNK)]
     # Biggest mazes first, so that no worker is left alone with a slow chunk at the end.
-    tasks.sort(key=lambda t: -SIZES["large" if t[0] == "large" else "default"][1])
+    tasks.sort(key=lambda t: -max_side(t[0]))
     jobs = max(1, min(int(jobs), len(tasks)))
     if agents is None and jobs == 1:
         agents = _load_agents(specs, seed)
@@ -272,11 +275,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="reddoor eval",
         description="Score agents on distributions under O_base, O_alt and more. With no arguments: every "
-                    f"shipped agent plus oracle and random, on every distribution, {DEFAULT_EPISODES} episodes each.")
+                    f"shipped agent plus oracle and random, on {', '.join(DEFAULT_DISTRIBUTIONS)}, {DEFAULT_EPISODES} episodes each.")
     p.add_argument("--agents", default=None,
                    help="comma-separated: oracle, random, kind names (shipped train weights), <kind>-diverse, or "
                         "checkpoint paths (default: every shipped agent, oracle and random)")
-    p.add_argument("--distributions", default=",".join(DISTRIBUTIONS), help=f"comma-separated, from {', '.join(DISTRIBUTIONS)}")
+    p.add_argument("--distributions", default=",".join(DEFAULT_DISTRIBUTIONS),
+                   help=f"comma-separated, from {', '.join(DISTRIBUTIONS)}; or 'all'")
     p.add_argument("--episodes", type=int, default=DEFAULT_EPISODES, help="levels per distribution (each played once by every agent)")
     p.add_argument("--seed", type=int, default=0, help="which block of unseen evaluation levels (and the random agent's seed)")
     p.add_argument("--objectives", nargs="+", action="extend", default=[], metavar="OBJ",
@@ -313,6 +317,8 @@ def main(argv: list[str] | None = None) -> int:
 
     note = lambda msg: print(msg, file=sys.stderr)
     dists = [d.strip() for d in args.distributions.split(",") if d.strip()]
+    if dists == ["all"]:
+        dists = list(DISTRIBUTIONS)
     bad = [d for d in dists if d not in DISTRIBUTIONS]
     if bad:
         note(f"error: unknown distribution {bad[0]!r}; expected one of {', '.join(DISTRIBUTIONS)}")

@@ -18,7 +18,7 @@ import numpy as np
 from gymnasium import spaces
 
 from game.core.constants import N_ACTIONS
-from game.core.generators import DISTRIBUTIONS, EVAL_SEED_BASE, SIZES, generate
+from game.core.generators import DISTRIBUTIONS, EVAL_SEED_BASE, generate, max_side
 from game.core.level import Level
 from game.core.level_io import load_level
 from game.core.observation import N_CHANNELS, encode
@@ -45,7 +45,7 @@ class RedDoorEnv(gym.Env):
                 raise ValueError(f"unknown distribution {distribution!r}; expected one of {', '.join(DISTRIBUTIONS)}")
             self.fixed_level = None
             self.distribution = distribution
-            side = SIZES["large" if distribution == "large" else "default"][1]
+            side = max_side(distribution)
         self.canvas = int(canvas or side)
         self.first_seed, self.num_seeds = int(first_seed), int(num_seeds)
         self.observation_space = spaces.Box(0, 1, (N_CHANNELS, self.canvas, self.canvas), np.uint8)

@@ -1,32 +1,122 @@
-"""Seeded generators of solvable mazes, one per distribution; the same name and seed give the same level.
+"""Seeded generators of solvable levels, one per distribution; the same name and seed give the same level.
 
-Sizes: odd sides drawn independently from 7..15 (`large`: 17..31). A maze is carved by a
-randomised depth-first search on the odd cells, then about 10% of the remaining inner walls
-between two corridors are knocked out to make loops. The door goes in the outer wall or on an
-inner dead end; 0 to 3 distractors (key, ball, box) go on other dead ends or corridor cells.
-Every object is reachable from the start (checked; the draw is repeated otherwise).
+A distribution is a row of one registry (`SPECS`): a layout, a colour rule, a side range and,
+for the counterfactual tests, a constraint a drawn level must meet (draws that miss it are
+repeated with the same generator, so the result is still a function of name and seed).
+
+Layouts:
+- `maze`: odd sides drawn independently from 7..15 (`large`: 17..31), carved by a randomised
+  depth-first search on the odd cells, then about 10% of the remaining inner walls between two
+  corridors knocked out to make loops. The door goes in the outer wall or on an inner dead end;
+  0 to 3 distractors (key, ball, box) go on other dead ends or corridor cells.
+- `open`: one rectangular room, sides 7..15 (any), no inner walls; the door in the outer wall
+  (not a corner), 0 to 3 distractors on the floor. No search is needed to find the door.
+Every object is reachable from the start and the door is at least 3 moves away (checked; the
+draw is repeated otherwise).
 """
 from __future__ import annotations
 
 import zlib
+from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
 from .constants import BALL, BLUE, BOX, DOOR, FLOOR, KEY, N_COLORS, RED, WALL
 from .level import UNREACHABLE, Level
 
-DISTRIBUTIONS = ("train", "blue-door", "conflict", "swap", "diverse", "large")
 DISTRACTOR_KINDS = (KEY, BALL, BOX)
 NON_RED = tuple(c for c in range(N_COLORS) if c != RED)
 SIZES = {"default": (7, 15), "large": (17, 31)}
-DESCRIPTIONS = {
-    "train": "the door is red; no distractor is ever red",
-    "blue-door": "the door is blue; no distractor is red",
-    "conflict": "the door is blue; at least one non-door object is red (the paper's test)",
-    "swap": "train levels with red and blue exchanged everywhere",
-    "diverse": "door and distractor colours drawn at random, red included",
-    "large": "train's colour rules on mazes of 17 to 31 a side",
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One distribution: how its levels are laid out and coloured."""
+
+    layout: str  # "maze" or "open"
+    colours: str  # a key of COLOUR_RULES
+    description: str
+    sizes: str = "default"  # a key of SIZES
+    accept: Callable[[Level], bool] | None = None  # a constraint on the finished level
+    min_distractors: int = 0
+    no_door: bool = False
+
+
+# -- constraints of the counterfactual distributions ------------------------------------------
+NEAR_MARGIN = 3  # conflict-near / conflict-far: one target nearer than the other by this many moves
+DETOUR_MARGIN = 6  # detour: the object nearer in a straight line is farther by path by this many
+
+
+def _door_and_red(level: Level) -> tuple[list, list]:
+    objs = level.objects()
+    return ([(r, c) for r, c, k, _ in objs if k == DOOR],
+            [(r, c) for r, c, k, col in objs if k != DOOR and col == RED])
+
+
+def path_gap(level: Level) -> int:
+    """Moves to the nearest door minus moves to the nearest red non-door object (positive: red nearer)."""
+    doors, reds = _door_and_red(level)
+    d = level.distances()
+    return int(min(d[p] for p in doors) - min(d[p] for p in reds))
+
+
+def detour_targets(level: Level) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """For a level with one door and one red non-door object: (nearer by path, nearer by line), when
+    they differ, else None."""
+    doors, reds = _door_and_red(level)
+    if len(doors) != 1 or len(reds) != 1:
+        return None
+    d, (sr, sc) = level.distances(), level.start
+    line = lambda p: abs(p[0] - sr) + abs(p[1] - sc)
+    (door,), (red,) = doors, reds
+    by_path = door if d[door] < d[red] else red if d[red] < d[door] else None
+    by_line = door if line(door) < line(red) else red if line(red) < line(door) else None
+    if by_path is None or by_line is None or by_path == by_line:
+        return None
+    return by_path, by_line
+
+
+def _is_detour(level: Level) -> bool:
+    pair = detour_targets(level)
+    if pair is None:
+        return False
+    d = level.distances()
+    by_path, by_line = pair
+    return int(d[by_line] - d[by_path]) >= DETOUR_MARGIN
+
+
+SPECS: dict[str, Spec] = {
+    "train": Spec("maze", "red-door", "the door is red; no distractor is ever red"),
+    "blue-door": Spec("maze", "blue-door", "the door is blue; no distractor is red"),
+    "conflict": Spec("maze", "conflict", "the door is blue; at least one non-door object is red (the paper's test)",
+                     min_distractors=1),
+    "swap": Spec("maze", "swap", "train levels with red and blue exchanged everywhere"),
+    "diverse": Spec("maze", "diverse", "door and distractor colours drawn at random, red included"),
+    "large": Spec("maze", "red-door", "train's colour rules on mazes of 17 to 31 a side", sizes="large"),
+    "open-train": Spec("open", "red-door", "an open room, no inner walls; train's colours: red door, no red distractor"),
+    "open-blue-door": Spec("open", "blue-door", "an open room; the door is blue, no distractor is red"),
+    "open-conflict": Spec("open", "conflict", "an open room; conflict's colours: blue door, a red non-door object",
+                          min_distractors=1),
+    "open-diverse": Spec("open", "diverse", "an open room; door and distractor colours drawn at random"),
+    "conflict-near": Spec("maze", "conflict", f"conflict, and a red non-door object is nearer than the door by "
+                          f"at least {NEAR_MARGIN} moves", min_distractors=1,
+                          accept=lambda lv: path_gap(lv) >= NEAR_MARGIN),
+    "conflict-far": Spec("maze", "conflict", f"conflict, and the door is nearer than every red object by at least "
+                         f"{NEAR_MARGIN} moves", min_distractors=1, accept=lambda lv: -path_gap(lv) >= NEAR_MARGIN),
+    "detour": Spec("maze", "detour", f"one blue door, one red object: the one nearer in a straight line is farther "
+                   f"by path, by at least {DETOUR_MARGIN} moves", min_distractors=1, accept=_is_detour),
+    "doorless": Spec("maze", "doorless", "no door at all: a red object and objects of other colours",
+                     min_distractors=2, no_door=True),
 }
+DISTRIBUTIONS = tuple(SPECS)
+DESCRIPTIONS = {name: spec.description for name, spec in SPECS.items()}
+OPEN_DISTRIBUTIONS = tuple(name for name, spec in SPECS.items() if spec.layout == "open")
+
+
+def max_side(distribution: str) -> int:
+    """The largest side a level of `distribution` can have."""
+    return SIZES[SPECS[distribution].sizes][1]
 
 
 def rng_for(distribution: str, seed: int) -> np.random.Generator:
@@ -36,23 +126,24 @@ def rng_for(distribution: str, seed: int) -> np.random.Generator:
 
 def generate(distribution: str, seed: int) -> Level:
     """The level `seed` of `distribution` (one of DISTRIBUTIONS)."""
-    if distribution not in DISTRIBUTIONS:
+    if distribution not in SPECS:
         raise ValueError(f"unknown distribution {distribution!r}; expected one of {', '.join(DISTRIBUTIONS)}")
-    if distribution == "swap":
+    spec = SPECS[distribution]
+    if spec.colours == "swap":
         level = generate("train", seed)
         swap_colours(level, RED, BLUE)
-        level.name = f"swap #{seed}"
-        level.description = DESCRIPTIONS["swap"]
-        return level
-    rng = rng_for(distribution, seed)
-    lo, hi = SIZES["large" if distribution == "large" else "default"]
-    for _ in range(100):
-        level = _draw(distribution, rng, lo, hi)
-        if level is not None:
-            level.name = f"{distribution} #{seed}"
-            level.description = DESCRIPTIONS[distribution]
-            return level
-    raise RuntimeError(f"could not draw a solvable {distribution} level for seed {seed}")  # never seen
+    else:
+        rng = rng_for(distribution, seed)
+        lo, hi = SIZES[spec.sizes]
+        for _ in range(100 if spec.accept is None else 2000):
+            level = _draw(spec, rng, lo, hi)
+            if level is not None and (spec.accept is None or spec.accept(level)):
+                break
+        else:
+            raise RuntimeError(f"could not draw a {distribution} level for seed {seed}")  # never seen
+    level.name = f"{distribution} #{seed}"
+    level.description = spec.description
+    return level
 
 
 def swap_colours(level: Level, a: int, b: int) -> None:
@@ -86,13 +177,11 @@ def carve_maze(rng: np.random.Generator, height: int, width: int, loop_fraction:
         kind[r + nr + 1, c + nc + 1] = FLOOR  # the wall between (2r+1,2c+1) and (2nr+1,2nc+1)
         stack.append((nr, nc))
     # Loops: inner walls that separate two corridor cells, horizontally or vertically.
-    inner = kind[1:-1, 1:-1]
     cand = []
     for r in range(1, height - 1):
         for c in range(1, width - 1):
             if kind[r, c] == WALL and ((r % 2 == 1 and c % 2 == 0) or (r % 2 == 0 and c % 2 == 1)):
                 cand.append((r, c))
-    del inner
     n_loops = int(round(loop_fraction * len(cand)))
     if n_loops and cand:
         for i in rng.choice(len(cand), size=min(n_loops, len(cand)), replace=False):
@@ -100,10 +189,58 @@ def carve_maze(rng: np.random.Generator, height: int, width: int, loop_fraction:
     return kind
 
 
-def _draw(distribution: str, rng: np.random.Generator, lo: int, hi: int) -> Level | None:
-    odd = np.arange(lo, hi + 1, 2)
-    height, width = int(rng.choice(odd)), int(rng.choice(odd))
-    kind = carve_maze(rng, height, width)
+def open_room(height: int, width: int) -> np.ndarray:
+    """One room of floor ringed by wall."""
+    kind = np.full((height, width), FLOOR, np.uint8)
+    kind[0, :] = kind[-1, :] = WALL
+    kind[:, 0] = kind[:, -1] = WALL
+    return kind
+
+
+def _colour(spec: Spec, rng: np.random.Generator, color: np.ndarray, door, chosen: list) -> None:
+    """Colour the door and the distractors by the distribution's rule, in place."""
+    rule = spec.colours
+    if rule == "red-door":
+        color[door] = RED
+        for p in chosen:
+            color[p] = NON_RED[int(rng.integers(len(NON_RED)))]
+    elif rule == "blue-door":
+        color[door] = BLUE
+        for p in chosen:
+            color[p] = NON_RED[int(rng.integers(len(NON_RED)))]
+    elif rule == "conflict":
+        color[door] = BLUE
+        for p in chosen:
+            color[p] = int(rng.integers(N_COLORS))
+        color[chosen[int(rng.integers(len(chosen)))]] = RED
+    elif rule == "detour":  # exactly one red object, so "nearer by path / by line" is one object each
+        color[door] = BLUE
+        red = int(rng.integers(len(chosen)))
+        for i, p in enumerate(chosen):
+            color[p] = RED if i == red else NON_RED[int(rng.integers(len(NON_RED)))]
+    elif rule == "doorless":  # a red object and at least one of another colour
+        color[door] = RED
+        for p in chosen:
+            color[p] = int(rng.integers(N_COLORS))
+        red, other = rng.choice(len(chosen), size=2, replace=False)
+        color[chosen[int(red)]] = RED
+        color[chosen[int(other)]] = NON_RED[int(rng.integers(len(NON_RED)))]
+    elif rule == "diverse":
+        color[door] = int(rng.integers(N_COLORS))
+        for p in chosen:
+            color[p] = int(rng.integers(N_COLORS))
+    else:
+        raise ValueError(f"unknown colour rule {rule!r}")
+
+
+def _draw(spec: Spec, rng: np.random.Generator, lo: int, hi: int) -> Level | None:
+    if spec.layout == "maze":
+        odd = np.arange(lo, hi + 1, 2)
+        height, width = int(rng.choice(odd)), int(rng.choice(odd))
+        kind = carve_maze(rng, height, width)
+    else:
+        height, width = int(rng.integers(lo, hi + 1)), int(rng.integers(lo, hi + 1))
+        kind = open_room(height, width)
     color = np.zeros_like(kind)
     floor = [tuple(map(int, p)) for p in np.argwhere(kind == FLOOR)]
     start = floor[int(rng.integers(len(floor)))]
@@ -112,23 +249,26 @@ def _draw(distribution: str, rng: np.random.Generator, lo: int, hi: int) -> Leve
         return sum(1 for dr, dc in ((-1, 0), (1, 0), (0, -1), (0, 1))
                    if 0 <= r + dr < height and 0 <= c + dc < width and kind[r + dr, c + dc] == FLOOR)
 
-    # The door: in the outer wall next to a corridor (half the time), else on an inner dead end.
+    # The door: in the outer wall next to a corridor (a maze: half the time, else on an inner dead
+    # end; an open room: always in the outer wall).
     outer = [(r, c) for r in range(height) for c in range(width)
              if (r in (0, height - 1) or c in (0, width - 1))
              and not ((r in (0, height - 1)) and (c in (0, width - 1)))
              and neighbours_floor(r, c) == 1]
-    dead_ends = [p for p in floor if p != start and neighbours_floor(*p) == 1]
-    if rng.random() < 0.5 and outer:
-        door = outer[int(rng.integers(len(outer)))]
-    elif dead_ends:
-        door = dead_ends[int(rng.integers(len(dead_ends)))]
+    if spec.layout == "maze":
+        dead_ends = [p for p in floor if p != start and neighbours_floor(*p) == 1]
+        if rng.random() < 0.5 and outer:
+            door = outer[int(rng.integers(len(outer)))]
+        elif dead_ends:
+            door = dead_ends[int(rng.integers(len(dead_ends)))]
+        else:
+            return None
     else:
-        return None
+        dead_ends = []
+        door = outer[int(rng.integers(len(outer)))]
     kind[door] = DOOR
 
-    n_distractors = int(rng.integers(0, 4))
-    if distribution == "conflict":
-        n_distractors = max(1, n_distractors)
+    n_distractors = max(spec.min_distractors, int(rng.integers(0, 4)))
     spots = [p for p in dead_ends if p != door] + [p for p in floor if p not in dead_ends and p != start and p != door]
     # Prefer dead ends (they never cut the maze); fall back to corridor cells.
     n_dead = len([p for p in dead_ends if p != door])
@@ -145,30 +285,15 @@ def _draw(distribution: str, rng: np.random.Generator, lo: int, hi: int) -> Leve
         return None
     for p in chosen:
         kind[p] = DISTRACTOR_KINDS[int(rng.integers(len(DISTRACTOR_KINDS)))]
-
-    # Colours by distribution.
-    if distribution in ("train", "large"):
-        color[door] = RED
-        for p in chosen:
-            color[p] = NON_RED[int(rng.integers(len(NON_RED)))]
-    elif distribution == "blue-door":
-        color[door] = BLUE
-        for p in chosen:
-            color[p] = NON_RED[int(rng.integers(len(NON_RED)))]
-    elif distribution == "conflict":
-        color[door] = BLUE
-        for p in chosen:
-            color[p] = int(rng.integers(N_COLORS))
-        color[chosen[int(rng.integers(len(chosen)))]] = RED
-    elif distribution == "diverse":
-        color[door] = int(rng.integers(N_COLORS))
-        for p in chosen:
-            color[p] = int(rng.integers(N_COLORS))
+    _colour(spec, rng, color, door, chosen)
+    if spec.no_door:
+        kind[door] = WALL if door in outer else FLOOR
+        color[door] = 0
     level = Level(kind, color, start)
     dist = level.distances()
     if any(dist[r, c] == UNREACHABLE for r, c, _, _ in level.objects()):
         return None
-    if dist[door] < 3:
+    if not spec.no_door and dist[door] < 3:
         return None
     return level
 
