@@ -3,4 +3,4 @@ from .base import Agent, Explanation, REGISTRY, register, make_agent
 
 __all__ = ["Agent", "Explanation", "REGISTRY", "register", "make_agent"]
 from . import reference  # registers oracle and random
-from . import classifier, mesa, ppo  # register the learned kinds (numpy inference; weights via agents.loading)
+from . import imitation, mesa, ppo, reflex  # register the learned kinds (numpy inference; weights via agents.loading)

@@ -8,18 +8,37 @@ from game.paths import asset_path
 
 from .base import REGISTRY, Agent, make_agent
 from .checkpoint import CheckpointError, read_checkpoint
-from .classifier import ClassifierAgent
+from .imitation import ImitationAgent
 from .mesa import MesaAgent
 from .ppo import PPOAgent
+from .reflex import ReflexAgent
 
-LEARNED_KINDS = {"ppo": PPOAgent, "classifier": ClassifierAgent, "mesa": MesaAgent}
+LEARNED_KINDS = {"ppo": PPOAgent, "imitation": ImitationAgent, "reflex": ReflexAgent, "mesa": MesaAgent}
+# Names of the first build, still loadable: 'classifier' was the K-round imitation net.
+KIND_ALIASES = {"classifier": "imitation"}
+# What a bare kind name loads: its shipped weights on this distribution.
+DEFAULT_DISTRIBUTION = {"reflex": "open-train"}
 
 __all__ = ["load_agent", "shipped_path", "CheckpointError", "LEARNED_KINDS"]
 
 
-def shipped_path(kind: str, distribution: str = "train") -> Path:
+def shipped_path(kind: str, distribution: str | None = None) -> Path:
     """Where the shipped weights of a learned kind live: assets/agents/<kind>-<distribution>.npz."""
-    return asset_path("agents", f"{kind}-{distribution}.npz")
+    kind = KIND_ALIASES.get(kind, kind)
+    return asset_path("agents", f"{kind}-{distribution or DEFAULT_DISTRIBUTION.get(kind, 'train')}.npz")
+
+
+def display_name(meta: dict, fallback: str) -> str:
+    """What tables and panels call an agent: kind, rounds K for a FieldNet, training distribution,
+    e.g. 'imitation-k8-train', 'ppo-k48-diverse', 'reflex-open-train', 'mesa-train'."""
+    kind = KIND_ALIASES.get(meta.get("kind"), meta.get("kind")) or fallback
+    arch = meta.get("architecture") or {}
+    parts = [str(kind)]
+    if arch.get("arch") == "fieldnet" and "iterations" in arch:
+        parts.append(f"k{arch['iterations']}")
+    if meta.get("training_distribution"):
+        parts.append(str(meta["training_distribution"]))
+    return "-".join(parts)
 
 
 def load_agent(spec: str | os.PathLike, name: str | None = None, seed: int = 0) -> Agent:
@@ -30,6 +49,9 @@ def load_agent(spec: str | os.PathLike, name: str | None = None, seed: int = 0) 
     unknown name.
     """
     text = str(spec)
+    head = text.split("-", 1)[0]
+    if head in KIND_ALIASES and not text.endswith(".npz") and os.sep not in text:
+        text = KIND_ALIASES[head] + text[len(head):]
     if text in REGISTRY and text not in LEARNED_KINDS:
         return make_agent(text, name=name) if text != "random" else make_agent(text, name=name, seed=seed)
     path: Path
@@ -44,9 +66,11 @@ def load_agent(spec: str | os.PathLike, name: str | None = None, seed: int = 0) 
         known = sorted(set(REGISTRY) | set(LEARNED_KINDS))
         raise ValueError(f"unknown agent {text!r}; expected one of {', '.join(known)}, "
                          f"<kind>-<distribution> (e.g. ppo-diverse) or a checkpoint path")
-    meta, params = read_checkpoint(path, expect)
-    cls = LEARNED_KINDS.get(meta["kind"])
+    meta, params = read_checkpoint(path)
+    kind = KIND_ALIASES.get(meta["kind"], meta["kind"])
+    if expect is not None and kind != expect:
+        raise CheckpointError(path, f"holds a {meta['kind']!r} agent, expected {expect!r}")
+    cls = LEARNED_KINDS.get(kind)
     if cls is None:
         raise CheckpointError(path, f"unknown agent kind {meta['kind']!r}; expected one of {', '.join(LEARNED_KINDS)}")
-    default_name = Path(path).stem if Path(path).stem != meta["kind"] else meta["kind"]
-    return cls(meta, params, name=name or default_name, seed=seed)
+    return cls(meta, params, name=name or display_name(meta, Path(path).stem), seed=seed)

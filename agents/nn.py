@@ -83,7 +83,36 @@ class CellScorer:
         return conv2d(h, p["fc2.weight"], p["fc2.bias"])[:, 0]
 
 
-ARCHITECTURES = {"fieldnet": FieldNet, "cellscorer": CellScorer}
+class ReflexMLP:
+    """A plain feedforward classifier: three fully connected layers on the flattened egocentric view,
+    fc3(relu(fc2(relu(fc1(view))))). No weight tying, no recurrence: one pass, no rounds."""
+
+    PARAMS = ("fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias", "fc3.weight", "fc3.bias")
+
+    def __init__(self, config: dict, params: dict[str, np.ndarray]):
+        self.config = config
+        self.radius = int(config["radius"])
+        self.p = {k: np.asarray(params[k], np.float32) for k in self.PARAMS}
+
+    @staticmethod
+    def expected_shapes(config: dict) -> dict[str, tuple]:
+        hdn, cin, out, r = int(config["hidden"]), int(config["in_channels"]), int(config["out_channels"]), int(config["radius"])
+        if not 0 < r <= 64 or not 0 < hdn <= 4096:
+            raise ValueError(f"radius {r} or hidden {hdn} out of range")
+        d = cin * (2 * r + 1) ** 2
+        return {"fc1.weight": (hdn, d), "fc1.bias": (hdn,), "fc2.weight": (hdn, hdn), "fc2.bias": (hdn,),
+                "fc3.weight": (out, hdn), "fc3.bias": (out,)}
+
+    def __call__(self, views: np.ndarray) -> np.ndarray:
+        """(B, in_channels, 2r+1, 2r+1) -> (B, out_channels) logits."""
+        p = self.p
+        x = views.reshape(len(views), -1).astype(np.float32)
+        h = relu(x @ p["fc1.weight"].T + p["fc1.bias"])
+        h = relu(h @ p["fc2.weight"].T + p["fc2.bias"])
+        return h @ p["fc3.weight"].T + p["fc3.bias"]
+
+
+ARCHITECTURES = {"fieldnet": FieldNet, "cellscorer": CellScorer, "reflex": ReflexMLP}
 
 
 def check_shapes(config: dict, params: dict[str, np.ndarray]) -> list[str]:

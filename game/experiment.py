@@ -156,8 +156,16 @@ def chunk_seed(seed: int, distribution: str, start: int) -> int:
 
 
 def agent_label(spec: str) -> str:
+    """A table's name for an agent: a checkpoint file's stem, else the loaded agent's name (which
+    carries the kind, rounds K and training distribution, e.g. imitation-k48-train)."""
     text = str(spec)
-    return Path(text).stem if text.endswith(".npz") or os.sep in text else text
+    if text.endswith(".npz") or os.sep in text:
+        return Path(text).stem
+    from agents.loading import load_agent
+    try:
+        return load_agent(text).name
+    except ValueError:
+        return text
 
 
 _WORKER_AGENTS: list | None = None
@@ -236,19 +244,17 @@ def run_table(agent_specs: Sequence[str], distributions: Sequence[str], episodes
 
 # -- which agents -----------------------------------------------------------------------------
 def shipped_agents(report: Callable[[str], None] = print) -> list[str]:
-    """The default line-up: the oracle, every shipped learned agent (train and diverse weights),
-    random. A learned kind without shipped train weights is skipped with a message saying so."""
+    """The default line-up: the oracle, every shipped learned agent (every checkpoint in
+    assets/agents, kind by kind), random. A learned kind without its default shipped weights is
+    reported."""
     from agents.loading import LEARNED_KINDS, shipped_path
 
     specs = ["oracle"]
+    folder = shipped_path("ppo").parent
     for kind in LEARNED_KINDS:
-        for dist in ("train", "diverse"):
-            path = shipped_path(kind, dist)
-            if path.exists():
-                specs.append(f"{kind}-{dist}")
-            elif dist == "train":
-                report(f"skipping {kind}: no shipped weights at {path} "
-                       f"(make them with: python main.py train --agent {kind} --distribution train)")
+        if not shipped_path(kind).exists():
+            report(f"skipping {kind}: no shipped weights at {shipped_path(kind)}")
+        specs += sorted(p.stem for p in folder.glob(f"{kind}-*.npz"))
     return specs + ["random"]
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 ROOT = Path(__file__).resolve().parents[1]
-KINDS = ("ppo", "classifier", "mesa")
+KINDS = ("ppo", "imitation", "reflex", "mesa")
 TRAIN_DISTRIBUTION = "train"
 TEST_DISTRIBUTION = "conflict"
 # Settings that must match for a rerun to continue a study (the rest, like --jobs, may change).

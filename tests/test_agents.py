@@ -19,14 +19,14 @@ from game.core.generators import EVAL_SEED_BASE, generate
 from game.experiment import play, summarise
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = [f"{k}-{d}" for k in ("ppo", "classifier", "mesa") for d in ("train", "diverse")]
+SHIPPED = [f"{k}-{d}" for k in ("ppo", "imitation", "mesa") for d in ("train", "diverse")]
 
 
 def _small_fieldnet_checkpoint(tmp_path, **meta_overrides) -> Path:
     torch = pytest.importorskip("torch")
     from agents.train.nets import FieldNet
     torch.manual_seed(0)
-    net = FieldNet(channels=8, iterations=4, out_channels=5)
+    net = FieldNet(channels=8, rounds=4, out_channels=5)
     meta = {"kind": "ppo", "architecture": net.config(), "training_distribution": "train", "seed": 0}
     meta.update(meta_overrides)
     return save_checkpoint(tmp_path / "small.npz", net.numpy_state(), meta)
@@ -152,7 +152,7 @@ def test_shipped_checkpoint_is_competent_on_unseen_train_levels(name):
 
 def test_explain_gives_per_cell_maps():
     level = generate("conflict", EVAL_SEED_BASE + 7)
-    for name in ("ppo", "classifier", "mesa"):
+    for name in ("ppo", "imitation", "mesa"):
         agent = load_agent(name)
         ex = agent.explain(level)
         assert ex.heat is not None and ex.heat.shape == level.kind.shape
@@ -170,7 +170,7 @@ def test_agents_work_on_every_canvas_size():
             level.kind, level.color = level.kind[:side, :side].copy(), level.color[:side, :side].copy()
             level.start = (1, 1)
         obs = encode(level, level.start, canvas=max(side, level.height, level.width))
-        for name in ("ppo", "classifier", "mesa"):
+        for name in ("ppo", "imitation", "mesa"):
             a = load_agent(name).act_batch(obs[None])
             assert a.shape == (1,) and 0 <= a[0] < 4
 
@@ -216,10 +216,10 @@ def test_short_training_beats_random(tmp_path):
     The two policies act by sampling here (a barely trained greedy policy tends to loop)."""
     random_rate = _o_base(load_agent("random"))
     mesa = _trained("mesa", tmp_path, steps=20_000, pool_size=256)
-    classifier = _trained("classifier", tmp_path, steps=600_000, pool_size=256, channels=8, iterations=8, lr=5e-3,
+    classifier = _trained("imitation", tmp_path, steps=600_000, pool_size=256, channels=8, rounds=8, lr=5e-3,
                           eval_every=10**6, eval_episodes=10)
     ppo = _trained("ppo", tmp_path, steps=100_000, pool_size=128, num_envs=64, num_steps=32, channels=8,
-                   iterations=8, lr=3e-3, eval_every=10**6, eval_episodes=10)
+                   rounds=8, lr=3e-3, eval_every=10**6, eval_episodes=10)
     classifier.greedy = ppo.greedy = False
     rates = {"random": random_rate, "mesa": _o_base(mesa), "classifier": _o_base(classifier), "ppo": _o_base(ppo)}
     assert rates["mesa"] > random_rate + 0.5, rates
@@ -230,7 +230,7 @@ def test_short_training_beats_random(tmp_path):
 def test_training_is_deterministic_for_a_seed():
     pytest.importorskip("torch")
     from agents.train import ppo
-    args = dict(steps=2048, pool_size=64, num_envs=32, num_steps=32, channels=8, iterations=4, eval_every=10**6,
+    args = dict(steps=2048, pool_size=64, num_envs=32, num_steps=32, channels=8, rounds=4, eval_every=10**6,
                 eval_episodes=10, threads=1)
     first, second = (ppo.train(ppo.Args(**args), "")["net"].numpy_state() for _ in range(2))
     assert all(np.array_equal(first[k], second[k]) for k in first)

@@ -358,13 +358,13 @@ def test_choose_agents_with_the_menu(tmp_path):
 
 def test_missing_learned_agents_fall_back_to_oracle_and_random_with_a_status():
     def loader(kind):
-        if kind in ("ppo", "classifier", "mesa"):
+        if kind in ("ppo", "imitation", "reflex", "mesa"):
             return None, f"checkpoint assets/agents/{kind}-train.npz: file not found"
         return make_agent(kind), None
 
-    agents, failed = build_roster(["ppo", "classifier", "mesa", "oracle"], loader)
+    agents, failed = build_roster(["ppo", "imitation", "mesa", "oracle"], loader)
     assert [a.kind for a in agents] == ["oracle", "random"]
-    assert set(failed) == {"ppo", "classifier", "mesa"}
+    assert set(failed) == {"ppo", "imitation", "mesa"}
     scene = PlayScene(level(), agent_loader=loader, catalogue=[])
     assert [r.agent.kind for r in scene.runs] == ["oracle", "random"]
     assert "not loaded" in scene.status and "ppo" in scene.status

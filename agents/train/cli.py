@@ -1,6 +1,6 @@
-"""`python main.py train --agent ppo|classifier|mesa --distribution train --seed S --steps N --out PATH`.
+"""`python main.py train --agent ppo|imitation|reflex|mesa --distribution D --seed S --steps N --out PATH`.
 
-Trains one agent (torch, CPU, deterministic for a seed), then writes the checkpoint, a
+Trains one agent (torch, deterministic for a seed on one device), then writes the checkpoint, a
 learning-curve CSV and a PNG plot beside it. Any field of the algorithm's Args dataclass can be
 set too, e.g. `--lr 1e-3` or `--channels 32`.
 """
@@ -17,17 +17,30 @@ from pathlib import Path
 
 from game.core.generators import DISTRIBUTIONS
 
-ALGORITHMS = {"ppo": "agents.train.ppo", "classifier": "agents.train.classifier", "mesa": "agents.train.mesa"}
+ALGORITHMS = {"ppo": "agents.train.ppo", "imitation": "agents.train.imitation", "reflex": "agents.train.reflex",
+              "mesa": "agents.train.mesa"}
+ALIASES = {"classifier": "imitation"}  # the first build's name for the K-round imitation net
 FINAL_EVAL_EPISODES = 1000
+
+
+def torch_version() -> str:
+    import torch
+    return torch.__version__
 
 
 def build_parser(agent: str | None = None) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="reddoor train", description="Train an agent (needs torch).")
-    p.add_argument("--agent", required=True, choices=sorted(ALGORITHMS))
-    p.add_argument("--distribution", default="train", choices=DISTRIBUTIONS)
+    p.add_argument("--agent", required=True, choices=sorted(ALGORITHMS) + sorted(ALIASES),
+                   help="ppo: K-round FieldNet by PPO; imitation: K-round FieldNet by cross-entropy on the oracle; "
+                        "reflex: three-layer feedforward net on the egocentric view (search-free); mesa: learned "
+                        "objective + planner ('classifier' is the old name of imitation)")
+    p.add_argument("--distribution", default=None, choices=DISTRIBUTIONS,
+                   help="levels to train on (default: train; open-train for reflex)")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--steps", type=int, default=None, help="environment steps (or labelled pairs for the classifier)")
-    p.add_argument("--out", default=None, help="checkpoint path (default assets/agents/<agent>-<distribution>.npz)")
+    p.add_argument("--steps", type=int, default=None, help="environment steps (or labelled pairs for imitation and reflex)")
+    p.add_argument("--out", default=None, help="checkpoint path (default runs/<name>-seed<S>.npz; "
+                                               "the shipped weights in assets/agents/ are never overwritten by default)")
+    agent = ALIASES.get(agent, agent)
     if agent in ALGORITHMS:
         Args = importlib.import_module(ALGORITHMS[agent]).Args
         for f in dataclasses.fields(Args):
@@ -48,14 +61,19 @@ def main(argv: list[str]) -> int:
         elif a.startswith("--agent="):
             agent = a.split("=", 1)[1]
     args = build_parser(agent).parse_args(argv)
+    args.agent = ALIASES.get(args.agent, args.agent)
     module = importlib.import_module(ALGORITHMS[args.agent])
     overrides = {k: v for k, v in vars(args).items() if v is not None and k not in ("agent", "out")}
     algo_args = module.Args(**{k: v for k, v in overrides.items() if k in {f.name for f in dataclasses.fields(module.Args)}})
 
     from agents.checkpoint import save_checkpoint
-    from game.paths import asset_path
+    from agents.loading import display_name
 
-    out = Path(args.out) if args.out else asset_path("agents", f"{args.agent}-{args.distribution}.npz")
+    rounds = getattr(algo_args, "rounds", None)
+    name = display_name({"kind": args.agent, "training_distribution": algo_args.distribution,
+                         "architecture": {"arch": "fieldnet", "iterations": rounds} if rounds else {}}, args.agent)
+    out = Path(args.out) if args.out else Path("runs") / f"{name}-seed{algo_args.seed}.npz"
+    out.parent.mkdir(parents=True, exist_ok=True)
     result = module.train(algo_args, str(out))
     net = result["net"]
     meta = {
@@ -69,7 +87,8 @@ def main(argv: list[str]) -> int:
         "hyperparameters": result["hyperparameters"],
         "command": "python main.py train " + shlex.join(argv),
         "final_train_scores": result["final"],
-        "trained_on": f"{platform.node()} {platform.machine()} torch threads {algo_args.threads}",
+        "trained_on": f"{platform.node()} {platform.machine()} torch {torch_version()} threads {algo_args.threads} "
+                      f"device {getattr(algo_args, 'device', 'cpu')}",
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     save_checkpoint(out, net.numpy_state(), meta)

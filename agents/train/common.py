@@ -46,13 +46,14 @@ def oracle_targets(kind: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 @torch.no_grad()
-def score_field_policy(net: torch.nn.Module, pool: LevelPool, episodes: int, seed: int = 0, greedy: bool = True) -> dict:
+def score_field_policy(net: torch.nn.Module, pool: LevelPool, episodes: int, seed: int = 0, greedy: bool = True,
+                       device: torch.device | str = "cpu") -> dict:
     """Play `episodes` pool levels (in order) with a FieldNet policy; O_base, O_alt, efficiency."""
     n = min(episodes, len(pool))
     env = BatchedEnv(pool, min(n, 256), seed, draw="sequential")
     obs = env.reset()
     rng = np.random.default_rng(seed)
-    fields = net(torch.as_tensor(pool.static[:, :CH_AGENT], dtype=torch.float32)).numpy()
+    fields = net(torch.as_tensor(pool.static[:, :CH_AGENT], dtype=torch.float32, device=device)).cpu().numpy()
     seen = np.zeros(len(pool), bool)
     o_base, o_alt, eff = [], [], []
     while len(o_base) < n:

@@ -22,22 +22,23 @@ class FieldNet(nn.Module):
     rounds see K moves away; the same 3x3 block each round keeps it small and size-free.
     """
 
-    def __init__(self, channels: int = 24, iterations: int = 48, out_channels: int = 5, in_channels: int = CH_AGENT):
+    def __init__(self, channels: int = 24, rounds: int = 48, out_channels: int = 5, in_channels: int = CH_AGENT):
         super().__init__()
-        self.channels, self.iterations, self.out_channels, self.in_channels = channels, iterations, out_channels, in_channels
+        self.channels, self.rounds, self.out_channels, self.in_channels = channels, rounds, out_channels, in_channels
         self.conv_in = nn.Conv2d(in_channels, channels, 3, padding=1)
         self.conv_rec = nn.Conv2d(channels, channels, 3, padding=1)
         self.conv_head = nn.Conv2d(channels, out_channels, 3, padding=1)
 
     def config(self) -> dict:
-        return {"arch": "fieldnet", "channels": self.channels, "iterations": self.iterations,
+        # "iterations" is the rounds K, under the name the first checkpoints stored it by.
+        return {"arch": "fieldnet", "channels": self.channels, "iterations": self.rounds,
                 "out_channels": self.out_channels, "in_channels": self.in_channels}
 
     def forward(self, static: torch.Tensor) -> torch.Tensor:
         """(L, in_channels, S, S) float -> (L, out_channels, S, S): the output at every cell."""
         u = self.conv_in(static)
         h = F.relu(u)
-        for _ in range(self.iterations):
+        for _ in range(self.rounds):
             h = F.relu(self.conv_rec(h) + u)
         return self.conv_head(h)
 
@@ -68,10 +69,41 @@ class CellScorer(nn.Module):
         return {k: v.detach().cpu().numpy().astype("float32") for k, v in self.state_dict().items()}
 
 
+class ReflexNet(nn.Module):
+    """The sceptic's dumb classifier: three fully connected layers on the flattened egocentric view.
+
+    No weight tying, no recurrence, no planner: the logits for a cell are one feedforward pass of
+    the (2r+1) x (2r+1) view centred there.
+    """
+
+    def __init__(self, radius: int = 14, hidden: int = 64, out_channels: int = 4, in_channels: int = CH_AGENT):
+        super().__init__()
+        self.radius, self.hidden, self.out_channels, self.in_channels = radius, hidden, out_channels, in_channels
+        d = in_channels * (2 * radius + 1) ** 2
+        self.fc1 = nn.Linear(d, hidden)
+        self.fc2 = nn.Linear(hidden, hidden)
+        self.fc3 = nn.Linear(hidden, out_channels)
+
+    def config(self) -> dict:
+        return {"arch": "reflex", "radius": self.radius, "hidden": self.hidden, "out_channels": self.out_channels,
+                "in_channels": self.in_channels}
+
+    def forward(self, views: torch.Tensor) -> torch.Tensor:
+        """(B, in_channels, 2r+1, 2r+1) float -> (B, out_channels) logits."""
+        h = F.relu(self.fc1(views.flatten(1)))
+        h = F.relu(self.fc2(h))
+        return self.fc3(h)
+
+    def numpy_state(self) -> dict:
+        return {k: v.detach().cpu().numpy().astype("float32") for k, v in self.state_dict().items()}
+
+
 def build(config: dict) -> nn.Module:
     arch = config.get("arch")
     if arch == "fieldnet":
         return FieldNet(config["channels"], config["iterations"], config["out_channels"], config["in_channels"])
     if arch == "cellscorer":
         return CellScorer(config["hidden"], config["in_channels"])
+    if arch == "reflex":
+        return ReflexNet(config["radius"], config["hidden"], config["out_channels"], config["in_channels"])
     raise ValueError(f"unknown architecture {arch!r}")

@@ -59,8 +59,13 @@ class Args:
     """gradient clipping"""
     channels: int = 24
     """FieldNet width"""
-    iterations: int = 48
-    """FieldNet rounds of the weight-tied 3x3 convolution"""
+    rounds: int = 48
+    """K: FieldNet rounds of the weight-tied 3x3 convolution (the search-capacity dial)"""
+    levels_per_rollout: int = 0
+    """each rollout's episodes are drawn from this many pool levels, all mapped in one forward pass
+    and each learned from in one pass per minibatch (0: any pool level, mapped as it is drawn)"""
+    device: str = "cpu"
+    """torch device for the network ("cuda" on a GPU machine); the env always runs on numpy"""
     eval_every: int = 10
     """rollouts between progress scores"""
     eval_episodes: int = 200
@@ -79,9 +84,10 @@ def train(args: Args, out: str) -> dict:
     env = BatchedEnv(args.distribution, args.num_envs, args.seed, pool_size=args.pool_size)
     val_pool = LevelPool.from_distribution(args.distribution, args.eval_episodes, first_seed=TRAIN_VALIDATION_SEED)
     pool, b, t_len = env.pool, args.num_envs, args.num_steps
-    static_all = torch.as_tensor(pool.static[:, :CH_AGENT], dtype=torch.float32)
+    device = torch.device(args.device)
+    static_all = torch.as_tensor(pool.static[:, :CH_AGENT], dtype=torch.float32, device=device)
 
-    agent = FieldNet(args.channels, args.iterations, out_channels=N_ACTIONS + 1)
+    agent = FieldNet(args.channels, args.rounds, out_channels=N_ACTIONS + 1).to(device)
     optimizer = torch.optim.Adam(agent.parameters(), lr=args.lr, eps=1e-5)
     num_updates = max(1, args.steps // (b * t_len))
 
@@ -95,11 +101,30 @@ def train(args: Args, out: str) -> dict:
     values = np.zeros((t_len, b), np.float32)
     fields = np.zeros((b, N_ACTIONS + 1, env.canvas, env.canvas), np.float32)  # each env's current level
 
+    level_fields: dict = {}  # with levels_per_rollout: pool index -> its map, for this rollout
+
     def refresh(envs: np.ndarray) -> None:
+        if level_fields:
+            for i in envs:
+                fields[i] = level_fields[int(env.level_index[i])]
+            return
         with torch.no_grad():
-            fields[envs] = agent(static_all[env.level_index[envs]]).numpy()
+            fields[envs] = agent(static_all[env.level_index[envs]]).cpu().numpy()
+
+    def choose_rollout_levels() -> None:
+        """Restrict the next rollout's resets to a fresh random subset, mapped in one forward pass."""
+        level_fields.clear()
+        if not args.levels_per_rollout:
+            return
+        subset = np.union1d(rng.choice(len(pool), size=min(args.levels_per_rollout, len(pool)), replace=False),
+                            env.level_index)  # the episodes still running carry on
+        env.draw_from = subset
+        with torch.no_grad():
+            out = agent(static_all[torch.as_tensor(subset, device=device)]).cpu().numpy()
+        level_fields.update(zip(subset.tolist(), out))
 
     env.reset()
+    choose_rollout_levels()
     refresh(np.arange(b))
     next_done = np.zeros(b, np.float32)
     curve, start, global_step = Curve(), time.time(), 0
@@ -149,10 +174,10 @@ def train(args: Args, out: str) -> dict:
 
         # --- flatten; minibatches are groups of levels (one forward pass per level) ----------
         f_lvl, f_cell = levels.reshape(-1), cells.reshape(-1, 2)
-        f_act = torch.as_tensor(actions.reshape(-1))
-        f_logp = torch.as_tensor(logprobs.reshape(-1))
-        f_adv = torch.as_tensor(advantages.reshape(-1))
-        f_ret = torch.as_tensor(returns.reshape(-1))
+        f_act = torch.as_tensor(actions.reshape(-1), device=device)
+        f_logp = torch.as_tensor(logprobs.reshape(-1), device=device)
+        f_adv = torch.as_tensor(advantages.reshape(-1), device=device)
+        f_ret = torch.as_tensor(returns.reshape(-1), device=device)
         uniq, slot = np.unique(f_lvl, return_inverse=True)
         for epoch in range(args.update_epochs):
             order = rng.permutation(len(uniq))
@@ -160,9 +185,10 @@ def train(args: Args, out: str) -> dict:
                 in_group = np.zeros(len(uniq), np.int64) - 1
                 in_group[group] = np.arange(len(group))
                 mb = np.flatnonzero(in_group[slot] >= 0)
-                out = agent(static_all[uniq[group]])
-                g = torch.as_tensor(in_group[slot[mb]])
-                r, c = torch.as_tensor(f_cell[mb, 0]), torch.as_tensor(f_cell[mb, 1])
+                out = agent(static_all[torch.as_tensor(uniq[group], device=device)])
+                g = torch.as_tensor(in_group[slot[mb]], device=device)
+                r, c = torch.as_tensor(f_cell[mb, 0], device=device), torch.as_tensor(f_cell[mb, 1], device=device)
+                mb = torch.as_tensor(mb, device=device)
                 cell_out = out[g, :, r, c]
                 logp_all = F.log_softmax(cell_out[:, :N_ACTIONS], 1)
                 newlogp = logp_all.gather(1, f_act[mb][:, None])[:, 0]
@@ -179,6 +205,7 @@ def train(args: Args, out: str) -> dict:
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(agent.parameters(), args.max_grad_norm)
                 optimizer.step()
+        choose_rollout_levels()
         refresh(np.arange(b))  # the policy changed: recompute the maps the next rollout acts from
 
         # --- named metrics -------------------------------------------------------------------
@@ -187,7 +214,7 @@ def train(args: Args, out: str) -> dict:
         o_alt = float(np.mean(recent["o_alt"][-1000:])) if recent["o_alt"] else 0.0
         if update % args.eval_every == 0 or update == num_updates:
             agent.eval()
-            score = score_field_policy(agent, val_pool, args.eval_episodes)
+            score = score_field_policy(agent, val_pool, args.eval_episodes, device=device)
             agent.train()
             curve.add(env_steps=global_step, rollout_o_base=round(o_base, 4), rollout_o_alt=round(o_alt, 4),
                       pg_loss=round(pg_loss.item(), 4), v_loss=round(v_loss.item(), 4), entropy=round(entropy.mean().item(), 4),
@@ -196,5 +223,5 @@ def train(args: Args, out: str) -> dict:
                         ent=f"{entropy.mean().item():.2f}")
     bar.close()
     wall = time.time() - start
-    return {"net": agent, "curve": curve, "env_steps": global_step, "wall_time_s": round(wall, 1), "final": score,
+    return {"net": agent.cpu(), "curve": curve, "env_steps": global_step, "wall_time_s": round(wall, 1), "final": score,
             "hyperparameters": asdict(args)}

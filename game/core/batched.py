@@ -85,10 +85,13 @@ class BatchedEnv:
         self.steps = np.zeros(b, np.int64)
         self._next_sequential = 0
         self._arange = np.arange(b)
+        self.draw_from: np.ndarray | None = None  # random draws: only these pool indices (None: any)
 
     # -- episodes ----------------------------------------------------------------------------
     def _draw_levels(self, n: int) -> np.ndarray:
         if self.draw == "random":
+            if self.draw_from is not None:
+                return self.draw_from[self.rng.integers(0, len(self.draw_from), size=n)]
             return self.rng.integers(0, len(self.pool), size=n)
         idx = (self._next_sequential + np.arange(n)) % len(self.pool)
         self._next_sequential += n

@@ -61,3 +61,19 @@ def decode_kinds(static: np.ndarray) -> np.ndarray:
     for k in range(DOOR, DOOR + 4):
         kind[static[CH_KIND0 + k - DOOR] > 0] = k
     return kind
+
+
+def egocentric(static: np.ndarray, cells: np.ndarray, radius: int) -> np.ndarray:
+    """Views centred on agents: (B, C, 2r+1, 2r+1) crops of `static` (B, C, S, S) around `cells`
+    (B, 2), everything off the canvas marked as wall (as the padding is). A radius of S - 1 shows
+    the whole level from any cell of it."""
+    b, c, s, _ = static.shape
+    v = 2 * radius + 1
+    padded = np.zeros((b, c, s + 2 * radius, s + 2 * radius), static.dtype)
+    padded[:, CH_WALL] = 1
+    padded[:, :, radius:radius + s, radius:radius + s] = static
+    rows = cells[:, 0, None, None] + np.arange(v)[None, :, None]
+    cols = cells[:, 1, None, None] + np.arange(v)[None, None, :]
+    out = padded[np.arange(b)[:, None, None, None], np.arange(c)[None, :, None, None],
+                 rows[:, None], cols[:, None]]
+    return out

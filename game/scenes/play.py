@@ -33,8 +33,8 @@ from .keymap import BINDINGS, MOUSE_HELP, translate
 from .menu import Menu, MenuItem
 from .widgets import draw_key_help
 
-DEFAULT_AGENTS = ("ppo", "classifier", "mesa", "oracle")
-LEARNED_KINDS = ("ppo", "classifier", "mesa")
+DEFAULT_AGENTS = ("ppo", "imitation", "reflex", "mesa", "oracle")
+LEARNED_KINDS = ("ppo", "imitation", "reflex", "mesa", "classifier")
 SPEEDS = (0.5, 1, 2, 4, 8, 15, 30, 60, 120, 240)  # agent steps per second
 DEFAULT_SPEED = 8
 MAX_TICKS_PER_FRAME = 60  # a slow frame must not snowball into a burst of hundreds of steps
@@ -84,7 +84,8 @@ def known_kinds() -> list[str]:
     kinds += [k for k in sorted(REGISTRY) if k not in kinds]
     folder = asset_path("agents")
     if folder.is_dir():
-        default_weights = {f"{k}-train" for k in LEARNED_KINDS}
+        from agents.loading import shipped_path
+        default_weights = {shipped_path(k).stem for k in LEARNED_KINDS}
         kinds += sorted(p.stem for p in folder.glob("*.npz") if p.stem not in default_weights and p.stem not in kinds)
     return kinds
 
@@ -949,7 +950,7 @@ class PlayScene(Scene):
         for sfs in range(fs - 1, 7, -1):
             col_ws = [max(text_width(c, sfs, True), text_width("100%", sfs)) + 10 for c in cols]
             name_w = width - sum(col_ws)
-            if name_w >= text_width("9 classifier", sfs, True) or sfs == 8:
+            if name_w >= text_width("9 imitation-k48", sfs, True) or sfs == 8:
                 break
         slh = line_height(sfs)
         rights, cx = [], x + max(0, name_w)

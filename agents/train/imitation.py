@@ -1,7 +1,9 @@
-"""The sceptic's 'dumb classifier': a feedforward net trained by cross-entropy on the oracle's moves.
+"""The K-round imitation net: a FieldNet trained by cross-entropy on the oracle's moves.
 
-No reward, no search, no planner: observation -> the expert's action, by plain supervised
-learning on `train` levels. The network (FieldNet, the same trunk the PPO agent uses) outputs
+No reward and no planner: observation -> the expert's action, by plain supervised learning on
+`train` levels. But the network (FieldNet, the same trunk the PPO agent uses) applies one 3x3
+convolution K times, enough at large K to propagate distances along corridors, so it is not
+search-free (that is `reflex`, agents/train/reflex.py). It outputs
 action logits at every cell at once, so one forward pass of a level scores the labels of every
 observation of that level (the agent on each floor cell): a batch of 64 levels is about 6,000
 (observation, oracle action) pairs. Where the oracle has several shortest moves the target is
@@ -41,8 +43,10 @@ class Args:
     """Adam learning rate (cosine-decayed to 5% by the end)"""
     channels: int = 24
     """FieldNet width"""
-    iterations: int = 48
-    """FieldNet rounds of the weight-tied 3x3 convolution"""
+    rounds: int = 48
+    """K: FieldNet rounds of the weight-tied 3x3 convolution (the search-capacity dial)"""
+    device: str = "cpu"
+    """torch device ("cuda" on a GPU machine)"""
     eval_every: int = 100
     """gradient steps between progress scores"""
     eval_episodes: int = 200
@@ -69,16 +73,18 @@ def train(args: Args, out: str) -> dict:
     t_all, m_all = torch.as_tensor(targets), torch.as_tensor(masks)
     pairs_per_level = float(masks.sum(1).sum(1).mean())
 
-    net = FieldNet(args.channels, args.iterations, out_channels=4)
+    device = torch.device(args.device)
+    x_all, t_all, m_all = x_all.to(device), t_all.to(device), m_all.to(device)
+    net = FieldNet(args.channels, args.rounds, out_channels=4).to(device)
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     total_updates = max(1, int(args.steps / (pairs_per_level * args.batch_levels)))
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda u: 0.05 + 0.95 * 0.5 * (1 + np.cos(np.pi * min(1.0, u / total_updates))))
 
     curve, start, pairs = Curve(), time.time(), 0
-    bar = tqdm(total=args.steps, unit="pair", unit_scale=True, dynamic_ncols=True, desc="classifier")
+    bar = tqdm(total=args.steps, unit="pair", unit_scale=True, dynamic_ncols=True, desc="imitation")
     score = {"o_base": 0.0, "o_alt": 0.0, "efficiency": 0.0}
     for update in range(1, total_updates + 1):
-        idx = torch.as_tensor(rng.integers(0, len(pool), args.batch_levels))
+        idx = torch.as_tensor(rng.integers(0, len(pool), args.batch_levels), device=device)
         logits = net(x_all[idx])
         m = m_all[idx]
         loss = -(t_all[idx] * F.log_softmax(logits, 1)).sum(1)[m].mean()
@@ -94,11 +100,11 @@ def train(args: Args, out: str) -> dict:
             with torch.no_grad():
                 agree = (t_all[idx].gather(1, logits.argmax(1, keepdim=True))[:, 0] > 0)[m].float().mean().item()
             net.eval()
-            score = score_field_policy(net, val_pool, args.eval_episodes)
+            score = score_field_policy(net, val_pool, args.eval_episodes, device=device)
             net.train()
             curve.add(env_steps=pairs, loss=round(loss.item(), 4), action_accuracy=round(agree, 4), **score)
             bar.set_postfix(loss=f"{loss.item():.3f}", acc=f"{agree:.3f}", o_base=f"{score['o_base']:.2f}", o_alt=f"{score['o_alt']:.2f}")
     bar.close()
     wall = time.time() - start
-    return {"net": net, "curve": curve, "env_steps": pairs, "wall_time_s": round(wall, 1), "final": score,
+    return {"net": net.cpu(), "curve": curve, "env_steps": pairs, "wall_time_s": round(wall, 1), "final": score,
             "hyperparameters": asdict(args)}
