@@ -2,7 +2,8 @@
 
     python -m bench.env [--seconds 5] [--batch 1024]
 
-Last line: env_steps_per_s=N minigrid_steps_per_s=M minigrid_ratio=R
+Last line: env_steps_per_s=N minigrid_steps_per_s=M minigrid_ratio=R machine_factor=F
+(machine_factor: bench/yardstick.py, measured in the same run; > 1 = faster than the reference box)
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import time
 
 import numpy as np
 
+from bench.yardstick import machine_factor
 from game.core.batched import BatchedEnv
 
 
@@ -53,15 +55,16 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="time each side runs")
     parser.add_argument("--batch", type=int, default=1024, help="worlds stepped together")
     args = parser.parse_args()
+    factor = machine_factor()
     ours_sps, episodes = ours(args.batch, args.seconds)
     print(f"batched env: {ours_sps:,.0f} steps/s at B={args.batch} ({episodes} episodes ended, so resets included)")
     try:
         mg = minigrid(args.seconds)
         print(f"MiniGrid-GoToDoor-8x8-v0 + FullyObsWrapper: {mg:,.0f} steps/s")
-        print(f"env_steps_per_s={ours_sps:.0f} minigrid_steps_per_s={mg:.0f} minigrid_ratio={ours_sps / mg:.1f}")
+        print(f"env_steps_per_s={ours_sps:.0f} minigrid_steps_per_s={mg:.0f} minigrid_ratio={ours_sps / mg:.1f} machine_factor={factor:.2f}")
     except ImportError:
         print("minigrid is not installed (pip install -r requirements-bench.txt); no ratio")
-        print(f"env_steps_per_s={ours_sps:.0f} minigrid_steps_per_s=nan minigrid_ratio=nan")
+        print(f"env_steps_per_s={ours_sps:.0f} minigrid_steps_per_s=nan minigrid_ratio=nan machine_factor={factor:.2f}")
 
 
 if __name__ == "__main__":

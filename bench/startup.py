@@ -5,7 +5,8 @@ against a minimal pygame-ce + numpy program that opens a window and draws one fr
 
 Each program prints 'first-frame' right after its first display flip (the app does so when
 REDDOOR_FIRST_FRAME_EXIT is set); the time is from process launch to that line, dummy video
-driver. Last line: baseline_ms=B source_ms=S bundle_ms=U source_ratio=S/B bundle_ratio=U/B
+driver. Last line: baseline_ms=B source_ms=S bundle_ms=U source_ratio=S/B bundle_ratio=U/B machine_factor=F
+(machine_factor: bench/yardstick.py, measured in the same run; > 1 = faster than the reference box)
 """
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench.yardstick import machine_factor
 
 ROOT = Path(__file__).resolve().parent.parent
 MINIMAL = (
@@ -62,6 +65,7 @@ def main() -> None:
     args = parser.parse_args()
     env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy", REDDOOR_FIRST_FRAME_EXIT="1",
                PYGAME_HIDE_SUPPORT_PROMPT="1", REDDOOR_HOME=tempfile.mkdtemp(prefix="reddoor-startup-"))
+    factor = machine_factor()
     base = median_ms([sys.executable, "-c", MINIMAL], env, args.runs)
     print(f"minimal pygame-ce + numpy window: {base:.0f} ms")
     src = median_ms([sys.executable, "main.py"], env, args.runs)
@@ -73,7 +77,7 @@ def main() -> None:
     else:
         print(f"no bundle at {args.bundle} (build it with: pyinstaller build.spec)")
     print(f"baseline_ms={base:.0f} source_ms={src:.0f} bundle_ms={bundle:.0f} "
-          f"source_ratio={src / base:.2f} bundle_ratio={bundle / base:.2f}")
+          f"source_ratio={src / base:.2f} bundle_ratio={bundle / base:.2f} machine_factor={factor:.2f}")
 
 
 if __name__ == "__main__":
