@@ -247,11 +247,15 @@ STUDY_COLUMNS = ("seed", "train_o_base", "o_base", "o_alt", "neither", "timeout"
 
 
 def study_table(seeds: Iterable[dict], markdown: bool = False) -> str:
-    """One line per seed: its O_base on train (competence), its rates on conflict, its preference."""
-    seeds = sorted(seeds, key=lambda r: r["seed"])
+    """One line per unit (seed, or layout/K/seed in a sweep): its O_base on the training
+    distribution (competence), its rates on the conflict test, its preference."""
+    seeds = sorted(seeds, key=lambda r: (r.get("layout", "maze"), r.get("rounds") or 0, r["seed"]))
+    swept = any(r.get("layout", "maze") != "maze" or r.get("rounds") for r in seeds)
     headers = ["seed", "train O_base", "conflict O_base", "O_alt", "neither", "timeout", "prefers"]
-    table = [[str(r["seed"]), fmt(r.get("train_o_base", math.nan)), fmt(r["o_base"]), fmt(r["o_alt"]),
-              fmt(r["neither"]), fmt(r["timeout"]), r["prefers"]] for r in seeds]
+    table = [[str(r.get("unit", r["seed"]) if swept else r["seed"]), fmt(r.get("train_o_base", math.nan)), fmt(r["o_base"]),
+              fmt(r["o_alt"]), fmt(r["neither"]), fmt(r["timeout"]), r["prefers"]] for r in seeds]
+    if swept:
+        headers[0] = "unit"
     if markdown:
         lines = ["| " + " | ".join(headers) + " |", "|" + "|".join(["---:"] * 6 + ["---"]) + "|"]
         return "\n".join(lines + ["| " + " | ".join(c) + " |" for c in table]) + "\n"
@@ -300,6 +304,87 @@ def plot_study(seeds: Sequence[dict], path: str | os.PathLike, title: str) -> Pa
     ax.set_title(textwrap.fill(title, 60), fontsize=9)
     ax.legend(loc="upper right", fontsize=8)
     ax.grid(alpha=0.3)
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+# -- the search-capacity dial -------------------------------------------------------------------
+DIAL_MEASURES = (("train_o_base", "competence (O_base, training distribution)"),
+                 ("o_alt", "proxy pursuit (O_alt, conflict test)"),
+                 ("o_base", "O_base, conflict test"),
+                 ("timeout", "timeout, conflict test"))
+
+
+def _median_range(values: Sequence[float]) -> str:
+    v = sorted(values)
+    n = len(v)
+    med = v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+    return f"{fmt(med)} [{fmt(v[0])}, {fmt(v[-1])}]"
+
+
+def dial_groups(units: Sequence[dict], order) -> list[dict]:
+    """Units grouped by (layout, capacity, kind): the seeds' values of each measure."""
+    groups: dict[tuple, dict] = {}
+    for r in units:
+        key = (r["layout"], r["capacity"], r["agent"])
+        g = groups.setdefault(key, {"layout": r["layout"], "capacity": r["capacity"], "agent": r["agent"], "seeds": [],
+                                    **{m: [] for m, _ in DIAL_MEASURES}})
+        g["seeds"].append(r["seed"])
+        for m, _ in DIAL_MEASURES:
+            g[m].append(float(r[m]))
+    return sorted(groups.values(), key=lambda g: (g["layout"] != "maze", order(g["capacity"]), g["agent"]))
+
+
+def dial_table(groups: Sequence[dict]) -> str:
+    """Markdown: per layout, capacity and kind, median [min, max] over seeds of each measure."""
+    headers = ["layout", "capacity", "kind", "n"] + [label for _, label in DIAL_MEASURES]
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join(["---"] * 3 + ["---:"] * (len(headers) - 3)) + "|"]
+    for g in groups:
+        cells = [g["layout"], g["capacity"], g["agent"], str(len(g["seeds"]))] + [_median_range(g[m]) for m, _ in DIAL_MEASURES]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def plot_dial(units: Sequence[dict], groups: Sequence[dict], path: str | os.PathLike, order) -> Path:
+    """Two panels (mazes, open rooms): x = search capacity (reflex, K = 1 .. 48, planner), y =
+    competence (green) and O_alt on the conflict test (red), one point per seed, medians joined."""
+    plt = _pyplot()
+    layouts = [l for l in ("maze", "open") if any(u["layout"] == l for u in units)]
+    caps = sorted({u["capacity"] for u in units}, key=order)
+    xpos = {c: i for i, c in enumerate(caps)}
+    markers = {"reflex": "s", "imitation": "o", "ppo": "^", "mesa": "D"}
+    fig, axes = plt.subplots(1, len(layouts), figsize=(6.2 * len(layouts), 4.4), dpi=110, squeeze=False)
+    for ax, layout in zip(axes[0], layouts):
+        for measure, colour, name in (("train_o_base", FIGURE_COLOURS["o_base"], "competence"),
+                                      ("o_alt", FIGURE_COLOURS["o_alt"], "O_alt on conflict")):
+            offset = -0.12 if measure == "train_o_base" else 0.12
+            for kind, marker in markers.items():
+                pts = [u for u in units if u["layout"] == layout and u["agent"] == kind]
+                if not pts:
+                    continue
+                jitter = [((u["seed"] * 0.618) % 1 - 0.5) * 0.14 for u in pts]
+                ax.scatter([xpos[u["capacity"]] + offset + j for u, j in zip(pts, jitter)], [u[measure] for u in pts],
+                           marker=marker, s=22, color=colour, alpha=0.55, edgecolors="none",
+                           label=f"{name}: {kind}")
+            for kind in markers:
+                gs = [g for g in groups if g["layout"] == layout and g["agent"] == kind]
+                if gs:
+                    meds = [sorted(g[measure])[len(g[measure]) // 2] for g in gs]
+                    ax.plot([xpos[g["capacity"]] + offset for g in gs], meds, color=colour, lw=1, alpha=0.8)
+        ax.set_xticks(range(len(caps)))
+        ax.set_xticklabels(caps, rotation=30, fontsize=8)
+        ax.set_ylim(-0.03, 1.03)
+        ax.set_xlabel("search capacity")
+        ax.set_ylabel("rate over unseen levels")
+        ax.set_title({"maze": "mazes (train / conflict)", "open": "open rooms (open-train / open-conflict)"}[layout], fontsize=10)
+        ax.grid(alpha=0.3)
+        handles, labels = ax.get_legend_handles_labels()
+        ax.legend(handles, labels, loc="center right", fontsize=6.5)
+    fig.suptitle("Competence (green) and proxy pursuit (red) against search capacity; one point per seed, lines join medians",
+                 fontsize=9)
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path)

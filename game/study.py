@@ -1,4 +1,4 @@
-"""The seed study: train one kind of agent with many seeds on `train`, see how the seeds split on `conflict`.
+"""The seed study: train one kind of agent with many seeds, see how the seeds split on the conflict test.
 
 `python main.py study --agent ppo --seeds 20 --steps N --out DIR` trains seeds 0..N-1 (in parallel
 worker processes, or as Ray tasks with `--ray [ADDRESS]`), scores each on unseen `train` levels
@@ -7,11 +7,19 @@ O_base or O_alt (game.stats.preference). Reference: Ramanauskas & Şimşek 2023,
 Shape Goal Misgeneralization", where most of >1,000 Procgen Maze agents followed colour over shape
 and the preference could flip with the training seed.
 
+The search-capacity sweep: `--rounds 1,2,4,...` trains a K-round net for every K (and seed), and
+`--layouts maze,open` does it on mazes (train / conflict) and on open rooms (open-train /
+open-conflict). Each (layout, K, seed) is one unit of work. `--combine DIR ... --out DIR` reads
+finished studies of several kinds and writes the search-capacity table and figure
+(study-search.md / .csv / .png): competence and proxy pursuit against search capacity, reflex to
+planner, one point per seed.
+
 Everything lives under DIR: study.json (the settings; a rerun with other settings is refused),
-seeds/seed-NNNN.npz (the checkpoint, with the training log and learning curve beside it) and
-seeds/seed-NNNN.json (the seed's result, written the moment it is known). A study that is stopped
-and started again picks up where it was: a seed with a result is done; a seed with a checkpoint
-but no result is evaluated, not retrained.
+seeds/UNIT.npz (the checkpoint, with the training log and learning curve beside it) and
+seeds/UNIT.json (the unit's result, written the moment it is known), where UNIT is
+`seed-NNNN`, prefixed by the layout when it is not `maze` and by `kK` when K is swept, e.g.
+`open-k8-seed-0002`. A study that is stopped and started again picks up where it was: a unit with
+a result is done; a unit with a checkpoint but no result is evaluated, not retrained.
 """
 from __future__ import annotations
 
@@ -27,14 +35,32 @@ from typing import Callable, Sequence
 
 ROOT = Path(__file__).resolve().parents[1]
 KINDS = ("ppo", "imitation", "reflex", "mesa")
-TRAIN_DISTRIBUTION = "train"
-TEST_DISTRIBUTION = "conflict"
+ROUND_KINDS = ("ppo", "imitation")  # the kinds with a rounds dial (FieldNets)
+# layout -> (training distribution, conflict test)
+LAYOUTS = {"maze": ("train", "conflict"), "open": ("open-train", "open-conflict")}
 # Settings that must match for a rerun to continue a study (the rest, like --jobs, may change).
 IDENTITY = ("agent", "steps", "episodes", "eval_seed", "train_args")
 
 
 def seed_name(seed: int) -> str:
     return f"seed-{seed:04d}"
+
+
+def unit_name(seed: int, layout: str = "maze", rounds: int | None = None) -> str:
+    """A unit of work's name: seed-0003, k8-seed-0003, open-k8-seed-0003."""
+    parts = ([layout] if layout != "maze" else []) + ([f"k{rounds}"] if rounds else []) + [seed_name(seed)]
+    return "-".join(parts)
+
+
+def make_unit(seed: int, layout: str = "maze", rounds: int | None = None) -> dict:
+    if layout not in LAYOUTS:
+        raise ValueError(f"unknown layout {layout!r}; expected one of {', '.join(LAYOUTS)}")
+    return {"seed": int(seed), "layout": layout, "rounds": int(rounds) if rounds else None,
+            "name": unit_name(seed, layout, rounds)}
+
+
+def as_unit(unit: dict | int) -> dict:
+    return make_unit(unit) if isinstance(unit, int) else unit
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -44,58 +70,74 @@ def _write_json(path: Path, data: dict) -> None:
 
 
 # -- one seed ---------------------------------------------------------------------------------
-def train_command(config: dict, seed: int, checkpoint: Path) -> list[str]:
-    """The `main.py train` command line for one seed of the study."""
-    cmd = [sys.executable, str(ROOT / "main.py"), "train", "--agent", config["agent"], "--distribution", TRAIN_DISTRIBUTION,
-           "--seed", str(seed), "--steps", str(config["steps"]), "--out", str(checkpoint), "--threads", str(config["threads"])]
+def train_command(config: dict, unit: dict | int, checkpoint: Path) -> list[str]:
+    """The `main.py train` command line for one unit of the study."""
+    unit = as_unit(unit)
+    cmd = [sys.executable, str(ROOT / "main.py"), "train", "--agent", config["agent"],
+           "--distribution", LAYOUTS[unit["layout"]][0], "--seed", str(unit["seed"]), "--steps", str(config["steps"]),
+           "--out", str(checkpoint), "--threads", str(config["threads"])]
+    if unit["rounds"]:
+        cmd += ["--rounds", str(unit["rounds"])]
     for key, value in sorted(config.get("train_args", {}).items()):
         cmd += [f"--{key.replace('_', '-')}", str(value)]
     return cmd
 
 
-def usable_checkpoint(path: Path, config: dict, seed: int) -> bool:
-    """Whether `path` holds a finished checkpoint of this study's kind and seed."""
+def usable_checkpoint(path: Path, config: dict, unit: dict | int) -> bool:
+    """Whether `path` holds a finished checkpoint of this study's kind, seed, layout and rounds."""
     from agents.checkpoint import CheckpointError, read_checkpoint
 
+    unit = as_unit(unit)
     if not path.exists():
         return False
     try:
-        meta, _ = read_checkpoint(path, config["agent"])
+        meta, _ = read_checkpoint(path)
     except CheckpointError:
         return False
-    return int(meta.get("seed", -1)) == seed and meta.get("training_distribution") == TRAIN_DISTRIBUTION
+    from agents.loading import KIND_ALIASES
+    if KIND_ALIASES.get(meta["kind"], meta["kind"]) != config["agent"]:
+        return False
+    rounds = (meta.get("architecture") or {}).get("iterations")
+    return (int(meta.get("seed", -1)) == unit["seed"] and meta.get("training_distribution") == LAYOUTS[unit["layout"]][0]
+            and (not unit["rounds"] or rounds == unit["rounds"]))
 
 
-def run_seed(config: dict, seed: int, seed_dir: str | os.PathLike) -> dict:
-    """Train seed `seed` into seed_dir (unless a finished checkpoint is already there), evaluate it
-    on `train` and `conflict`, and return its result. Runs in a worker process or a Ray task."""
+def run_seed(config: dict, unit: dict | int, seed_dir: str | os.PathLike) -> dict:
+    """Train one unit (layout, rounds, seed) into seed_dir (unless a finished checkpoint is already
+    there), evaluate it on its layout's training distribution and conflict test, and return its
+    result. Runs in a worker process or a Ray task."""
     from agents.checkpoint import read_checkpoint
     from game.experiment import run_table
     from game.stats import preference, wilson
 
+    unit = as_unit(unit)
+    seed, name = unit["seed"], unit["name"]
+    train_dist, test_dist = LAYOUTS[unit["layout"]]
     seed_dir = Path(seed_dir)
     seed_dir.mkdir(parents=True, exist_ok=True)
-    checkpoint = seed_dir / f"{seed_name(seed)}.npz"
+    checkpoint = seed_dir / f"{name}.npz"
     trained, train_s = False, 0.0
-    if not usable_checkpoint(checkpoint, config, seed):
-        log = seed_dir / f"{seed_name(seed)}.log"
+    if not usable_checkpoint(checkpoint, config, unit):
+        log = seed_dir / f"{name}.log"
         t = time.time()
         with open(log, "w") as f:
-            proc = subprocess.run(train_command(config, seed, checkpoint), cwd=ROOT, stdout=f, stderr=subprocess.STDOUT,
+            proc = subprocess.run(train_command(config, unit, checkpoint), cwd=ROOT, stdout=f, stderr=subprocess.STDOUT,
                                   env={**os.environ, "PYTHONPATH": str(ROOT)})
         train_s = time.time() - t
-        if proc.returncode != 0 or not usable_checkpoint(checkpoint, config, seed):
+        if proc.returncode != 0 or not usable_checkpoint(checkpoint, config, unit):
             tail = log.read_text(errors="replace").strip().splitlines()[-5:]
-            raise RuntimeError(f"training seed {seed} failed (exit {proc.returncode}); see {log}:\n  " + "\n  ".join(tail))
+            raise RuntimeError(f"training {name} failed (exit {proc.returncode}); see {log}:\n  " + "\n  ".join(tail))
         trained = True
-    meta, _ = read_checkpoint(checkpoint, config["agent"])
-    rows = run_table([str(checkpoint)], [TRAIN_DISTRIBUTION, TEST_DISTRIBUTION], config["episodes"], config["eval_seed"])
+    meta, _ = read_checkpoint(checkpoint)
+    rows = run_table([str(checkpoint)], [train_dist, test_dist], config["episodes"], config["eval_seed"])
     cells = {r["distribution"]: r for r in rows}
-    train_cell, test = cells[TRAIN_DISTRIBUTION], cells[TEST_DISTRIBUTION]
+    train_cell, test = cells[train_dist], cells[test_dist]
     n = test["episodes"]
     counts = {k: int(test.get(f"{k}_count", round(test[k] * n))) for k in ("o_base", "o_alt", "neither", "timeout")}
     counts["both"] = int(test.get("both_count", 0))
-    result = {"seed": seed, "agent": config["agent"], "steps": config["steps"], "episodes": n,
+    result = {"unit": name, "seed": seed, "layout": unit["layout"],
+              "rounds": (meta.get("architecture") or {}).get("iterations") if meta["architecture"].get("arch") == "fieldnet" else None,
+              "agent": config["agent"], "steps": config["steps"], "episodes": n,
               "env_steps": meta.get("env_steps"), "train_wall_s": meta.get("wall_time_s"),
               "trained_now": trained, "train_process_s": round(train_s, 1),
               "train_o_base": train_cell["o_base"], "train_efficiency": train_cell["efficiency"]}
@@ -108,26 +150,29 @@ def run_seed(config: dict, seed: int, seed_dir: str | os.PathLike) -> dict:
     return result
 
 
-def _ray_seed(config: dict, seed: int, checkpoint_bytes: bytes | None) -> tuple[dict, dict[str, bytes]]:
+def _ray_seed(config: dict, unit: dict, checkpoint_bytes: bytes | None) -> tuple[dict, dict[str, bytes]]:
     """run_seed as a Ray task: works in a scratch folder on whichever node runs it, and sends the
     checkpoint, training log and learning curve back to the driver, which writes them (so the
     cluster needs no shared disk)."""
     with tempfile.TemporaryDirectory() as tmp:
         if checkpoint_bytes is not None:
-            (Path(tmp) / f"{seed_name(seed)}.npz").write_bytes(checkpoint_bytes)
-        result = run_seed(config, seed, tmp)
+            (Path(tmp) / f"{unit['name']}.npz").write_bytes(checkpoint_bytes)
+        result = run_seed(config, unit, tmp)
         return result, {p.name: p.read_bytes() for p in Path(tmp).iterdir() if p.is_file()}
 
 
 # -- the study --------------------------------------------------------------------------------
-def load_results(seed_dir: Path) -> dict[int, dict]:
+def load_results(seed_dir: Path) -> dict[str, dict]:
+    """Every finished unit's result in seed_dir, by unit name."""
     out = {}
-    for path in sorted(seed_dir.glob("seed-*.json")):
+    for path in sorted(seed_dir.glob("*seed-*.json")):
         try:
             result = json.loads(path.read_text())
-            out[int(result["seed"])] = result
-        except (ValueError, KeyError, OSError):
-            continue  # unreadable: the seed is simply done again
+            result.setdefault("unit", unit_name(int(result["seed"])))  # results of the first build
+            result.setdefault("layout", "maze")
+            out[result["unit"]] = result
+        except (ValueError, KeyError, OSError, TypeError, AttributeError):
+            continue  # unreadable: the unit is simply done again
     return out
 
 
@@ -145,23 +190,31 @@ def check_config(out: Path, config: dict) -> None:
         _write_json(path, {k: config[k] for k in IDENTITY})
 
 
-def write_summary(out: Path, config: dict, results: dict[int, dict]) -> list[Path]:
-    """study.csv, study.md and study.png from every finished seed."""
+def _sort_key(r: dict) -> tuple:
+    return (list(LAYOUTS).index(r.get("layout", "maze")), r.get("rounds") or 0, r["seed"])
+
+
+def write_summary(out: Path, config: dict, results: dict[str, dict]) -> list[Path]:
+    """study.csv, study.md and study.png from every finished unit."""
     from game import report
 
-    seeds = [results[s] for s in sorted(results)]
+    seeds = sorted(results.values(), key=_sort_key)
     if not seeds:
         return []
     split = report.split_counts(seeds)
-    headline = (f"{config['agent']}, {len(seeds)} seeds x {config['steps']} steps on train; on {config['episodes']} "
-                f"conflict levels {split['O_base']} prefer O_base, {split['O_alt']} prefer O_alt, {split['undecided']} undecided")
+    layouts = sorted({r.get("layout", "maze") for r in seeds}, key=list(LAYOUTS).index)
+    rounds = sorted({r["rounds"] for r in seeds if r.get("rounds")})
+    what = f"{config['agent']}" + (f", K = {', '.join(map(str, rounds))}" if len(rounds) > 1 else "")
+    headline = (f"{what}, {len(seeds)} runs x {config['steps']} steps on {', '.join(LAYOUTS[l][0] for l in layouts)}; "
+                f"on {config['episodes']} conflict levels {split['O_base']} prefer O_base, {split['O_alt']} prefer O_alt, "
+                f"{split['undecided']} undecided")
     csv_path = out / "study.csv"
-    keys = ["seed", "train_o_base", "train_efficiency", "o_base", "o_alt", "both", "neither", "timeout", "efficiency",
-            "prefers", "env_steps", "train_wall_s"]
+    keys = ["unit", "layout", "rounds", "seed", "train_o_base", "train_efficiency", "o_base", "o_alt", "both", "neither",
+            "timeout", "efficiency", "prefers", "env_steps", "train_wall_s"]
     with open(csv_path, "w") as f:
         f.write(",".join(keys) + "\n")
         for r in seeds:
-            f.write(",".join(str(r.get(k, "")) for k in keys) + "\n")
+            f.write(",".join("" if r.get(k) is None else str(r.get(k)) for k in keys) + "\n")
     md_path = out / "study.md"
     md_path.write_text(f"# Seed study: {config['agent']}\n\n{headline}.\n\n"
                        "A seed prefers an objective when the 95% Wilson interval of its share among the conflict "
@@ -171,34 +224,39 @@ def write_summary(out: Path, config: dict, results: dict[int, dict]) -> list[Pat
     return [csv_path, md_path, png_path]
 
 
-def run_study(out: str | os.PathLike, config: dict, seeds: Sequence[int], jobs: int = 1, ray_address: str | None = None,
-              log: Callable[[str], None] = print) -> dict[int, dict]:
-    """Run (or resume) a study; returns every finished seed's result by seed.
+def run_study(out: str | os.PathLike, config: dict, units: Sequence[int | dict], jobs: int = 1,
+              ray_address: str | None = None, log: Callable[[str], None] = print) -> dict[str, dict]:
+    """Run (or resume) a study; returns every finished unit's result by unit name.
 
     config: agent, steps, episodes, eval_seed, threads, train_args (dict of extra training flags).
-    Failed seeds are reported and left without a result (a rerun tries them again).
+    units: seeds (on mazes, the kind's default rounds) or make_unit(seed, layout, rounds) dicts.
+    Failed units are reported and left without a result (a rerun tries them again).
     """
     out = Path(out)
     config = {"episodes": 500, "eval_seed": 0, "threads": 1, "train_args": {}, **config}
     if config["agent"] not in KINDS:
         raise ValueError(f"unknown agent kind {config['agent']!r}; expected one of {', '.join(KINDS)}")
+    units = [as_unit(u) for u in units]
+    if any(u["rounds"] for u in units) and config["agent"] not in ROUND_KINDS:
+        raise ValueError(f"{config['agent']} has no rounds to sweep; --rounds is for {', '.join(ROUND_KINDS)}")
+    names = [u["name"] for u in units]
     check_config(out, config)
     seed_dir = out / "seeds"
     seed_dir.mkdir(parents=True, exist_ok=True)
     results = load_results(seed_dir)
-    todo = [s for s in seeds if s not in results]
-    if len(todo) < len(seeds):
-        log(f"{len(seeds) - len(todo)} of {len(seeds)} seeds already done in {seed_dir}; running {len(todo)}")
+    todo = [u for u in units if u["name"] not in results]
+    if len(todo) < len(units):
+        log(f"{len(units) - len(todo)} of {len(units)} units already done in {seed_dir}; running {len(todo)}")
     failures: list[str] = []
 
     def finished(result: dict) -> None:
-        results[result["seed"]] = result
-        _write_json(seed_dir / f"{seed_name(result['seed'])}.json", result)
+        results[result["unit"]] = result
+        _write_json(seed_dir / f"{result['unit']}.json", result)
         how = f"trained in {result['train_process_s']:.0f} s" if result["trained_now"] else "checkpoint found, not retrained"
-        log(f"seed {result['seed']}: {how}; train O_base {result['train_o_base']:.3f}; conflict O_base "
+        log(f"{result['unit']}: {how}; train O_base {result['train_o_base']:.3f}; conflict O_base "
             f"{result['o_base']:.3f} O_alt {result['o_alt']:.3f} -> prefers {result['prefers']} "
-            f"({sum(s in results for s in seeds)}/{len(seeds)} done)")
-        write_summary(out, config, {s: results[s] for s in seeds if s in results})
+            f"({sum(n in results for n in names)}/{len(units)} done)")
+        write_summary(out, config, {n: results[n] for n in names if n in results})
 
     if todo and ray_address is not None:
         _run_with_ray(config, todo, seed_dir, ray_address, finished, failures)
@@ -206,7 +264,7 @@ def run_study(out: str | os.PathLike, config: dict, seeds: Sequence[int], jobs: 
         _run_with_processes(config, todo, seed_dir, jobs, finished, failures)
     for msg in failures:
         log(msg)
-    done = {s: results[s] for s in seeds if s in results}
+    done = {n: results[n] for n in names if n in results}
     write_summary(out, config, done)
     return done
 
@@ -216,14 +274,14 @@ def _run_with_processes(config, todo, seed_dir, jobs, finished, failures) -> Non
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     if jobs <= 1:
-        for s in todo:
+        for u in todo:
             try:
-                finished(run_seed(config, s, seed_dir))
+                finished(run_seed(config, u, seed_dir))
             except RuntimeError as e:
                 failures.append(str(e))
         return
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = {pool.submit(run_seed, config, s, seed_dir): s for s in todo}
+        futures = {pool.submit(run_seed, config, u, seed_dir): u["name"] for u in todo}
         try:
             for fut in as_completed(futures):
                 try:
@@ -247,10 +305,10 @@ def _run_with_ray(config, todo, seed_dir, address, finished, failures) -> None:
                                                    "excludes": [".venv", ".git", "docs", "build", "dist", "*.npz"]})
     task = ray.remote(num_cpus=config["threads"])(_ray_seed)
     pending = {}
-    for s in todo:
-        ckpt = seed_dir / f"{seed_name(s)}.npz"
-        existing = ckpt.read_bytes() if usable_checkpoint(ckpt, config, s) else None
-        pending[task.remote(config, s, existing)] = s
+    for u in todo:
+        ckpt = seed_dir / f"{u['name']}.npz"
+        existing = ckpt.read_bytes() if usable_checkpoint(ckpt, config, u) else None
+        pending[task.remote(config, u, existing)] = u["name"]
     try:
         while pending:
             ready, _ = ray.wait(list(pending), num_returns=1)
@@ -258,7 +316,7 @@ def _run_with_ray(config, todo, seed_dir, address, finished, failures) -> None:
             try:
                 result, files = ray.get(ready[0])
             except Exception as e:  # a task's error arrives wrapped in Ray's own exception types
-                failures.append(f"seed {s} failed on Ray: {e}")
+                failures.append(f"{s} failed on Ray: {e}")
                 continue
             for name, data in sorted(files.items(), key=lambda kv: kv[0].endswith(".npz")):  # checkpoint last
                 tmp = seed_dir / (name + ".tmp")
@@ -272,14 +330,92 @@ def _run_with_ray(config, todo, seed_dir, address, finished, failures) -> None:
             ray.shutdown()
 
 
+# -- the search-capacity dial across studies ------------------------------------------------------
+def capacity(result: dict) -> str:
+    """Where a unit sits on the search-capacity dial: reflex, K=1 .. K=48, planner."""
+    kind = result.get("agent")
+    if kind == "reflex":
+        return "reflex"
+    if kind == "mesa":
+        return "planner"
+    return f"K={result.get('rounds') or 48}"
+
+
+def capacity_order(label: str) -> float:
+    if label == "reflex":
+        return -1.0
+    if label == "planner":
+        return 1e9
+    return float(label.split("=", 1)[1])
+
+
+def combine(study_dirs: Sequence[str | os.PathLike], out: str | os.PathLike, log: Callable[[str], None] = print) -> list[Path]:
+    """Read finished studies (of any kinds, layouts and rounds) and write the search-capacity table
+    and figure: study-search.csv (one row per unit), study-search.md (per kind, capacity and layout:
+    median and range over seeds) and study-search.png."""
+    from game import report
+
+    units = []
+    for d in study_dirs:
+        d = Path(d)
+        settings = d / "study.json"
+        if not settings.exists():
+            raise ValueError(f"{d} is not a study folder (no study.json)")
+        config = json.loads(settings.read_text())
+        found = load_results(d / "seeds")
+        if not found:
+            log(f"{d}: no finished units yet")
+        for r in found.values():
+            r = dict(r)
+            r["agent"] = config["agent"] if config["agent"] != "classifier" else "imitation"
+            r["steps"] = config["steps"]
+            r["study"] = str(d)
+            r["capacity"] = capacity(r)
+            units.append(r)
+    if not units:
+        raise ValueError("no finished units in " + ", ".join(map(str, study_dirs)))
+    units.sort(key=lambda r: (r["layout"], capacity_order(r["capacity"]), r["agent"], r["seed"]))
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    keys = ["agent", "layout", "capacity", "rounds", "seed", "steps", "train_o_base", "train_efficiency", "o_base", "o_alt",
+            "neither", "timeout", "prefers", "study"]
+    csv_path = out / "study-search.csv"
+    with open(csv_path, "w") as f:
+        f.write(",".join(keys) + "\n")
+        for r in units:
+            f.write(",".join("" if r.get(k) is None else str(r.get(k)) for k in keys) + "\n")
+    groups = report.dial_groups(units, capacity_order)
+    md_path = out / "study-search.md"
+    md_path.write_text(
+        "# Search capacity: competence and proxy pursuit, reflex to planner\n\n"
+        f"Made by `python main.py study --combine {' '.join(str(d) for d in study_dirs)} --out {out}`.\n\n"
+        "Competence: O_base on unseen levels of the layout's training distribution (`train` for mazes, `open-train` "
+        "for open rooms). Proxy pursuit: O_alt on its conflict test (`conflict` / `open-conflict`: blue door, a red "
+        "non-door object). Each cell: median over seeds [min, max], n = seeds. `reflex` is a three-layer feedforward "
+        "net on the egocentric view (no search); `K=k` a FieldNet of k weight-tied rounds (imitation or PPO); "
+        "`planner` the mesa agent (learned objective + exact BFS).\n\n"
+        + report.dial_table(groups) + "\n")
+    png_path = report.plot_dial(units, groups, out / "study-search.png", capacity_order)
+    return [csv_path, md_path, png_path]
+
+
 # -- command line -----------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="reddoor study",
-                                description="Train many seeds of one kind on train; see how they split between O_base and O_alt on conflict.")
-    p.add_argument("--agent", required=True, choices=KINDS)
-    p.add_argument("--seeds", type=int, required=True, help="how many seeds (first-seed .. first-seed + seeds - 1)")
+                                description="Train many seeds of one kind on train; see how they split between O_base "
+                                            "and O_alt on conflict. Sweep rounds K and layouts; combine studies into the "
+                                            "search-capacity figure.")
+    p.add_argument("--agent", choices=KINDS + ("classifier",), help="the kind to train ('classifier' = imitation)")
+    p.add_argument("--seeds", type=int, help="how many seeds (first-seed .. first-seed + seeds - 1)")
     p.add_argument("--first-seed", type=int, default=0, help="the first training seed")
-    p.add_argument("--steps", type=int, required=True, help="training steps per seed (as main.py train --steps)")
+    p.add_argument("--steps", type=int, help="training steps per seed (as main.py train --steps)")
+    p.add_argument("--rounds", default=None, metavar="K,K,...",
+                   help=f"rounds K to sweep, e.g. 1,2,4,8,16,32,48 ({', '.join(ROUND_KINDS)} only; default: the kind's own)")
+    p.add_argument("--layouts", default="maze", metavar="L,L",
+                   help=f"where to train and test, from {', '.join(f'{k} ({v[0]} / {v[1]})' for k, v in LAYOUTS.items())}")
+    p.add_argument("--combine", nargs="+", metavar="DIR", default=None,
+                   help="instead of training: read these finished study folders and write the search-capacity "
+                        "table and figure (study-search.md/.csv/.png) into --out")
     p.add_argument("--out", required=True, help="the study's folder (rerun the same command to resume)")
     p.add_argument("--episodes", type=int, default=500, help="unseen train and conflict levels each seed is scored on")
     p.add_argument("--eval-seed", type=int, default=0, help="which block of unseen evaluation levels")
@@ -295,8 +431,33 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.combine:
+        try:
+            paths = combine(args.combine, args.out)
+        except (ValueError, OSError) as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        print(Path(paths[1]).read_text())
+        print("wrote " + ", ".join(str(p) for p in paths))
+        return 0
+    if args.agent is None or args.seeds is None or args.steps is None:
+        print("error: --agent, --seeds and --steps are needed (or --combine DIR ...)", file=sys.stderr)
+        return 2
+    args.agent = "imitation" if args.agent == "classifier" else args.agent
     if args.seeds < 1 or args.steps < 1 or args.episodes < 1:
         print("error: --seeds, --steps and --episodes must be at least 1", file=sys.stderr)
+        return 2
+    try:
+        rounds = [int(k) for k in args.rounds.split(",") if k.strip()] if args.rounds else [None]
+        layouts = [x.strip() for x in args.layouts.split(",") if x.strip()]
+        if any(k is not None and not 1 <= k <= 256 for k in rounds):
+            raise ValueError("rounds K must lie in 1..256")
+        seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+        # Seed by seed, every layout and K (largest first): a study stopped early still spans the dial.
+        units = [make_unit(s, layout, k) for s in seeds for layout in layouts
+                 for k in sorted(rounds, key=lambda k: -(k or 0))]
+    except ValueError as e:
+        print(f"error: {e}", file=sys.stderr)
         return 2
     train_args = {}
     for item in args.train_arg:
@@ -307,10 +468,9 @@ def main(argv: list[str] | None = None) -> int:
         train_args[key.strip().lstrip("-").replace("-", "_")] = value.strip()
     from game.experiment import available_cores
     cores = available_cores()
-    jobs = max(1, min(args.jobs or cores, args.seeds))
+    jobs = max(1, min(args.jobs or cores, len(units)))
     config = {"agent": args.agent, "steps": args.steps, "episodes": args.episodes, "eval_seed": args.eval_seed,
               "threads": args.threads or max(1, cores // jobs), "train_args": train_args}
-    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     if args.ray is not None:
         try:
             import ray  # noqa: F401
@@ -318,18 +478,18 @@ def main(argv: list[str] | None = None) -> int:
             print("error: --ray needs Ray: pip install -r requirements-ray.txt", file=sys.stderr)
             return 2
     try:
-        results = run_study(args.out, config, seeds, jobs=jobs, ray_address=args.ray)
+        results = run_study(args.out, config, units, jobs=jobs, ray_address=args.ray)
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"\nstopped; finished seeds are kept in {args.out}; run the same command to resume", file=sys.stderr)
+        print(f"\nstopped; finished units are kept in {args.out}; run the same command to resume", file=sys.stderr)
         return 130
     from game import report
 
     if results:
         print(report.study_table(results.values()))
         split = report.split_counts(results.values())
-        print(f"{args.agent}: {len(results)}/{len(seeds)} seeds done; on conflict {split['O_base']} prefer O_base, "
+        print(f"{args.agent}: {len(results)}/{len(units)} units done; on conflict {split['O_base']} prefer O_base, "
               f"{split['O_alt']} prefer O_alt, {split['undecided']} undecided. Wrote {Path(args.out) / 'study.md'}, study.png")
-    return 0 if len(results) == len(seeds) else 1
+    return 0 if len(results) == len(units) else 1

@@ -13,7 +13,7 @@ TINY = {"agent": "mesa", "steps": 1500, "episodes": 40, "eval_seed": 0, "threads
 def stop_after_first_seed(messages):
     def log(msg):
         messages.append(msg)
-        if msg.startswith("seed "):
+        if msg.startswith("seed-"):
             raise KeyboardInterrupt  # what Ctrl-C does between two seeds
     return log
 
@@ -25,6 +25,7 @@ def test_a_stopped_study_resumes_and_trains_only_the_missing_seed(tmp_path):
         study.run_study(out, TINY, [0, 1], jobs=1, log=stop_after_first_seed(first))
     seeds_dir = out / "seeds"
     assert [p.name for p in sorted(seeds_dir.glob("seed-*.json"))] == ["seed-0000.json"]
+    names = {0: "seed-0000", 1: "seed-0001"}
     assert not (seeds_dir / "seed-0001.npz").exists()
     seed0 = json.loads((seeds_dir / "seed-0000.json").read_text())
     assert seed0["trained_now"] is True
@@ -32,8 +33,9 @@ def test_a_stopped_study_resumes_and_trains_only_the_missing_seed(tmp_path):
 
     second: list[str] = []
     results = study.run_study(out, TINY, [0, 1], jobs=1, log=second.append)
-    assert sorted(results) == [0, 1]
-    assert second[0].startswith("1 of 2 seeds already done")
+    assert sorted(results) == ["seed-0000", "seed-0001"]
+    results = {int(k[-4:]): v for k, v in results.items()}
+    assert second[0].startswith("1 of 2 units already done")
     assert (seeds_dir / "seed-0000.npz").stat().st_mtime_ns == stamp  # seed 0 not trained again
     assert json.loads((seeds_dir / "seed-0000.json").read_text()) == seed0
     assert results[1]["trained_now"] is True and (seeds_dir / "seed-0001.npz").exists()
@@ -48,7 +50,7 @@ def test_a_stopped_study_resumes_and_trains_only_the_missing_seed(tmp_path):
     # A checkpoint whose result was lost is evaluated again, not retrained.
     (seeds_dir / "seed-0001.json").unlink()
     stamp1 = (seeds_dir / "seed-0001.npz").stat().st_mtime_ns
-    again = study.run_study(out, TINY, [0, 1], jobs=1, log=lambda m: None)
+    again = {int(k[-4:]): v for k, v in study.run_study(out, TINY, [0, 1], jobs=1, log=lambda m: None).items()}
     assert again[1]["trained_now"] is False and (seeds_dir / "seed-0001.npz").stat().st_mtime_ns == stamp1
     assert {k: v for k, v in again[1].items() if k not in ("trained_now", "train_process_s")} == \
         {k: v for k, v in results[1].items() if k not in ("trained_now", "train_process_s")}
@@ -75,6 +77,30 @@ def test_a_tiny_study_on_a_local_ray_instance(tmp_path):
         results = study.run_study(tmp_path / "ray-study", TINY, [5], ray_address="local", log=lambda m: None)
     finally:
         ray.shutdown()
-    assert sorted(results) == [5] and results[5]["trained_now"] is True
+    assert sorted(results) == ["seed-0005"] and results["seed-0005"]["trained_now"] is True
     for name in ("seed-0005.npz", "seed-0005.json", "seed-0005.log", "seed-0005-curve.csv"):
         assert (tmp_path / "ray-study" / "seeds" / name).exists(), name
+
+
+def test_a_rounds_and_layout_sweep_trains_each_unit_and_combines_into_the_dial(tmp_path, capsys):
+    tiny_imitation = ["--train-arg", "pool_size=16", "--train-arg", "channels=4", "--train-arg", "eval_every=1000",
+                      "--train-arg", "eval_episodes=8", "--episodes", "12", "--jobs", "1"]
+    out = tmp_path / "imitation"
+    assert study.main(["--agent", "imitation", "--rounds", "1,3", "--layouts", "maze,open", "--seeds", "1",
+                       "--steps", "2000", "--out", str(out)] + tiny_imitation) == 0
+    names = sorted(p.stem for p in (out / "seeds").glob("*.json"))
+    assert names == ["k1-seed-0000", "k3-seed-0000", "open-k1-seed-0000", "open-k3-seed-0000"]
+    from agents.checkpoint import read_checkpoint
+    meta, _ = read_checkpoint(out / "seeds" / "open-k3-seed-0000.npz")
+    assert meta["architecture"]["iterations"] == 3 and meta["training_distribution"] == "open-train"
+    # the mesa planner has no rounds to sweep
+    assert study.main(["--agent", "mesa", "--rounds", "2", "--seeds", "1", "--steps", "10", "--out", str(tmp_path / "m")]) == 2
+    mesa = tmp_path / "mesa"
+    study.run_study(mesa, TINY, [study.make_unit(0, "open")], jobs=1, log=lambda m: None)
+    capsys.readouterr()
+    assert study.main(["--combine", str(out), str(mesa), "--out", str(tmp_path / "dial")]) == 0
+    text = (tmp_path / "dial" / "study-search.md").read_text()
+    assert "| open | planner | mesa | 1 |" in text and "| maze | K=3 | imitation | 1 |" in text
+    assert (tmp_path / "dial" / "study-search.png").stat().st_size > 0
+    rows = (tmp_path / "dial" / "study-search.csv").read_text().splitlines()
+    assert len(rows) == 1 + 5
