@@ -63,3 +63,24 @@ def preference(o_base: int, o_alt: int, z: float = Z95) -> str:
     if hi < 0.5:
         return "O_alt"
     return "undecided"
+
+
+def newcombe_difference(x1: int, n1: int, x2: int, n2: int, z: float = Z95) -> tuple[float, float, float]:
+    """(d, lo, hi): the difference of two independent proportions d = x1/n1 - x2/n2 with Newcombe's
+    hybrid Wilson score interval (Newcombe 1998, "Interval estimation for the difference between
+    independent proportions", method 10).
+
+    Each rate gets its Wilson interval (l1, u1), (l2, u2); then
+    lo = d - sqrt((p1 - l1)^2 + (u2 - p2)^2) and hi = d + sqrt((u1 - p1)^2 + (p2 - l2)^2).
+    Like Wilson's it stays inside [-1, 1] and keeps a width at 0% or 100%. An empty sample (n = 0)
+    has rate NaN and the whole interval [-1, 1].
+    """
+    if n1 <= 0 or n2 <= 0:
+        return (math.nan, -1.0, 1.0)
+    p1, p2 = x1 / n1, x2 / n2
+    l1, u1 = wilson(x1, n1, z)
+    l2, u2 = wilson(x2, n2, z)
+    d = p1 - p2
+    lo = d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)
+    hi = d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)
+    return (d, max(-1.0, lo), min(1.0, hi))
