@@ -11,7 +11,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .constants import ACTION_DELTAS, DOOR, N_ACTIONS, WALL
+from .constants import ACTION_DELTAS, DOOR, FLOOR, N_ACTIONS, WALL
 from .generators import generate
 from .level import UNREACHABLE, Level
 from .objectives import OBJECTIVES
@@ -53,6 +53,16 @@ class LevelPool:
 
     def __len__(self) -> int:
         return len(self.levels)
+
+    def extended(self, levels: Sequence[Level]) -> "LevelPool":
+        """A new pool: this one's levels then `levels` (encoded on the same canvas); this pool is
+        left as it was. The new levels' indices are len(self) ... len(self) + len(levels) - 1."""
+        more = LevelPool(levels, self.canvas)
+        out = LevelPool.__new__(LevelPool)
+        for name, value in vars(self).items():  # every per-level array, whatever the pool holds
+            setattr(out, name, np.concatenate([value, getattr(more, name)]) if isinstance(value, np.ndarray) else value)
+        out.levels = self.levels + more.levels
+        return out
 
     @classmethod
     def from_distribution(cls, distribution: str, size: int, first_seed: int = 0, canvas: int | None = None) -> "LevelPool":
@@ -112,6 +122,27 @@ class BatchedEnv:
         self._next_sequential = 0
         self._start(self._arange)
         return self.obs
+
+    def switch_levels(self, envs: np.ndarray, levels: Sequence[Level]) -> None:
+        """Mid-episode, episode `envs[i]` goes on in `levels[i]` (a changed copy of its level, the
+        same size): the agent keeps its cell and step count, the observation shows the new level
+        at once, and the step limit is the new level's. The pool grows by these levels (a new
+        LevelPool object: a pool passed in by the caller is not changed). The agent's cell must be
+        floor in its new level."""
+        envs = np.asarray(envs, np.int64)
+        if len(envs) != len(levels):
+            raise ValueError(f"{len(envs)} episodes but {len(levels)} levels")
+        if not len(envs):
+            return
+        first = len(self.pool)
+        self.pool = self.pool.extended(levels)
+        idx = first + np.arange(len(envs))
+        pos = self.agent_pos[envs]
+        if (self.pool.kind[idx, pos[:, 0], pos[:, 1]] != FLOOR).any():
+            raise ValueError("an agent's cell is not floor in its new level")
+        self.level_index[envs] = idx
+        self.obs[envs] = self.pool.static[idx]
+        self.obs[envs, CH_AGENT, pos[:, 0], pos[:, 1]] = 1
 
     def step(self, actions: np.ndarray):
         actions = np.asarray(actions, np.int64)
