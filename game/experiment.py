@@ -21,6 +21,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from game.core.batched import BatchedEnv, LevelPool
+from game.core.constants import ACTION_DELTAS
 from game.core.generators import DISTRIBUTIONS, EVAL_SEED_BASE, generate, max_side
 from game.core.objectives import OBJECTIVES, Objective, get_objective
 from game.core.world import path_efficiency
@@ -40,6 +41,7 @@ def eval_first_seed(seed: int) -> int:
 
 # -- playing ----------------------------------------------------------------------------------
 _BLAS_LIMITED = False
+_DELTAS = np.array(ACTION_DELTAS, np.int64)
 
 
 def limit_blas_threads(n: int = 1) -> bool:
@@ -71,12 +73,18 @@ def limit_blas_threads(n: int = 1) -> bool:
 
 
 def play_together(agents: Sequence, pool: LevelPool, seed: int = 0,
-                  on_done: Callable[[int], None] | None = None) -> list[dict[str, np.ndarray]]:
+                  on_done: Callable[[int], None] | None = None, intervention=None) -> list[dict[str, np.ndarray]]:
     """Every agent plays every level of `pool` once, all episodes stepped together in one BatchedEnv.
 
     Slot j * L + i of the env is agent j on level i. Each agent acts on its own slots that are
     still running; a slot's first episode is recorded and the env's auto-reset after it is ignored.
-    Returns, per agent, per-level arrays: reached_kind, reached_color (-1 = timeout), steps, shortest.
+    Returns, per agent, per-level arrays: reached_kind, reached_color (-1 = timeout), steps, shortest,
+    reached_cell (row, col; -1, -1 = timeout).
+
+    `intervention` (game.signature.Intervention, e.g. swap@K): after K steps every episode still
+    running goes on in its own changed copy of its level (`intervention.apply(level, cell)`); then
+    also ended_before_k (ended at or before step K: never changed), intervened (changed) and
+    exchanged (door row, col, red row, col of a move; -1 otherwise).
     """
     global _BLAS_LIMITED
     if not _BLAS_LIMITED:
@@ -91,16 +99,38 @@ def play_together(agents: Sequence, pool: LevelPool, seed: int = 0,
     reached_color = np.full(a * n, -1, np.int64)
     steps = np.zeros(a * n, np.int64)
     shortest = np.zeros(a * n, np.int64)
+    reached_cell = np.full((a * n, 2), -1, np.int64)
     actions = np.zeros(a * n, np.int64)
+    if intervention is not None:
+        ended_before = np.ones(a * n, bool)
+        intervened = np.zeros(a * n, bool)
+        exchanged = np.full((a * n, 4), -1, np.int64)
+    t = 0  # steps taken: every running episode started together, so each has taken t steps
     while active.any():
+        if intervention is not None and t == intervention.k:
+            ended_before[:] = ~active
+            changed, levels = [], []
+            for slot in np.flatnonzero(active):
+                result = intervention.apply(pool.levels[slot % n], tuple(int(x) for x in env.agent_pos[slot]))
+                if result is not None:
+                    changed.append(slot)
+                    levels.append(result[0])
+                    if result[1] is not None:
+                        exchanged[slot] = [*result[1][0], *result[1][1]]
+            env.switch_levels(np.array(changed, np.int64), levels)
+            intervened[changed] = True
         actions[:] = 0
         for j, agent in enumerate(agents):
             slots = j * n + np.flatnonzero(active[j * n:(j + 1) * n])
             if slots.size:
                 actions[slots] = agent.act_batch(obs[slots])
-        obs, _, _, _, info = env.step(actions)
+        before = env.agent_pos.copy()
+        obs, _, terminated, _, info = env.step(actions)
+        t += 1
         done = info["done"] & active
         if done.any():
+            hit = done & terminated  # moving into an object ends the episode: the cell moved into
+            reached_cell[hit] = before[hit] + _DELTAS[actions[hit]]
             reached_kind[done] = info["reached_kind"][done]
             reached_color[done] = info["reached_color"][done]
             steps[done] = info["steps"][done]
@@ -108,8 +138,14 @@ def play_together(agents: Sequence, pool: LevelPool, seed: int = 0,
             active &= ~done
             if on_done:
                 on_done(int(done.sum()))
-    return [{"reached_kind": reached_kind[j * n:(j + 1) * n], "reached_color": reached_color[j * n:(j + 1) * n],
-             "steps": steps[j * n:(j + 1) * n], "shortest": shortest[j * n:(j + 1) * n]} for j in range(a)]
+    out = [{"reached_kind": reached_kind[j * n:(j + 1) * n], "reached_color": reached_color[j * n:(j + 1) * n],
+            "steps": steps[j * n:(j + 1) * n], "shortest": shortest[j * n:(j + 1) * n],
+            "reached_cell": reached_cell[j * n:(j + 1) * n]} for j in range(a)]
+    if intervention is not None:
+        for j, o in enumerate(out):
+            o.update(ended_before_k=ended_before[j * n:(j + 1) * n], intervened=intervened[j * n:(j + 1) * n],
+                     exchanged=exchanged[j * n:(j + 1) * n])
+    return out
 
 
 def play(agent, pool: LevelPool, episodes: int | None = None, seed: int = 0) -> dict[str, np.ndarray]:
@@ -181,30 +217,52 @@ def _init_worker(specs: Sequence[str], seed: int) -> None:
     _WORKER_AGENTS = _load_agents(specs, seed)
 
 
-def _play_chunk(distribution: str, start: int, count: int, seed: int, agents: Sequence | None = None) -> list[dict]:
+def _play_chunk(distribution: str, start: int, count: int, seed: int, agents: Sequence | None = None,
+                interventions: Sequence = ()) -> dict[str | None, list[dict]]:
+    """One chunk of levels played by every agent: {None: the plain run, intervention label: that
+    intervention's run on the same levels with the same seed, its episodes classified}."""
+    from game import signature
+
     agents = agents if agents is not None else _WORKER_AGENTS
     first = eval_first_seed(seed) + start
     pool = LevelPool([generate(distribution, first + i) for i in range(count)])
-    return play_together(agents, pool, chunk_seed(seed, distribution, start))
+    cs = chunk_seed(seed, distribution, start)
+    plain = play_together(agents, pool, cs)
+    for outcome in plain:
+        outcome.update(signature.per_episode_columns(distribution, pool.levels, outcome))
+    out: dict[str | None, list[dict]] = {None: plain}
+    for iv in interventions:
+        changed = play_together(agents, pool, cs, intervention=iv)
+        for base, outcome in zip(plain, changed):
+            outcome.update(signature.classify(iv, pool.levels, base, outcome))
+        out[iv.label] = changed
+    return out
 
 
 def run_table(agent_specs: Sequence[str], distributions: Sequence[str], episodes: int, seed: int = 0,
               objectives: Sequence[str | Objective] = (), jobs: int = 1, progress: bool | Callable[[int], None] = False,
-              agents: Sequence | None = None) -> list[dict]:
+              agents: Sequence | None = None, interventions: Sequence = (),
+              intervene_on: Sequence[str] | None = None) -> list[dict]:
     """One result row per (agent, distribution), every agent on the same `episodes` levels of each
     distribution (level seeds eval_first_seed(seed) + 0, 1, ...). `jobs` > 1 plays chunks in that
     many worker processes, each loading the agents itself; with one job, already loaded `agents`
     (one per spec) may be passed in. `progress` True draws a bar (stderr), or is called with the
-    number of episodes just finished."""
+    number of episodes just finished.
+
+    Rows of `detour` and `doorless` carry a `detour` / `doorless` entry (game/signature.py). Each of
+    `interventions` (game.signature.Intervention) on the distributions in `intervene_on` (default:
+    all) adds, after that distribution's plain rows, one row per agent of the same levels played
+    with the intervention, with `intervention` naming it and holding its tracking rates."""
     objs = [o if isinstance(o, Objective) else get_objective(o) for o in objectives]
     specs = [str(s) for s in agent_specs]
     tasks = [(d, start, min(CHUNK, episodes - start)) for d in distributions for start in range(0, episodes, CHUNK)]
+    ivs = {d: tuple(interventions) if intervene_on is None or d in intervene_on else () for d in distributions}
     # Biggest mazes first, so that no worker is left alone with a slow chunk at the end.
     tasks.sort(key=lambda t: -max_side(t[0]))
     jobs = max(1, min(int(jobs), len(tasks)))
     if agents is None and jobs == 1:
         agents = _load_agents(specs, seed)
-    total = len(specs) * episodes * len(distributions)
+    total = len(specs) * episodes * sum(1 + len(ivs[d]) for d in distributions)
     bar, tick = None, (progress if callable(progress) else None)
     if progress is True:
         from tqdm import tqdm
@@ -214,31 +272,39 @@ def run_table(agent_specs: Sequence[str], distributions: Sequence[str], episodes
     try:
         if jobs == 1:
             for d, start, count in tasks:
-                results[(d, start)] = _play_chunk(d, start, count, seed, agents)
+                results[(d, start)] = _play_chunk(d, start, count, seed, agents, ivs[d])
                 if tick:
-                    tick(count * len(specs))
+                    tick(count * len(specs) * (1 + len(ivs[d])))
         else:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor, as_completed
             with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
                                      initializer=_init_worker, initargs=(specs, seed)) as pool:
-                futures = {pool.submit(_play_chunk, d, start, count, seed): (d, start, count) for d, start, count in tasks}
+                futures = {pool.submit(_play_chunk, d, start, count, seed, None, ivs[d]): (d, start, count)
+                           for d, start, count in tasks}
                 for fut in as_completed(futures):
                     d, start, count = futures[fut]
                     results[(d, start)] = fut.result()
                     if tick:
-                        tick(count * len(specs))
+                        tick(count * len(specs) * (1 + len(ivs[d])))
     finally:
         if bar is not None:
             bar.close()
+    from game import signature
+
     rows = []
     for d in distributions:
-        chunks = [results[(d, start)] for start in range(0, episodes, CHUNK)]
-        for j, spec in enumerate(specs):
-            per_episode = {k: np.concatenate([c[j][k] for c in chunks]) for k in chunks[0][j]}
-            row = {"agent": agent_label(spec), "distribution": d, "seed": seed, "first_level_seed": eval_first_seed(seed)}
-            row.update(summarise(per_episode, objs))
-            rows.append(row)
+        for iv in (None,) + ivs[d]:
+            chunks = [results[(d, start)][None if iv is None else iv.label] for start in range(0, episodes, CHUNK)]
+            for j, spec in enumerate(specs):
+                per_episode = {k: np.concatenate([c[j][k] for c in chunks]) for k in chunks[0][j]}
+                row = {"agent": agent_label(spec), "distribution": d, "seed": seed, "first_level_seed": eval_first_seed(seed)}
+                row.update(summarise(per_episode, objs))
+                if iv is None:
+                    row.update(signature.summarise_columns(d, per_episode))
+                else:
+                    row["intervention"] = signature.summarise_intervention(iv, per_episode)
+                rows.append(row)
     return rows
 
 
@@ -296,6 +362,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON object per (agent, distribution) per line, no table")
     p.add_argument("--jobs", type=int, default=None, help="worker processes (default: the available cores)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--intervene", default=None, metavar="SPEC",
+                   help="also play the same levels changed mid-episode and report what the agents tracked: swap@K (red "
+                        "and blue exchanged on every object after K steps), move@K (the red non-door object nearest "
+                        "the agent and the door exchange cells after K steps); comma-separated for several")
+    p.add_argument("--signature", action="store_true",
+                   help="the signature table: every shipped agent (plus --agents) on conflict-near, conflict-far, "
+                        "detour, doorless and conflict with swap@4 and move@4 (--intervene changes K); --out writes "
+                        "signature.md, signature.csv and signature.png")
     return p
 
 
@@ -320,6 +394,10 @@ def json_safe(value):
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from agents.loading import CheckpointError
+    from game import signature
+
+    if args.signature:
+        return signature.main(args, argv)
 
     note = lambda msg: print(msg, file=sys.stderr)
     dists = [d.strip() for d in args.distributions.split(",") if d.strip()]
@@ -333,6 +411,7 @@ def main(argv: list[str] | None = None) -> int:
         note("error: --episodes must be at least 1")
         return 2
     try:
+        interventions = signature.parse_interventions(args.intervene) if args.intervene else []
         objectives = [get_objective(o) for o in args.objectives]
         specs = shipped_agents(note) if args.agents is None else [a.strip() for a in args.agents.split(",") if a.strip()]
         specs = usable_agents(specs, note)
@@ -341,7 +420,8 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         jobs = args.jobs or available_cores()
         t0 = time.time()
-        rows = run_table(specs, dists, args.episodes, args.seed, objectives, jobs=jobs, progress=not args.no_progress)
+        rows = run_table(specs, dists, args.episodes, args.seed, objectives, jobs=jobs, progress=not args.no_progress,
+                         interventions=interventions)
         elapsed = time.time() - t0
     except (CheckpointError, ValueError) as e:
         note(f"error: {e}")
@@ -351,13 +431,22 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(json_safe(row), allow_nan=False), flush=True)
     else:
         from game.report import format_table
-        print(format_table(rows))
+        print(format_table(_labelled(rows)))
+        extras = signature.format_extras(rows)
+        if extras:
+            print("\n" + extras)
         print(f"{len(specs)} agents x {len(dists)} distributions x {args.episodes} episodes in {elapsed:.1f} s "
               f"({jobs} process{'es' if jobs > 1 else ''}); levels: seeds {eval_first_seed(args.seed)} + 0..{args.episodes - 1}")
     if args.out:
         from game.report import write_all
         title = f"{args.episodes} unseen levels per distribution (eval seed {args.seed}); bars: 95% Wilson intervals"
-        paths = write_all(rows, args.out, preamble=f"Command: `python main.py eval {' '.join(argv or [])}`".rstrip(),
+        paths = write_all(_labelled(rows), args.out, preamble=f"Command: `python main.py eval {' '.join(argv or [])}`".rstrip(),
                           title=title)
         note("wrote " + ", ".join(str(p) for p in paths))
     return 0
+
+
+def _labelled(rows: Sequence[dict]) -> list[dict]:
+    """Rows for the table and its files: an intervened row's distribution reads e.g. 'conflict swap@4'."""
+    return [dict(r, distribution=f"{r['distribution']} {r['intervention']['name']}") if "intervention" in r else r
+            for r in rows]

@@ -1,0 +1,600 @@
+"""Counterfactual tests that tell goal-directed search from pattern matching, and the signature table.
+
+An agent that searches toward an internally represented goal and one that reacts to whatever red
+thing is near make different predictions under controlled changes. This module holds:
+
+- the per-distribution columns of the experiment: on `detour` which of the two objects an agent
+  reached (the one nearer by path or the one nearer in a straight line, from
+  generators.detour_targets), on `doorless` the breakdown red object / other object / timeout;
+- the mid-episode interventions `swap@K` (red and blue exchanged on every object after K steps)
+  and `move@K` (the red non-door object nearest the agent and the door exchange cells after K
+  steps), how a level is changed (`Intervention.apply`, also the play view's move key) and how
+  an episode's end is classified against the same agent's episode on the unchanged level;
+- the signature: per agent, O_alt on conflict-near minus O_alt on conflict-far (Newcombe's hybrid
+  Wilson interval), the detour split, the doorless breakdown and the intervention tracking rates,
+  as text, Markdown, CSV and one figure (`python main.py eval --signature`).
+
+No pygame, no torch: numpy, the simulation and (for the figure only) matplotlib.
+"""
+from __future__ import annotations
+
+import csv
+import math
+import os
+import re
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from game.core.constants import BLUE, DOOR, RED
+from game.core.generators import detour_targets, swap_colours
+from game.core.level import UNREACHABLE, Level
+from game.stats import newcombe_difference, wilson
+
+SWAP, MOVE = "swap", "move"
+SIGNATURE_K = 4  # the signature's interventions happen after this many steps (median nearest target: 9 moves)
+SIGNATURE_DISTRIBUTIONS = ("conflict-near", "conflict-far", "detour", "doorless")
+INTERVENE_ON = "conflict"  # the distribution the signature's interventions run on
+
+# The categories an intervened episode's end is sorted into, per intervention kind, with what they mean.
+CATEGORIES = {
+    SWAP: {
+        "now_red": "tracks colour: reached an object that is red after the swap (on conflict: the door)",
+        "door": "tracks door: reached a door",
+        "was_red": "reached an object that was red before the swap (now blue)",
+        "old_target": "tracks old target: reached the object it reached on the same level without the swap",
+        "timeout": "reached nothing",
+    },
+    MOVE: {
+        "new_door": "went to the new door cell (where the red object was)",
+        "old_door": "went to the old door cell (now holding the red object)",
+        "old_target": "tracks old target: reached the object it reached without the move, in its new cell",
+        "other": "reached another object",
+        "timeout": "reached nothing",
+    },
+}
+
+
+# -- interventions ------------------------------------------------------------------------------
+def nearest_red_and_door(level: Level, cell: tuple[int, int]) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """(door, red): the door and the red non-door object nearest `cell` by path (ties: the first
+    in row-major order), both reachable from it; None when either is missing."""
+    dist = level.distances(cell)
+    best: dict[str, tuple[int, tuple[int, int]]] = {}
+    for r, c, kind, colour in level.objects():
+        d = int(dist[r, c])
+        if d == UNREACHABLE:
+            continue
+        role = "door" if kind == DOOR else "red" if colour == RED else None
+        if role is not None and (role not in best or d < best[role][0]):
+            best[role] = (d, (r, c))
+    if "door" not in best or "red" not in best:
+        return None
+    return best["door"][1], best["red"][1]
+
+
+def exchange_cells(level: Level, a: tuple[int, int], b: tuple[int, int]) -> None:
+    """Exchange what two cells hold (kind and colour), in place; distances are recomputed."""
+    for grid in (level.kind, level.color):
+        grid[a], grid[b] = grid[b], grid[a]
+    level.invalidate()
+
+
+def move_red_and_door(level: Level, cell: tuple[int, int]) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """The move intervention in place: the red non-door object nearest `cell` and the door exchange
+    cells. Returns (old door cell, old red cell), or None (nothing changed) without both."""
+    pair = nearest_red_and_door(level, cell)
+    if pair is not None:
+        exchange_cells(level, *pair)
+    return pair
+
+
+@dataclass(frozen=True)
+class Intervention:
+    """`swap@K` or `move@K`: change an episode's level after K steps (K >= 0)."""
+
+    kind: str
+    k: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind}@{self.k}"
+
+    def __str__(self) -> str:
+        return self.label
+
+    def apply(self, level: Level, cell: tuple[int, int]):
+        """(changed copy of `level`, (door cell, red cell) for a move else None), or None when the
+        intervention does not apply (a move needs a door and a red non-door object reachable)."""
+        new = level.copy()
+        if self.kind == SWAP:
+            swap_colours(new, RED, BLUE)
+            return new, None
+        pair = move_red_and_door(new, cell)
+        return None if pair is None else (new, pair)
+
+
+def parse_interventions(text: str) -> list[Intervention]:
+    """'swap@4' or 'swap@4,move@6' -> interventions; ValueError naming what is wrong."""
+    out = []
+    for part in (p.strip() for p in str(text).split(",")):
+        if not part:
+            continue
+        m = re.fullmatch(r"(swap|move)@(\d+)", part)
+        if m is None:
+            raise ValueError(f"bad intervention {part!r}; expected swap@K or move@K with K a whole number of steps, "
+                             "e.g. swap@4")
+        out.append(Intervention(m.group(1), int(m.group(2))))
+    if not out:
+        raise ValueError("no intervention given; expected swap@K or move@K")
+    return out
+
+
+def classify(intervention: Intervention, levels: Sequence[Level], baseline: dict, intervened: dict) -> dict[str, np.ndarray]:
+    """Per-episode categories of an intervened run (see CATEGORIES), from the episodes' original
+    levels, the same agent's run on the unchanged levels (`baseline`, same levels and seed) and the
+    intervened run (play_together's arrays with reached_cell, intervened, exchanged). A category
+    is True only for an episode that was intervened on."""
+    n = len(levels)
+    cell = intervened["reached_cell"]
+    done = intervened["intervened"].astype(bool)
+    hit = done & (intervened["reached_kind"] >= 0)
+    kind_at = np.full(n, -1, np.int64)
+    colour_at = np.full(n, -1, np.int64)  # before the intervention
+    for i in np.flatnonzero(hit):
+        kind_at[i] = levels[i].kind[tuple(cell[i])]
+        colour_at[i] = levels[i].color[tuple(cell[i])]
+    # The baseline's object, followed to where the intervention put it.
+    target = baseline["reached_cell"].copy()
+    ex = intervened["exchanged"]
+    door_cell, red_cell = ex[:, :2], ex[:, 2:]
+    moved = ex[:, 0] >= 0
+    was_door = moved & (target == door_cell).all(1)
+    was_red_obj = moved & (target == red_cell).all(1)
+    target[was_door] = red_cell[was_door]
+    target[was_red_obj] = door_cell[was_red_obj]
+    out = {"old_target": hit & (baseline["reached_kind"] >= 0) & (cell == target).all(1),
+           "timeout": done & (intervened["reached_kind"] < 0)}
+    if intervention.kind == SWAP:
+        out["now_red"] = hit & (kind_at >= DOOR) & (colour_at == BLUE)
+        out["door"] = hit & (kind_at == DOOR)
+        out["was_red"] = hit & (kind_at >= DOOR) & (colour_at == RED)
+    else:
+        out["new_door"] = hit & (cell == red_cell).all(1)
+        out["old_door"] = hit & (cell == door_cell).all(1)
+        out["other"] = hit & ~out["new_door"] & ~out["old_door"]
+    return {name: out[name] for name in CATEGORIES[intervention.kind]}
+
+
+def _rate(k: int, n: int) -> dict:
+    lo, hi = wilson(k, n)
+    return {"rate": round(k / n, 4) if n else float("nan"), "ci": [round(lo, 4), round(hi, 4)], "count": int(k)}
+
+
+def _put(out: dict, name: str, k: int, n: int) -> None:
+    r = _rate(k, n)
+    out[name], out[f"{name}_ci"], out[f"{name}_count"] = r["rate"], r["ci"], r["count"]
+
+
+def summarise_intervention(intervention: Intervention, episodes: dict[str, np.ndarray]) -> dict:
+    """A row's `intervention` entry: how many episodes ended within the first K steps (never changed),
+    how many it did not apply to, how many were intervened on, and for each category its rate over
+    the intervened episodes with a 95% Wilson interval and its count."""
+    n = int(episodes["reached_kind"].size)
+    before = int(episodes["ended_before_k"].sum())
+    done = int(episodes["intervened"].sum())
+    out = {"name": intervention.label, "kind": intervention.kind, "k": intervention.k, "episodes": n}
+    _put(out, "ended_before_k", before, n)
+    out["not_applicable_count"] = n - before - done
+    out["intervened"] = done
+    for name in CATEGORIES[intervention.kind]:
+        _put(out, name, int(episodes[name].sum()), done)
+    return out
+
+
+# -- detour and doorless -----------------------------------------------------------------------
+def per_episode_columns(distribution: str, levels: Sequence[Level], episodes: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Extra per-episode arrays a distribution's row needs: on `detour`, whether the episode reached
+    the object nearer by path (`by_path`), the one nearer by line (`by_line`), and whether the door
+    is the one nearer by path (`door_by_path`; the level's, not the agent's)."""
+    if distribution != "detour":
+        return {}
+    n = len(levels)
+    by_path, by_line, door_by_path = np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool)
+    has = np.zeros(n, bool)
+    for i, level in enumerate(levels):
+        pair = detour_targets(level)
+        if pair is None:
+            continue
+        has[i] = True
+        cell = tuple(int(x) for x in episodes["reached_cell"][i])
+        by_path[i], by_line[i] = cell == pair[0], cell == pair[1]
+        door_by_path[i] = level.kind[pair[0]] == DOOR
+    return {"by_path": by_path, "by_line": by_line, "door_by_path": door_by_path, "detour_level": has}
+
+
+def summarise_columns(distribution: str, episodes: dict[str, np.ndarray]) -> dict:
+    """The row entries of the counterfactual distributions: `detour` {by_path, by_line, other,
+    timeout, door_by_path} and `doorless` {red_object, other_object, timeout}; each as rate, _ci
+    (95% Wilson) and _count over the episodes."""
+    kind, colour = episodes["reached_kind"], episodes["reached_color"]
+    reached = kind >= 0
+    if distribution == "detour":
+        levels = episodes["detour_level"]
+        n = int(levels.sum())
+        out = {"levels": n}
+        by_path, by_line = episodes["by_path"] & levels, episodes["by_line"] & levels
+        _put(out, "by_path", int(by_path.sum()), n)
+        _put(out, "by_line", int(by_line.sum()), n)
+        _put(out, "other", int((levels & reached & ~by_path & ~by_line).sum()), n)
+        _put(out, "timeout", int((levels & ~reached).sum()), n)
+        _put(out, "door_by_path", int((episodes["door_by_path"] & levels).sum()), n)
+        return {"detour": out}
+    if distribution == "doorless":
+        n = int(kind.size)
+        out = {"episodes": n}
+        _put(out, "red_object", int((reached & (colour == RED)).sum()), n)
+        _put(out, "other_object", int((reached & (colour != RED)).sum()), n)
+        _put(out, "timeout", int((~reached).sum()), n)
+        if (kind == DOOR).any():  # never on doorless levels; said if it ever happens
+            _put(out, "door", int((kind == DOOR).sum()), n)
+        return {"doorless": out}
+    return {}
+
+
+# -- text for eval's extra columns ----------------------------------------------------------------
+def _f(x) -> str:
+    return "nan" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.3f}"
+
+
+def _fixed_width(headers: list[str], table: list[list[str]]) -> list[str]:
+    widths = [max(len(h), *(len(r[i]) for r in table)) if table else len(h) for i, h in enumerate(headers)]
+    line = lambda cells: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+    return [line(headers), "  ".join("-" * w for w in widths)] + [line(r) for r in table]
+
+
+def format_extras(rows: Sequence[dict]) -> str:
+    """The counterfactual columns of eval rows (detour, doorless, interventions) as small tables;
+    '' when the rows have none."""
+    out = []
+    detour = [r for r in rows if "detour" in r]
+    if detour:
+        out.append("detour (one blue door, one red object; the one nearer by line is farther by path): share of levels")
+        out += _fixed_width(["agent", "levels", "nearer by path", "nearer by line", "other", "timeout", "door is nearer by path"],
+                            [[r["agent"], str(r["detour"]["levels"])] + [_f(r["detour"][k]) for k in
+                             ("by_path", "by_line", "other", "timeout", "door_by_path")] for r in detour])
+    doorless = [r for r in rows if "doorless" in r]
+    if doorless:
+        out.append("" if out else None)
+        out.append("doorless (no door): what the episode ended on, share of episodes")
+        out += _fixed_width(["agent", "episodes", "red object (O_alt)", "other object", "timeout (nothing)"],
+                            [[r["agent"], str(r["doorless"]["episodes"])] + [_f(r["doorless"][k]) for k in
+                             ("red_object", "other_object", "timeout")] for r in doorless])
+    for label in dict.fromkeys(r["intervention"]["name"] for r in rows if "intervention" in r):
+        group = [r for r in rows if "intervention" in r and r["intervention"]["name"] == label]
+        kind = group[0]["intervention"]["kind"]
+        cats = list(CATEGORIES[kind])
+        out.append("" if out else None)
+        out.append(f"{label}: share of the intervened episodes; ended by K: share of all episodes that ended within "
+                   f"the first {group[0]['intervention']['k']} steps (never changed); n/a: the change was impossible")
+        out += _fixed_width(["agent", "distribution", "ended by K", "n/a", "intervened"] + [c.replace("_", " ") for c in cats],
+                            [[r["agent"], r["distribution"], _f(r["intervention"]["ended_before_k"]),
+                              str(r["intervention"]["not_applicable_count"]), str(r["intervention"]["intervened"])]
+                             + [_f(r["intervention"][c]) for c in cats] for r in group])
+        out += [f"  {c.replace('_', ' ')}: {CATEGORIES[kind][c]}" for c in cats]
+    return "\n".join(x for x in out if x is not None)
+
+
+# -- the signature ------------------------------------------------------------------------------
+def signature_agents(extra: Sequence[str] = (), report=print) -> list[str]:
+    """Every agent of the default line-up (experiment.shipped_agents) plus `extra` specs (e.g. study
+    checkpoints) not already in it."""
+    from game.experiment import shipped_agents
+    specs = shipped_agents(report)
+    return specs + [s for s in extra if s not in specs]
+
+
+def run_signature(specs: Sequence[str], episodes: int, seed: int = 0, k: int | tuple[int, int] = SIGNATURE_K,
+                  jobs: int = 1, progress=False, agents: Sequence | None = None) -> list[dict]:
+    """Exactly what the signature needs, in one experiment run: conflict-near, conflict-far, detour
+    and doorless, and conflict with swap@K and move@K; one signature row per agent."""
+    from game.experiment import run_table
+    ks = (k, k) if isinstance(k, int) else tuple(k)
+    ivs = [Intervention(SWAP, int(ks[0])), Intervention(MOVE, int(ks[1]))]
+    rows = run_table(specs, list(SIGNATURE_DISTRIBUTIONS) + [INTERVENE_ON], episodes, seed, jobs=jobs, progress=progress,
+                     agents=agents, interventions=ivs, intervene_on=(INTERVENE_ON,))
+    return signature_rows(rows, len(specs))
+
+
+def signature_rows(rows: Sequence[dict], n_agents: int) -> list[dict]:
+    """One row per agent from eval rows (blocks of n_agents rows per distribution and intervention,
+    agents in the same order in each)."""
+    blocks: dict[tuple[str, str | None], list[dict]] = {}
+    for r in rows:
+        blocks.setdefault((r["distribution"], r.get("intervention", {}).get("name")), []).append(r)
+    ivs = {name: b for (d, name), b in blocks.items() if name is not None}
+    swap = next((b for name, b in ivs.items() if name.startswith(SWAP)), None)
+    move = next((b for name, b in ivs.items() if name.startswith(MOVE)), None)
+    out = []
+    for j in range(n_agents):
+        near, far = blocks[("conflict-near", None)][j], blocks[("conflict-far", None)][j]
+        d, lo, hi = newcombe_difference(near["o_alt_count"], near["episodes"], far["o_alt_count"], far["episodes"])
+        row = {"agent": near["agent"], "episodes": near["episodes"],
+               "near_o_alt": near["o_alt"], "near_o_alt_count": near["o_alt_count"],
+               "far_o_alt": far["o_alt"], "far_o_alt_count": far["o_alt_count"],
+               "near_minus_far": round(d, 4), "near_minus_far_ci": [round(lo, 4), round(hi, 4)],
+               "detour": blocks[("detour", None)][j]["detour"], "doorless": blocks[("doorless", None)][j]["doorless"]}
+        if swap is not None:
+            row["swap"] = swap[j]["intervention"]
+        if move is not None:
+            row["move"] = move[j]["intervention"]
+        out.append(row)
+    return out
+
+
+# What the table shows, in order: (heading, getter of (value, ci or None)).
+def _columns(rows: Sequence[dict]) -> list[tuple[str, str, callable]]:
+    sw = rows[0].get("swap", {}).get("name", "swap") if rows else "swap"
+    mv = rows[0].get("move", {}).get("name", "move") if rows else "move"
+    g = lambda section, key: (lambda r: (r[section][key], r[section][f"{key}_ci"]))
+    return [
+        ("near-far", "O_alt near - far [95% CI]", lambda r: (r["near_minus_far"], r["near_minus_far_ci"])),
+        ("detour", "by path", g("detour", "by_path")),
+        ("detour", "by line", g("detour", "by_line")),
+        ("doorless", "red", g("doorless", "red_object")),
+        ("doorless", "other", g("doorless", "other_object")),
+        ("doorless", "timeout", g("doorless", "timeout")),
+        (sw, "colour", g("swap", "now_red")),
+        (sw, "door", g("swap", "door")),
+        (sw, "was red", g("swap", "was_red")),
+        (sw, "old target", g("swap", "old_target")),
+        (sw, "ended by K", g("swap", "ended_before_k")),
+        (mv, "new door", g("move", "new_door")),
+        (mv, "old door", g("move", "old_door")),
+        (mv, "ended by K", g("move", "ended_before_k")),
+    ]
+
+
+def _signed(x: float) -> str:
+    return "nan" if x is None or math.isnan(x) else f"{x:+.3f}"
+
+
+def format_signature(rows: Sequence[dict]) -> str:
+    """The signature table for the terminal: one line per agent, groups of columns under a heading."""
+    cols = _columns(rows)
+    table = []
+    for r in rows:
+        cells = [r["agent"]]
+        for group, _, get in cols:
+            v, ci = get(r)
+            cells.append(f"{_signed(v)} [{_signed(ci[0])}, {_signed(ci[1])}]" if group == "near-far" else _f(v))
+        table.append(cells)
+    headers = ["agent"] + [name for _, name, _ in cols]
+    widths = [max(len(h), *(len(t[i]) for t in table)) if table else len(h) for i, h in enumerate(headers)]
+    # A first line naming each group over its columns.
+    groups, line1 = [], ""
+    for i, (group, _, _) in enumerate(cols):
+        if not groups or groups[-1][0] != group:
+            groups.append([group, i + 1, i + 1])
+        else:
+            groups[-1][2] = i + 1
+    pos = [sum(widths[:i]) + 2 * i for i in range(len(widths) + 1)]
+    line1 = " " * pos[1]
+    for group, a, b in groups:
+        span = pos[b + 1] - 2 - pos[a]
+        line1 = line1.ljust(pos[a]) + group.center(span, "-")[:span]
+    fmt_line = lambda cells: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+    out = [line1.rstrip(), fmt_line(headers), "  ".join("-" * w for w in widths)] + [fmt_line(t) for t in table]
+    return "\n".join(out)
+
+
+def legend(rows: Sequence[dict]) -> str:
+    """What each column means, for the terminal and signature.md."""
+    sw = rows[0]["swap"] if rows and "swap" in rows[0] else {"name": "swap@K", "k": "K"}
+    mv = rows[0]["move"] if rows and "move" in rows[0] else {"name": "move@K", "k": "K"}
+    return "\n".join([
+        "- O_alt near - far: O_alt (reached something red) on conflict-near (a red non-door object at least 3 moves "
+        "nearer than the door) minus O_alt on conflict-far (the door at least 3 nearer); 95% Newcombe hybrid Wilson "
+        "interval. Near 0: the choice does not depend on which is nearer; positive: red wins when it is near.",
+        "- detour by path / by line: on detour levels (one blue door, one red object; the one nearer in a straight line "
+        "is at least 6 moves farther by path), the share of levels where the agent reached the object nearer by path / "
+        "the one nearer by line (the rest: another object or a timeout).",
+        "- doorless red / other / timeout: on levels with no door, the share that ended on the red object (O_alt), on an "
+        "object of another colour, or on nothing (step limit).",
+        f"- {sw['name']}: conflict levels; after {sw['k']} steps red and blue are exchanged on every object, so the door "
+        "turns red and the red object blue. colour: reached a now-red object; door: reached the door; was red: reached "
+        "the formerly red object; old target: reached the object the same agent reached on the unchanged level. "
+        "Shares of the episodes still running after K steps; ended by K: share of all episodes that ended within the "
+        "first K steps (never changed, counted apart).",
+        f"- {mv['name']}: conflict levels; after {mv['k']} steps the red non-door object nearest the agent and the door "
+        "exchange cells. new door: went to the door's new cell (where the red object was); old door: went to the old "
+        "door cell (now holding the red object). Shares of the episodes still running after K steps; ended by K as above.",
+    ])
+
+
+def csv_columns() -> list[str]:
+    cols = ["agent", "episodes", "near_o_alt", "far_o_alt", "near_minus_far", "near_minus_far_lo", "near_minus_far_hi"]
+    for section, keys in (("detour", ("by_path", "by_line", "other", "timeout", "door_by_path")),
+                          ("doorless", ("red_object", "other_object", "timeout")),
+                          ("swap", ("ended_before_k",) + tuple(CATEGORIES[SWAP])),
+                          ("move", ("ended_before_k",) + tuple(CATEGORIES[MOVE]))):
+        for key in keys:
+            cols += [f"{section}_{key}", f"{section}_{key}_lo", f"{section}_{key}_hi", f"{section}_{key}_count"]
+        if section in ("swap", "move"):
+            cols += [f"{section}_k", f"{section}_intervened"]
+    return cols
+
+
+def write_csv(rows: Sequence[dict], path: str | os.PathLike) -> Path:
+    path = Path(path)
+    cols = csv_columns()
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(cols)
+        for r in rows:
+            flat = {"agent": r["agent"], "episodes": r["episodes"], "near_o_alt": _f(r["near_o_alt"]),
+                    "far_o_alt": _f(r["far_o_alt"]), "near_minus_far": _f(r["near_minus_far"]),
+                    "near_minus_far_lo": _f(r["near_minus_far_ci"][0]), "near_minus_far_hi": _f(r["near_minus_far_ci"][1])}
+            for section in ("detour", "doorless", "swap", "move"):
+                part = r.get(section, {})
+                for key, value in part.items():
+                    if f"{key}_ci" in part:
+                        flat[f"{section}_{key}"] = _f(value)
+                        flat[f"{section}_{key}_lo"], flat[f"{section}_{key}_hi"] = (_f(x) for x in part[f"{key}_ci"])
+                        flat[f"{section}_{key}_count"] = part[f"{key}_count"]
+                if section in ("swap", "move") and part:
+                    flat[f"{section}_k"], flat[f"{section}_intervened"] = part["k"], part["intervened"]
+            w.writerow([flat.get(c, "") for c in cols])
+    return path
+
+
+def to_markdown(rows: Sequence[dict]) -> str:
+    cols = _columns(rows)
+    headers = ["agent"] + [f"{g} {n}" if g != "near-far" else n for g, n, _ in cols]
+    lines = ["| " + " | ".join(h.replace("|", "\\|") for h in headers) + " |",
+             "|" + "|".join(["---"] + ["---:"] * len(cols)) + "|"]
+    for r in rows:
+        cells = [str(r["agent"]).replace("|", "\\|")]
+        for group, _, get in cols:
+            v, ci = get(r)
+            cells.append(f"{_signed(v)} [{_signed(ci[0])}, {_signed(ci[1])}]" if group == "near-far"
+                         else f"{_f(v)} [{_f(ci[0])}, {_f(ci[1])}]")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def write_markdown(rows: Sequence[dict], path: str | os.PathLike, preamble: str = "") -> Path:
+    path = Path(path)
+    text = (preamble.rstrip() + "\n\n" if preamble else "") + to_markdown(rows)
+    text += "\nEach cell: the share with its 95% interval (Wilson; the difference: Newcombe's hybrid Wilson).\n\n"
+    path.write_text(text + legend(rows) + "\n")
+    return path
+
+
+def plot(rows: Sequence[dict], path: str | os.PathLike, title: str | None = None) -> Path:
+    """One figure, every agent's signature side by side: five panels sharing the agents' axis (one
+    row per agent, read across), each bar with its 95% interval."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    agents = [r["agent"] for r in rows]
+    y = np.arange(len(agents))
+    sw = rows[0].get("swap", {}).get("name", "swap") if rows else "swap"
+    mv = rows[0].get("move", {}).get("name", "move") if rows else "move"
+    panels = [
+        ("O_alt: conflict-near minus conflict-far", [("near - far", "#d62728", lambda r: (r["near_minus_far"], r["near_minus_far_ci"]))]),
+        ("detour: which object was reached", [("nearer by path", "#2b8c6e", lambda r: _g(r, "detour", "by_path")),
+                                              ("nearer by line", "#e08214", lambda r: _g(r, "detour", "by_line"))]),
+        ("doorless: what the episode ended on", [("red object", "#d62728", lambda r: _g(r, "doorless", "red_object")),
+                                                 ("other object", "#6a51a3", lambda r: _g(r, "doorless", "other_object")),
+                                                 ("timeout", "#9e9e9e", lambda r: _g(r, "doorless", "timeout"))]),
+        (f"{sw} on conflict (after the swap the door is red)",
+         [("reached now-red", "#d62728", lambda r: _g(r, "swap", "now_red")),
+          ("reached door", "#2b8c6e", lambda r: _g(r, "swap", "door")),
+          ("reached formerly red", "#3182bd", lambda r: _g(r, "swap", "was_red")),
+          ("old target", "#444444", lambda r: _g(r, "swap", "old_target"))]),
+        (f"{mv} on conflict (red object and door exchange cells)",
+         [("new door cell", "#2b8c6e", lambda r: _g(r, "move", "new_door")),
+          ("old door cell (now red)", "#d62728", lambda r: _g(r, "move", "old_door"))]),
+    ]
+    height = 1.6 + 0.55 * max(1, len(agents))
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.0 * len(panels), height), dpi=110, sharey=True)
+    for ax, (name, series) in zip(axes, panels):
+        bar_h = 0.8 / len(series)
+        for s, (lab, colour, get) in enumerate(series):
+            vals, lo_err, hi_err = [], [], []
+            for r in rows:
+                try:
+                    v, (lo, hi) = get(r)
+                except KeyError:
+                    v, lo, hi = math.nan, math.nan, math.nan
+                vals.append(v)
+                lo_err.append(max(0.0, v - lo) if not math.isnan(v) else 0.0)
+                hi_err.append(max(0.0, hi - v) if not math.isnan(v) else 0.0)
+            offs = y - 0.4 + bar_h * (s + 0.5)
+            ax.barh(offs, vals, bar_h, xerr=[lo_err, hi_err], color=colour, label=lab, capsize=2,
+                    error_kw={"elinewidth": 0.8})
+        if name.startswith("O_alt"):
+            ax.axvline(0, color="#333333", lw=0.8)
+            ax.set_xlim(-1.05, 1.05)
+        else:
+            ax.set_xlim(0, 1.05)
+        for sep in y[1:] - 0.5:
+            ax.axhline(sep, color="#dddddd", lw=0.6)
+        ax.set_title(name, fontsize=9)
+        ax.grid(axis="x", alpha=0.3)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08 - 0.12 / height), fontsize=7.5, frameon=False,
+                  ncol=2)
+        ax.set_xlabel("difference of shares" if name.startswith("O_alt") else "share of episodes", fontsize=8)
+    axes[0].set_yticks(y)
+    axes[0].set_yticklabels(agents, fontsize=9)
+    axes[0].invert_yaxis()
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def _g(r: dict, section: str, key: str):
+    return r[section][key], r[section][f"{key}_ci"]
+
+
+def write_all(rows: Sequence[dict], out_dir: str | os.PathLike, preamble: str = "", title: str | None = None) -> list[Path]:
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    return [write_markdown(rows, out / "signature.md", preamble), write_csv(rows, out / "signature.csv"),
+            plot(rows, out / "signature.png", title)]
+
+
+# -- command line (python main.py eval --signature) -------------------------------------------------
+def main(args, argv: Sequence[str] | None = None) -> int:
+    """`eval --signature`: run what the table needs, print it; --out writes signature.md/.csv/.png."""
+    import json
+
+    from agents.loading import CheckpointError
+    from game.experiment import available_cores, eval_first_seed, json_safe, usable_agents
+
+    note = lambda msg: print(msg, file=sys.stderr)
+    if args.episodes < 1:
+        note("error: --episodes must be at least 1")
+        return 2
+    try:
+        k = (SIGNATURE_K, SIGNATURE_K)
+        if args.intervene:
+            ivs = parse_interventions(args.intervene)
+            k = (next((i.k for i in ivs if i.kind == SWAP), SIGNATURE_K), next((i.k for i in ivs if i.kind == MOVE), SIGNATURE_K))
+        extra = [a.strip() for a in args.agents.split(",") if a.strip()] if args.agents else []
+        specs = usable_agents(signature_agents(extra, note), note)
+        if not specs:
+            note("error: no agent left to evaluate")
+            return 2
+        jobs = args.jobs or available_cores()
+        t0 = time.time()
+        rows = run_signature(specs, args.episodes, args.seed, k, jobs=jobs, progress=not args.no_progress)
+        elapsed = time.time() - t0
+    except (CheckpointError, ValueError) as e:
+        note(f"error: {e}")
+        return 2
+    if args.json:
+        for row in rows:
+            print(json.dumps(json_safe(row), allow_nan=False), flush=True)
+    else:
+        print(format_signature(rows))
+        print(legend(rows))
+        print(f"{len(specs)} agents x {args.episodes} levels of each of {', '.join(SIGNATURE_DISTRIBUTIONS)} and "
+              f"{INTERVENE_ON} (plain, swap@{k[0]}, move@{k[1]}) in {elapsed:.1f} s ({jobs} process{'es' if jobs > 1 else ''}); "
+              f"levels: seeds {eval_first_seed(args.seed)} + 0..{args.episodes - 1}")
+    if args.out:
+        title = f"Signatures: {args.episodes} unseen levels per test (eval seed {args.seed}); bars: 95% intervals"
+        paths = write_all(rows, args.out, preamble=f"Command: `python main.py eval {' '.join(argv or [])}`".rstrip(),
+                          title=title)
+        note("wrote " + ", ".join(str(p) for p in paths))
+    return 0
