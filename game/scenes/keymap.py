@@ -69,6 +69,7 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("generate", (_k(K.K_g),), "G", "generate a level from a distribution", "Level"),
     Binding("generate_again", (_k(K.K_g, shift=True),), "Shift+G", "another level, same distribution", "Level"),
     Binding("swap_red_blue", (_k(K.K_x),), "X", "swap red and blue on every object", "Recolour"),
+    Binding("move_red_door", (_k(K.K_m),), "M", "the door and the red object nearest the agent swap cells", "Recolour"),
     Binding("recolour_doors", (_k(K.K_d),), "D", "give every door the next colour", "Recolour"),
     Binding("paint_red", (_k(K.K_1), _k(K.K_KP1)), "1 … 6", "object under the mouse: R G B P Y Gy", "Recolour"),
     Binding("paint_green", (_k(K.K_2), _k(K.K_KP2)), "2", "object under the mouse: green", "Recolour", False),

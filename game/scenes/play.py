@@ -27,6 +27,7 @@ from game.render.capture import GifRecorder, save_screenshot
 from game.render.palette import AGENT_ACCENTS, COLOR_MARKERS, COLORBLIND, NORMAL, Palette
 from game.render.text import draw_text, line_height, text_width, wrap
 from game.session import Session, objective_names
+from game.signature import move_red_and_door
 
 from .base import Scene
 from .keymap import BINDINGS, MOUSE_HELP, translate
@@ -471,6 +472,19 @@ class PlayScene(Scene):
     def cmd_swap_red_blue(self) -> None:
         n = self.session.swap_colours(RED, BLUE)
         self.set_status(f"swapped red and blue on {n} object{'s' if n != 1 else ''}" if n else "no red or blue objects to swap")
+
+    def cmd_move_red_door(self) -> None:
+        """The move intervention: the red non-door object nearest the selected agent and the door
+        exchange cells (every agent sees it on its next step)."""
+        run = self.runs[min(self.selected, len(self.runs) - 1)] if self.runs else None
+        cell = run.world.agent if run is not None else self.level.start
+        moved = move_red_and_door(self.level, cell)
+        if moved is None:
+            self.set_status("no door and red non-door object both reachable from the selected agent to exchange")
+            return
+        (dr, dc), (rr, rc) = moved
+        self.set_status(f"the door (row {dr + 1}, col {dc + 1}) and the {self.level.describe_cell(dr, dc)} (row {rr + 1}, "
+                        f"col {rc + 1}) exchanged cells; the agents see it on their next step")
 
     def cmd_recolour_doors(self) -> None:
         colour = self.session.recolour_doors()
