@@ -234,3 +234,44 @@ def test_training_is_deterministic_for_a_seed():
                 eval_episodes=10, threads=1)
     first, second = (ppo.train(ppo.Args(**args), "")["net"].numpy_state() for _ in range(2))
     assert all(np.array_equal(first[k], second[k]) for k in first)
+
+
+def test_reflex_training_views_are_the_egocentric_views_inference_sees():
+    torch = pytest.importorskip("torch")
+    from agents.train.reflex import crop_views, pad_pool
+    from game.core.batched import LevelPool
+    from game.core.observation import CH_AGENT, egocentric
+
+    pool = LevelPool.from_distribution("train", 6, first_seed=3)
+    static = pool.static[:, :CH_AGENT]
+    rng = np.random.default_rng(0)
+    levels = rng.integers(0, 6, 20)
+    cells = rng.integers(0, pool.canvas, (20, 2))
+    want = egocentric(static[levels], cells, 9)
+    got = crop_views(pad_pool(static, 9, torch.device("cpu")), torch.as_tensor(levels), torch.as_tensor(cells), 9)
+    assert np.array_equal(got.numpy().astype(np.uint8), want)
+
+
+def test_reflex_is_a_bounded_feedforward_net_whose_move_depends_only_on_the_view():
+    from agents.reflex import ReflexAgent
+    from agents.nn import ReflexMLP
+    from game.core.generators import generate
+    from game.core.observation import encode
+
+    agent = load_agent("reflex")
+    net = agent.net
+    assert isinstance(net, ReflexMLP)
+    # three weight matrices, none shared, nothing applied twice: parameters bounded by the view size
+    sizes = {k: v.size for k, v in net.p.items()}
+    view = 11 * (2 * net.radius + 1) ** 2
+    assert len([k for k in sizes if k.endswith("weight")]) == 3
+    assert sum(sizes.values()) <= view * net.config["hidden"] + 2 * net.config["hidden"] ** 2 + 10 * net.config["hidden"]
+    # the same view gives the same move, whatever lies outside it and wherever the level sits
+    level = generate("open-train", 11)
+    obs = encode(level, level.start)
+    views = np.stack([obs, encode(level, level.start, canvas=32)[:, :obs.shape[1], :obs.shape[2]]])
+    acts = agent.act_batch(views)
+    assert acts[0] == acts[1]
+    big = encode(level, level.start, canvas=32)
+    assert agent.act_batch(big[None])[0] == acts[0]
+    assert isinstance(agent, ReflexAgent) and agent.name.startswith("reflex")

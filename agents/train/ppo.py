@@ -132,8 +132,6 @@ def train(args: Args, out: str) -> dict:
     score = {"o_base": 0.0, "o_alt": 0.0, "efficiency": 0.0}
     bar = tqdm(total=num_updates * b * t_len, unit="step", unit_scale=True, dynamic_ncols=True, desc="ppo")
     for update in range(1, num_updates + 1):
-        if args.max_minutes and time.time() - start > 60 * args.max_minutes:
-            break
         for group in optimizer.param_groups:
             group["lr"] = args.lr * (1.0 - 0.9 * (update - 1) / num_updates)
 
@@ -212,7 +210,8 @@ def train(args: Args, out: str) -> dict:
         bar.update(b * t_len)
         o_base = float(np.mean(recent["o_base"][-1000:])) if recent["o_base"] else 0.0
         o_alt = float(np.mean(recent["o_alt"][-1000:])) if recent["o_alt"] else 0.0
-        if update % args.eval_every == 0 or update == num_updates:
+        out_of_time = bool(args.max_minutes) and time.time() - start > 60 * args.max_minutes
+        if update % args.eval_every == 0 or update == num_updates or out_of_time:
             agent.eval()
             score = score_field_policy(agent, val_pool, args.eval_episodes, device=device)
             agent.train()
@@ -221,6 +220,8 @@ def train(args: Args, out: str) -> dict:
                       **{k: round(v, 4) for k, v in score.items()})
         bar.set_postfix(o_base=f"{o_base:.2f}", o_alt=f"{o_alt:.2f}", greedy_o_base=f"{score['o_base']:.2f}",
                         ent=f"{entropy.mean().item():.2f}")
+        if out_of_time:
+            break
     bar.close()
     wall = time.time() - start
     return {"net": agent.cpu(), "curve": curve, "env_steps": global_step, "wall_time_s": round(wall, 1), "final": score,

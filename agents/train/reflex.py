@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from game.core.batched import LevelPool
 from game.core.generators import EVAL_SEED_BASE
-from game.core.observation import CH_AGENT, egocentric
+from game.core.observation import CH_AGENT, CH_WALL
 
 from .common import TRAIN_VALIDATION_SEED, Curve, oracle_targets, seed_everything
 from .nets import ReflexNet
@@ -54,6 +54,26 @@ class Args:
     """torch device ("cuda" on a GPU machine)"""
 
 
+def pad_pool(static: np.ndarray, radius: int, device: torch.device) -> torch.Tensor:
+    """The pool's levels (N, C, S, S) padded by `radius` on every side with wall, as on a canvas's
+    edge: the torch twin of game.core.observation.egocentric's padding, done once for the pool."""
+    n, c, s, _ = static.shape
+    padded = np.zeros((n, c, s + 2 * radius, s + 2 * radius), np.uint8)
+    padded[:, CH_WALL] = 1
+    padded[:, :, radius:radius + s, radius:radius + s] = static
+    return torch.as_tensor(padded, device=device)
+
+
+def crop_views(padded: torch.Tensor, levels: torch.Tensor, cells: torch.Tensor, radius: int) -> torch.Tensor:
+    """(B, C, 2r+1, 2r+1) float views centred on `cells` (B, 2) of pool `levels` (B,): equal to
+    egocentric(static[levels], cells, radius) (tests check it)."""
+    ar = torch.arange(2 * radius + 1, device=padded.device)
+    rows = cells[:, 0, None] + ar[None]
+    cols = cells[:, 1, None] + ar[None]
+    out = padded[levels[:, None, None], :, rows[:, :, None], cols[:, None, :]]  # (B, v, v, C)
+    return out.permute(0, 3, 1, 2).float()
+
+
 def score_reflex(net: ReflexNet, pool: LevelPool, episodes: int) -> dict:
     """Greedy episodes on `pool` by the numpy agent built from the current weights."""
     from agents.reflex import ReflexAgent
@@ -81,8 +101,9 @@ def train(args: Args, out: str) -> dict:
         targets[i], mask = oracle_targets(pool.kind[i])
         cells = np.argwhere(mask)
         pairs.append(np.concatenate([np.full((len(cells), 1), i), cells], 1))
-    pairs = np.concatenate(pairs)  # (N, 3): level, row, col
-    static = pool.static[:, :CH_AGENT]
+    pairs = torch.as_tensor(np.concatenate(pairs), device=device)  # (N, 3): level, row, col
+    padded = pad_pool(pool.static[:, :CH_AGENT], args.radius, device)
+    targets = torch.as_tensor(targets, device=device)
 
     net = ReflexNet(args.radius, args.hidden, out_channels=4).to(device)
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=args.weight_decay)
@@ -93,10 +114,10 @@ def train(args: Args, out: str) -> dict:
     bar = tqdm(total=total_updates * args.batch_size, unit="pair", unit_scale=True, dynamic_ncols=True, desc="reflex")
     score = {"o_base": 0.0, "o_alt": 0.0, "efficiency": 0.0}
     for update in range(1, total_updates + 1):
-        batch = pairs[rng.integers(0, len(pairs), args.batch_size)]
+        batch = pairs[torch.as_tensor(rng.integers(0, len(pairs), args.batch_size), device=device)]
         lv, cells = batch[:, 0], batch[:, 1:]
-        views = torch.as_tensor(egocentric(static[lv], cells, args.radius), dtype=torch.float32, device=device)
-        target = torch.as_tensor(targets[lv, :, cells[:, 0], cells[:, 1]], device=device)
+        views = crop_views(padded, lv, cells, args.radius)
+        target = targets[lv, :, cells[:, 0], cells[:, 1]]
         logits = net(views)
         loss = -(target * F.log_softmax(logits, 1)).sum(1).mean()
         opt.zero_grad()
