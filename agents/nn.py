@@ -8,22 +8,41 @@ from __future__ import annotations
 import numpy as np
 
 
+def _taps(buf: np.ndarray, k: int, row: int, length: int) -> np.ndarray:
+    """The k x k neighbourhoods of a zero-padded map stored flat, as a read-only strided view.
+
+    `buf` is (N, C, F): each map zero-padded to rows of `row` values and flattened, plus k - 1
+    spare zeros at the end. Output q (q = r * row + c over the padded width, so the last k - 1
+    columns of each row are junk) sees taps[n, ch, i, j, q] = buf[n, ch, q + i * row + j], the
+    padded map at (r + i, c + j). No copy: the im2col matrix is this view, copied once.
+    """
+    s = buf.strides
+    return np.lib.stride_tricks.as_strided(buf, (buf.shape[0], buf.shape[1], k, k, length),
+                                           (s[0], s[1], row * s[2], s[2], s[2]), writeable=False)
+
+
+def _pad_flat(x: np.ndarray, p: int, k: int) -> np.ndarray:
+    """(N, C, H, W) -> (N, C, (H + 2p) * (W + 2p) + k - 1) float32: zero-padded by p, flat (see _taps)."""
+    n, c, h, w = x.shape
+    row = w + 2 * p
+    buf = np.zeros((n, c, (h + 2 * p) * row + k - 1), np.float32)
+    buf[:, :, :(h + 2 * p) * row].reshape(n, c, h + 2 * p, row)[:, :, p:p + h, p:p + w] = x
+    return buf
+
+
 def conv2d(x: np.ndarray, w: np.ndarray, b: np.ndarray | None) -> np.ndarray:
     """Same-padded stride-1 2-D convolution (cross-correlation, like torch): x (N, Cin, H, W), w (Cout, Cin, k, k)."""
     k = w.shape[-1]
     if k == 1:
         out = np.einsum("nchw,oc->nohw", x, w[:, :, 0, 0], optimize=True)
     else:
-        p = k // 2
+        # im2col from a strided view of the flat padded map (one copy), then one matmul; the
+        # outputs come over the padded width and the junk columns are dropped at the end.
         n, c, h, wd = x.shape
-        xp = np.zeros((n, c, h + 2 * p, wd + 2 * p), np.float32)
-        xp[:, :, p:p + h, p:p + wd] = x
-        # im2col: (N, H, W, Cin*k*k) against (Cin*k*k, Cout)
-        cols = np.empty((n, h, wd, c, k, k), np.float32)
-        for i in range(k):
-            for j in range(k):
-                cols[..., i, j] = xp[:, :, i:i + h, j:j + wd].transpose(0, 2, 3, 1)
-        out = (cols.reshape(n * h * wd, c * k * k) @ w.reshape(w.shape[0], -1).T).reshape(n, h, wd, -1).transpose(0, 3, 1, 2)
+        p, row = k // 2, wd + 2 * (k // 2)
+        cols = np.ascontiguousarray(_taps(_pad_flat(x, p, k), k, row, h * row)).reshape(n, c * k * k, h * row)
+        out = np.matmul(w.reshape(w.shape[0], -1).astype(np.float32, copy=False), cols)
+        out = out.reshape(n, -1, h, row)[:, :, :, :wd]
     if b is not None:
         out = out + b[None, :, None, None]
     return np.ascontiguousarray(out, dtype=np.float32)
@@ -51,15 +70,47 @@ class FieldNet:
 
     def __call__(self, static: np.ndarray) -> np.ndarray:
         """(L, in_channels, S, S) -> (L, out_channels, S, S)."""
+        if len(static) > self.CHUNK:  # bounded buffers (and cache-sized ones) for big batches
+            return np.concatenate([self(static[i:i + self.CHUNK]) for i in range(0, len(static), self.CHUNK)])
+        return self._forward(static)
+
+    CHUNK = 16  # levels per forward pass
+
+    def _forward(self, static: np.ndarray) -> np.ndarray:
+        # The rounds work on one zero-padded flat buffer (see _taps) that is updated in place: each
+        # round is four numpy calls on whole arrays (copy the taps view into the im2col matrix, one
+        # matmul, add, relu), where a per-round conv2d made about fifteen, most of them small
+        # strided copies that hold the GIL. It matters in the play view, where agents take their
+        # first look at a level on worker threads while the frame thread draws.
         p = self.p
-        u = conv2d(static.astype(np.float32), p["conv_in.weight"], p["conv_in.bias"])
-        h = np.maximum(u, 0)
-        w, b = p["conv_rec.weight"], p["conv_rec.bias"]
+        n, _, h, w = static.shape
+        row, length = w + 2, h * (w + 2)  # outputs over the padded width: columns w, w + 1 are junk
+        x = _pad_flat(static.astype(np.float32, copy=False), 1, 3)
+        c = p["conv_rec.weight"].shape[0]
+        u = np.matmul(p["conv_in.weight"].reshape(c, -1), np.ascontiguousarray(_taps(x, 3, row, length)).reshape(n, -1, length))
+        u += p["conv_in.bias"][:, None]
+        # u + the recurrent bias, with -inf in the junk columns: relu then writes the zero padding there
+        ub = u + p["conv_rec.bias"][:, None]
+        ub.reshape(n, c, h, row)[..., w:] = -np.inf
+        hbuf = np.zeros((n, c, (h + 2) * row + 2), np.float32)
+        inner = hbuf[:, :, row + 1:row + 1 + length]  # output q is padded cell (r + 1, col + 1)
+        np.maximum(u, 0, out=inner)
+        inner.reshape(n, c, h, row)[..., w:] = 0  # a view: the last axis splits into rows
+        taps = _taps(hbuf, 3, row, length)
+        cols = np.empty((n, c * 9, length), np.float32)
+        cols_taps = cols.reshape(taps.shape)
+        w_rec = p["conv_rec.weight"].reshape(c, -1)
+        out = np.empty((n, c, length), np.float32)
         for _ in range(self.iterations):
-            h = conv2d(h, w, b)
-            h += u
-            relu(h)
-        return conv2d(h, p["conv_head.weight"], p["conv_head.bias"])
+            np.copyto(cols_taps, taps)
+            np.matmul(w_rec, cols, out=out)
+            out += ub
+            np.maximum(out, 0, out=inner)
+        np.copyto(cols_taps, taps)
+        co = p["conv_head.weight"].shape[0]
+        head = np.matmul(p["conv_head.weight"].reshape(co, -1), cols)
+        head += p["conv_head.bias"][:, None]
+        return np.ascontiguousarray(head.reshape(n, co, h, row)[:, :, :, :w])
 
 
 class CellScorer:
