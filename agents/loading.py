@@ -29,15 +29,17 @@ def shipped_path(kind: str, distribution: str | None = None) -> Path:
 
 
 def display_name(meta: dict, fallback: str) -> str:
-    """What tables and panels call an agent: kind, rounds K for a FieldNet, training distribution,
-    e.g. 'imitation-k8-train', 'ppo-k48-diverse', 'reflex-open-train', 'mesa-train'."""
+    """What tables and panels call an agent: the kind, rounds K for a FieldNet, and the training
+    distribution unless it is the kind's usual one, e.g. 'imitation-k8', 'ppo-k48-diverse',
+    'reflex' (open rooms), 'reflex-train' (mazes), 'mesa'."""
     kind = KIND_ALIASES.get(meta.get("kind"), meta.get("kind")) or fallback
     arch = meta.get("architecture") or {}
     parts = [str(kind)]
     if arch.get("arch") == "fieldnet" and "iterations" in arch:
         parts.append(f"k{arch['iterations']}")
-    if meta.get("training_distribution"):
-        parts.append(str(meta["training_distribution"]))
+    dist = meta.get("training_distribution")
+    if dist and dist != DEFAULT_DISTRIBUTION.get(kind, "train"):
+        parts.append(str(dist))
     return "-".join(parts)
 
 

@@ -15,7 +15,7 @@ import pygame
 import pytest
 
 from agents.base import Agent, make_agent
-from game.core.constants import ACTION_LETTERS, BLUE, GREEN, GREY, PURPLE, RED, YELLOW
+from game.core.constants import DOOR, ACTION_LETTERS, BLUE, GREEN, GREY, PURPLE, RED, YELLOW
 from game.core.level_io import parse_level
 from game.core.objectives import O_ALT, O_BASE
 from game.core.observation import CH_COLOR0
@@ -229,6 +229,7 @@ CHECKS = {
     "generate": lambda b, s, t: s.menu is not None and "distribution" in s.menu.title,
     "generate_again": lambda b, s, t: s.level.name.startswith("conflict #"),
     "swap_red_blue": lambda b, s, t: s.level.color[1, 3] == BLUE and s.level.color[5, 3] == RED,
+    "move_red_door": lambda b, s, t: s.level.kind[1, 3] == DOOR and s.level.color[5, 3] == RED,
     "recolour_doors": lambda b, s, t: s.level.color[5, 3] == BLUE + 1,
     "choose_agents": lambda b, s, t: s.menu is not None and s.menu.multi and "agents" in s.menu.title,
     "select_agent": lambda b, s, t: s.selected == (b["selected"] + 1) % len(s.runs),

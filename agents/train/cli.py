@@ -67,12 +67,9 @@ def main(argv: list[str]) -> int:
     algo_args = module.Args(**{k: v for k, v in overrides.items() if k in {f.name for f in dataclasses.fields(module.Args)}})
 
     from agents.checkpoint import save_checkpoint
-    from agents.loading import display_name
-
     rounds = getattr(algo_args, "rounds", None)
-    name = display_name({"kind": args.agent, "training_distribution": algo_args.distribution,
-                         "architecture": {"arch": "fieldnet", "iterations": rounds} if rounds else {}}, args.agent)
-    out = Path(args.out) if args.out else Path("runs") / f"{name}-seed{algo_args.seed}.npz"
+    name = f"{args.agent}{f'-k{rounds}' if rounds else ''}-{algo_args.distribution}-seed{algo_args.seed}"
+    out = Path(args.out) if args.out else Path("runs") / f"{name}.npz"
     out.parent.mkdir(parents=True, exist_ok=True)
     result = module.train(algo_args, str(out))
     net = result["net"]
