@@ -176,12 +176,21 @@ def load_results(seed_dir: Path) -> dict[str, dict]:
     return out
 
 
+def _identity(config: dict, key: str):
+    """A setting as it decides what is trained: where it runs (train_args' device) does not."""
+    value = config.get(key)
+    if key == "train_args" and isinstance(value, dict):
+        return {k: v for k, v in value.items() if k != "device"}
+    return value
+
+
 def check_config(out: Path, config: dict) -> None:
-    """Record the study's settings, or refuse to mix results of different settings in one folder."""
+    """Record the study's settings, or refuse to mix results of different settings in one folder.
+    The device a unit was trained on is not a setting: a study begun on a GPU can go on on a CPU."""
     path = out / "study.json"
     if path.exists():
         old = json.loads(path.read_text())
-        diff = [k for k in IDENTITY if old.get(k) != config.get(k)]
+        diff = [k for k in IDENTITY if _identity(old, k) != _identity(config, k)]
         if diff:
             raise ValueError(f"{out} holds a study with other settings ({', '.join(f'{k}={old.get(k)!r}' for k in diff)}); "
                              "use another --out folder or the same settings")

@@ -104,3 +104,10 @@ def test_a_rounds_and_layout_sweep_trains_each_unit_and_combines_into_the_dial(t
     assert (tmp_path / "dial" / "study-search.png").stat().st_size > 0
     rows = (tmp_path / "dial" / "study-search.csv").read_text().splitlines()
     assert len(rows) == 1 + 5
+
+
+def test_the_device_a_study_ran_on_is_not_one_of_its_settings(tmp_path):
+    study.check_config(tmp_path, {**TINY, "train_args": {"device": "cuda", "lr": "0.01"}})
+    study.check_config(tmp_path, {**TINY, "train_args": {"device": "cpu", "lr": "0.01"}})  # goes on
+    with pytest.raises(ValueError, match="other settings"):
+        study.check_config(tmp_path, {**TINY, "train_args": {"device": "cpu", "lr": "0.02"}})
