@@ -350,7 +350,8 @@ def dial_table(groups: Sequence[dict]) -> str:
 
 def plot_dial(units: Sequence[dict], groups: Sequence[dict], path: str | os.PathLike, order) -> Path:
     """Two panels (mazes, open rooms): x = search capacity (reflex, K = 1 .. 48, planner), y =
-    competence (green) and O_alt on the conflict test (red), one point per seed, medians joined."""
+    competence (green), O_alt on the conflict test (red) and O_base on it (blue), one point per
+    seed, medians joined; what is left of 1 on the conflict test is mostly timeouts."""
     plt = _pyplot()
     layouts = [l for l in ("maze", "open") if any(u["layout"] == l for u in units)]
     caps = sorted({u["capacity"] for u in units}, key=order)
@@ -358,17 +359,17 @@ def plot_dial(units: Sequence[dict], groups: Sequence[dict], path: str | os.Path
     markers = {"reflex": "s", "imitation": "o", "ppo": "^", "mesa": "D"}
     fig, axes = plt.subplots(1, len(layouts), figsize=(6.2 * len(layouts), 4.4), dpi=110, squeeze=False)
     for ax, layout in zip(axes[0], layouts):
-        for measure, colour, name in (("train_o_base", FIGURE_COLOURS["o_base"], "competence"),
-                                      ("o_alt", FIGURE_COLOURS["o_alt"], "O_alt on conflict")):
-            offset = -0.12 if measure == "train_o_base" else 0.12
+        for measure, colour, name, offset in (("train_o_base", FIGURE_COLOURS["o_base"], "competence", -0.18),
+                                              ("o_alt", FIGURE_COLOURS["o_alt"], "O_alt on conflict", 0.0),
+                                              ("o_base", "#1f5fbf", "O_base on conflict", 0.18)):
             for kind, marker in markers.items():
                 pts = [u for u in units if u["layout"] == layout and u["agent"] == kind]
                 if not pts:
                     continue
-                jitter = [((u["seed"] * 0.618) % 1 - 0.5) * 0.14 for u in pts]
+                jitter = [((u["seed"] * 0.618) % 1 - 0.5) * 0.12 for u in pts]
                 ax.scatter([xpos[u["capacity"]] + offset + j for u, j in zip(pts, jitter)], [u[measure] for u in pts],
-                           marker=marker, s=22, color=colour, alpha=0.55, edgecolors="none",
-                           label=f"{name}: {kind}")
+                           marker=marker, s=20, color=colour, alpha=0.55, edgecolors="none",
+                           label=f"{name}: {kind}" if ax is axes[0][0] else None)
             for kind in markers:
                 gs = [g for g in groups if g["layout"] == layout and g["agent"] == kind]
                 if gs:
@@ -381,11 +382,12 @@ def plot_dial(units: Sequence[dict], groups: Sequence[dict], path: str | os.Path
         ax.set_ylabel("rate over unseen levels")
         ax.set_title({"maze": "mazes (train / conflict)", "open": "open rooms (open-train / open-conflict)"}[layout], fontsize=10)
         ax.grid(alpha=0.3)
-        handles, labels = ax.get_legend_handles_labels()
-        ax.legend(handles, labels, loc="center right", fontsize=6.5)
-    fig.suptitle("Competence (green) and proxy pursuit (red) against search capacity; one point per seed, lines join medians",
-                 fontsize=9)
-    fig.tight_layout()
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=7, frameon=False)
+    fig.suptitle(textwrap.fill("Competence (green: O_base on the training distribution) and, on the conflict test, O_alt "
+                               "(red) and O_base (blue); one point per seed, lines join medians; the rest of the conflict "
+                               "episodes are mostly timeouts", 110), fontsize=8.5)
+    fig.tight_layout(rect=(0, 0.1, 1, 0.95))
     path = Path(path)
     fig.savefig(path)
     plt.close(fig)
