@@ -258,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     from bench.yardstick import machine_factor
 
     factor = machine_factor()  # before the contestants start
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     for var in THREAD_VARS:  # the children's numpy (their scoring) gets as many BLAS threads as torch
         os.environ[var] = str(args.threads)
     cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else list(range(os.cpu_count() or 1))
@@ -274,13 +275,18 @@ def main(argv: list[str] | None = None) -> int:
             jobs = {n: pool.apply_async(contest, (n, *common, cores[args.threads * i:args.threads * (i + 1)], args.eval_seconds))
                     for i, n in enumerate(names)}
             results = {n: j.get() for n, j in jobs.items()}
+            pool.close()
+            pool.join()
     else:
         for n in names:  # a fresh process each: torch settings (ours makes torch deterministic) never leak
             with ctx.Pool(1) as pool:
                 results[n] = pool.apply(contest, (n, *common, None, args.eval_seconds))
+                pool.close()
+                pool.join()
     mode = "in parallel, " + ", ".join(f"{n} on cores {results[n]['cores']}" for n in names) if parallel else "one after another"
     print(f"{len(names)} contestants {mode}, {args.threads} torch threads each; {time.time() - t0:.0f} s in all; "
-          f"machine_factor {factor:.2f}")
+          f"machine_factor {factor:.2f}; load average {load:.1f} on {len(cores)} cores at the start "
+          "(torch threads slow down many times over when other work shares their cores)")
     for n in names:
         r = results[n]
         m = r["minutes_to_95"]

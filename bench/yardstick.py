@@ -13,7 +13,9 @@ thread (what the app and the experiment use), best of 3 passes.
 so machine_factor > 1 means this box is faster than the reference box, and a time measured here
 is worth `measured * machine_factor` reference time ("reference minutes"). Every bench measures it
 in the same run and prints `machine_factor=F` on its last line. A busy box measures slower: the
-factor then also says how much of the machine the bench got.
+factor then also says how much of one core the bench got. It does not see what sharing cores does
+to multi-threaded work: torch with 2 threads on 2 cores, one of them busy elsewhere, was measured
+25 times slower while this factor read 0.97 (bench.train prints the load average for that reason).
 
 Last line: yardstick_s=T machine_factor=F
 """
