@@ -46,6 +46,9 @@ class Agent(ABC):
     """Reset at the start of an episode, choose actions, explain what it wants."""
 
     kind: ClassVar[str] = ""
+    # True where the first look at a new level is a whole network pass (milliseconds to tens of
+    # them): the play view then does not hold a frame waiting for it.
+    slow_first_look: ClassVar[bool] = False
 
     def __init__(self, name: str | None = None):
         self.name = name or self.kind

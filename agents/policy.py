@@ -65,6 +65,7 @@ class FieldPolicy(LearnedAgent):
     """A FieldNet policy: the network's output at every cell; the agent reads its own cell."""
 
     greedy = True
+    slow_first_look = True
 
     def _compute(self, static: np.ndarray) -> np.ndarray:
         # The convolutions see past the canvas edge as zeros, not wall. Training levels sat on a

@@ -42,7 +42,7 @@ MAX_TICKS_PER_FRAME = 60  # a slow frame must not snowball into a burst of hundr
 HOLD_SECONDS = 0.6  # how long a finished episode stays on screen before the next starts
 EXPLAIN_MODES = ("off", "heat map", "arrows")
 STATUS_SECONDS = 6.0
-THINK_WAIT = 0.004  # seconds a frame waits for agents' first look at a changed level
+THINK_WAIT = 0.004  # seconds a frame waits for quick agents' first look at a changed level
 EXPLAIN_WAIT = 0.25  # seconds the explain key waits before the view comes on later
 
 
@@ -698,9 +698,12 @@ class PlayScene(Scene):
                     entry[1].cancel()
                 future = self._pool.submit(_think, run.agent, self.level.copy(), run.world.agent)
                 self._thinking[id(run)] = (key, future)
-                pending.append(future)
+                if not getattr(run.agent, "slow_first_look", False):
+                    pending.append(future)
         if pending:
-            wait(pending, timeout=THINK_WAIT)  # quick agents are ready within this frame
+            # Quick agents (planners, reflex) are ready within this frame; a network's whole-level
+            # pass is not waited for: its panel says it is looking, and the frame goes on.
+            wait(pending, timeout=THINK_WAIT)
         for run in self.runs:
             entry = self._thinking.get(id(run))
             if run.error is None and entry is not None and entry[1].done() and not entry[1].cancelled():
