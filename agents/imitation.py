@@ -23,4 +23,4 @@ class ImitationAgent(FieldPolicy):
     def explain(self, level: Level) -> Explanation:
         _, arrows = self._explain_maps(level)
         confidence = np.where(level.kind == FLOOR, np.nan_to_num(arrows, nan=0.0).max(2), np.nan).astype(np.float32)
-        return Explanation(f"{self.name}: its move at every cell (confidence as heat)", heat=confidence, arrows=arrows)
+        return Explanation("imitation: its move at every cell (confidence as heat)", heat=confidence, arrows=arrows)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from game.paths import asset_path
@@ -52,14 +53,23 @@ def load_agent(spec: str | os.PathLike, name: str | None = None, seed: int = 0) 
     """
     text = str(spec)
     head = text.split("-", 1)[0]
-    if head in KIND_ALIASES and not text.endswith(".npz") and os.sep not in text:
+    is_name = not text.endswith(".npz") and os.sep not in text
+    if head in KIND_ALIASES and is_name and not asset_path("agents", f"{text}.npz").exists():
         text = KIND_ALIASES[head] + text[len(head):]
     if text in REGISTRY and text not in LEARNED_KINDS:
         return make_agent(text, name=name) if text != "random" else make_agent(text, name=name, seed=seed)
     path: Path
     expect = None
+    rounds = re.fullmatch(r"([a-z]+)-k(\d+)(?:-(.+))?", text) if is_name else None
     if text in LEARNED_KINDS:
         path, expect = shipped_path(text), text
+    elif rounds and rounds.group(1) in LEARNED_KINDS:
+        # A table's name, e.g. imitation-k8 or ppo-k48-diverse: <kind>-k<K>-<distribution>.npz,
+        # or for K = 48 (the default rounds) the plain <kind>-<distribution>.npz.
+        kind, k, dist = rounds.group(1), int(rounds.group(2)), rounds.group(3)
+        path, expect = shipped_path(kind, f"k{k}-{dist or DEFAULT_DISTRIBUTION.get(kind, 'train')}"), kind
+        if not path.exists() and k == 48:
+            path = shipped_path(kind, dist)
     elif "-" in text and text.split("-", 1)[0] in LEARNED_KINDS and not text.endswith(".npz") and os.sep not in text:
         path, expect = shipped_path(*text.split("-", 1)), text.split("-", 1)[0]
     elif text.endswith(".npz") or os.sep in text or Path(text).exists():
@@ -72,6 +82,9 @@ def load_agent(spec: str | os.PathLike, name: str | None = None, seed: int = 0) 
     kind = KIND_ALIASES.get(meta["kind"], meta["kind"])
     if expect is not None and kind != expect:
         raise CheckpointError(path, f"holds a {meta['kind']!r} agent, expected {expect!r}")
+    if rounds and (meta.get("architecture") or {}).get("iterations") != int(rounds.group(2)):
+        raise CheckpointError(path, f"holds a net of {(meta.get('architecture') or {}).get('iterations')} rounds, "
+                                    f"not the {rounds.group(2)} that {text!r} names")
     cls = LEARNED_KINDS.get(kind)
     if cls is None:
         raise CheckpointError(path, f"unknown agent kind {meta['kind']!r}; expected one of {', '.join(LEARNED_KINDS)}")

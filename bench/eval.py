@@ -16,8 +16,9 @@ import argparse
 import time
 
 # The first build's table named agents by spec; today's names for the same weights.
+# (ppo-train was retrained since: its rows are expected to differ, so it is not compared.)
 FIRST_BUILD_NAMES = {"classifier-train": "imitation-k48", "classifier-diverse": "imitation-k48-diverse",
-                     "mesa-train": "mesa", "ppo-diverse": "ppo-k48-diverse", "ppo-train": "ppo-k48"}
+                     "mesa-train": "mesa", "ppo-diverse": "ppo-k48-diverse", "ppo-train": "ppo-train (first build)"}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,6 +10,7 @@ chunks run in worker processes (`jobs`) and the result does not depend on how ma
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import sys
@@ -191,12 +192,17 @@ def chunk_seed(seed: int, distribution: str, start: int) -> int:
     return int(np.random.SeedSequence([int(seed), zlib.crc32(distribution.encode()), int(start)]).generate_state(1)[0])
 
 
+@functools.lru_cache(maxsize=256)
 def agent_label(spec: str) -> str:
-    """A table's name for an agent: a checkpoint file's stem, else the loaded agent's name (which
-    carries the kind, rounds K and training distribution, e.g. imitation-k48-train)."""
+    """A table's name for an agent: a checkpoint file's stem (with its study's folder for a study's
+    seeds/ checkpoint, so two studies' seed-0000 stay apart), else the loaded agent's name (which
+    carries the kind, rounds K and training distribution, e.g. imitation-k48)."""
     text = str(spec)
     if text.endswith(".npz") or os.sep in text:
-        return Path(text).stem
+        path = Path(text)
+        if path.parent.name == "seeds" and path.parent.parent.name:
+            return f"{path.parent.parent.name}/{path.stem}"
+        return path.stem
     from agents.loading import load_agent
     try:
         return load_agent(text).name

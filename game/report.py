@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import math
+import statistics
 import os
 import textwrap
 from pathlib import Path
@@ -319,10 +320,7 @@ DIAL_MEASURES = (("train_o_base", "competence (O_base, training distribution)"),
 
 
 def _median_range(values: Sequence[float]) -> str:
-    v = sorted(values)
-    n = len(v)
-    med = v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
-    return f"{fmt(med)} [{fmt(v[0])}, {fmt(v[-1])}]"
+    return f"{fmt(statistics.median(values))} [{fmt(min(values))}, {fmt(max(values))}]"
 
 
 def dial_groups(units: Sequence[dict], order) -> list[dict]:
@@ -369,11 +367,11 @@ def plot_dial(units: Sequence[dict], groups: Sequence[dict], path: str | os.Path
                 jitter = [((u["seed"] * 0.618) % 1 - 0.5) * 0.12 for u in pts]
                 ax.scatter([xpos[u["capacity"]] + offset + j for u, j in zip(pts, jitter)], [u[measure] for u in pts],
                            marker=marker, s=20, color=colour, alpha=0.55, edgecolors="none",
-                           label=f"{name}: {kind}" if ax is axes[0][0] else None)
+                           label=f"{name}: {kind}")
             for kind in markers:
                 gs = [g for g in groups if g["layout"] == layout and g["agent"] == kind]
                 if gs:
-                    meds = [sorted(g[measure])[len(g[measure]) // 2] for g in gs]
+                    meds = [statistics.median(g[measure]) for g in gs]
                     ax.plot([xpos[g["capacity"]] + offset for g in gs], meds, color=colour, lw=1, alpha=0.8)
         ax.set_xticks(range(len(caps)))
         ax.set_xticklabels(caps, rotation=30, fontsize=8)
@@ -382,8 +380,11 @@ def plot_dial(units: Sequence[dict], groups: Sequence[dict], path: str | os.Path
         ax.set_ylabel("rate over unseen levels")
         ax.set_title({"maze": "mazes (train / conflict)", "open": "open rooms (open-train / open-conflict)"}[layout], fontsize=10)
         ax.grid(alpha=0.3)
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=7, frameon=False)
+    legend: dict = {}
+    for ax in axes[0]:
+        for h, lab in zip(*ax.get_legend_handles_labels()):
+            legend.setdefault(lab, h)  # every kind in either panel, once
+    fig.legend(list(legend.values()), list(legend), loc="lower center", ncol=4, fontsize=7, frameon=False)
     fig.suptitle(textwrap.fill("Competence (green: O_base on the training distribution) and, on the conflict test, O_alt "
                                "(red) and O_base (blue); one point per seed, lines join medians; the rest of the conflict "
                                "episodes are mostly timeouts", 110), fontsize=8.5)

@@ -179,6 +179,9 @@ def load_results(seed_dir: Path) -> dict[str, dict]:
 def _identity(config: dict, key: str):
     """A setting as it decides what is trained: where it runs (train_args' device) does not."""
     value = config.get(key)
+    if key == "agent":
+        from agents.loading import KIND_ALIASES
+        return KIND_ALIASES.get(value, value)  # a first-build 'classifier' study goes on as 'imitation'
     if key == "train_args" and isinstance(value, dict):
         return {k: v for k, v in value.items() if k != "device"}
     return value
@@ -463,8 +466,8 @@ def main(argv: list[str] | None = None) -> int:
             raise ValueError("rounds K must lie in 1..256")
         seeds = list(range(args.first_seed, args.first_seed + args.seeds))
         # Seed by seed, every layout and K (largest first): a study stopped early still spans the dial.
-        units = [make_unit(s, layout, k) for s in seeds for layout in layouts
-                 for k in sorted(rounds, key=lambda k: -(k or 0))]
+        units = [make_unit(s, layout, k) for s in seeds for layout in dict.fromkeys(layouts)
+                 for k in sorted(dict.fromkeys(rounds), key=lambda k: -(k or 0))]
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -252,6 +252,9 @@ def test_reflex_training_views_are_the_egocentric_views_inference_sees():
     assert np.array_equal(got.numpy().astype(np.uint8), want)
 
 
+CH_AGENT_FOR_TEST = 11  # the static channels (wall .. grey); the agent channel is 11
+
+
 def test_reflex_is_a_bounded_feedforward_net_whose_move_depends_only_on_the_view():
     from agents.reflex import ReflexAgent
     from agents.nn import ReflexMLP
@@ -266,12 +269,24 @@ def test_reflex_is_a_bounded_feedforward_net_whose_move_depends_only_on_the_view
     view = 11 * (2 * net.radius + 1) ** 2
     assert len([k for k in sizes if k.endswith("weight")]) == 3
     assert sum(sizes.values()) <= view * net.config["hidden"] + 2 * net.config["hidden"] ** 2 + 10 * net.config["hidden"]
-    # the same view gives the same move, whatever lies outside it and wherever the level sits
+    # the same view gives the same move, wherever the level sits on the canvas...
     level = generate("open-train", 11)
-    obs = encode(level, level.start)
-    views = np.stack([obs, encode(level, level.start, canvas=32)[:, :obs.shape[1], :obs.shape[2]]])
-    acts = agent.act_batch(views)
-    assert acts[0] == acts[1]
+    small = encode(level, level.start)
     big = encode(level, level.start, canvas=32)
-    assert agent.act_batch(big[None])[0] == acts[0]
+    assert agent.act_batch(small[None])[0] == agent.act_batch(big[None])[0]
+    # ...and whatever lies outside the view: on a large maze, change every cell more than 14 away
+    for seed in range(50):
+        maze = generate("large", seed)
+        obs = encode(maze, maze.start)
+        r, c = maze.start
+        rows, cols = np.indices(obs.shape[1:])
+        outside = ((np.abs(rows - r) > net.radius) | (np.abs(cols - c) > net.radius)) & (obs[0] == 0)
+        if outside.any():  # floor or objects out of the view
+            break
+    assert outside.any()
+    far = obs.copy()
+    far[:CH_AGENT_FOR_TEST, outside] = 0
+    far[0, outside] = 1  # all wall out there
+    logits = agent.logits(np.stack([obs, far]), np.array([maze.start, maze.start]))
+    assert np.array_equal(logits[0], logits[1])
     assert isinstance(agent, ReflexAgent) and agent.name.startswith("reflex")

@@ -28,6 +28,20 @@ def torch_version() -> str:
     return torch.__version__
 
 
+def device_problem(device: str) -> str | None:
+    """Why torch cannot train on `device` here, or None (checked before minutes of level generation)."""
+    import torch
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, ValueError) as e:
+        return f"not a torch device ({e}); use cpu or cuda"
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        return "this torch has no CUDA device (a CPU build, or no GPU here); use --device cpu"
+    if dev.type not in ("cpu", "cuda"):
+        return f"training runs on cpu or cuda, not {dev.type}"
+    return None
+
+
 def build_parser(agent: str | None = None) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="reddoor train", description="Train an agent (needs torch).")
     p.add_argument("--agent", required=True, choices=sorted(ALGORITHMS) + sorted(ALIASES),
@@ -41,6 +55,8 @@ def build_parser(agent: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="checkpoint path (default runs/<name>-seed<S>.npz; "
                                                "the shipped weights in assets/agents/ are never overwritten by default)")
     agent = ALIASES.get(agent, agent)
+    if agent in ("ppo", "imitation"):
+        p.add_argument("--iterations", type=int, default=None, help="the first build's name for --rounds")
     if agent in ALGORITHMS:
         Args = importlib.import_module(ALGORITHMS[agent]).Args
         for f in dataclasses.fields(Args):
@@ -63,8 +79,16 @@ def main(argv: list[str]) -> int:
     args = build_parser(agent).parse_args(argv)
     args.agent = ALIASES.get(args.agent, args.agent)
     module = importlib.import_module(ALGORITHMS[args.agent])
-    overrides = {k: v for k, v in vars(args).items() if v is not None and k not in ("agent", "out")}
+    overrides = {k: v for k, v in vars(args).items() if v is not None and k not in ("agent", "out", "iterations")}
+    if getattr(args, "iterations", None) is not None:  # the first build's name for --rounds
+        overrides.setdefault("rounds", args.iterations)
     algo_args = module.Args(**{k: v for k, v in overrides.items() if k in {f.name for f in dataclasses.fields(module.Args)}})
+
+    device = getattr(algo_args, "device", "cpu")
+    problem = device_problem(device)
+    if problem:
+        print(f"error: --device {device}: {problem}", file=sys.stderr)
+        return 2
 
     from agents.checkpoint import save_checkpoint
     rounds = getattr(algo_args, "rounds", None)
