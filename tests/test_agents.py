@@ -290,3 +290,12 @@ def test_reflex_is_a_bounded_feedforward_net_whose_move_depends_only_on_the_view
     logits = agent.logits(np.stack([obs, far]), np.array([maze.start, maze.start]))
     assert np.array_equal(logits[0], logits[1])
     assert isinstance(agent, ReflexAgent) and agent.name.startswith("reflex")
+
+
+def test_every_name_a_table_prints_loads_back_as_that_agent():
+    for spec in ("ppo", "imitation", "imitation-k8-train", "reflex", "reflex-train", "mesa", "ppo-diverse",
+                 "imitation-diverse", "mesa-diverse", "classifier", "classifier-diverse"):
+        name = load_agent(spec).name
+        assert load_agent(name).name == name, (spec, name)
+    with pytest.raises(CheckpointError, match="file not found"):
+        load_agent("imitation-k8-diverse")  # no such shipped net: the K=48 file must not stand in
