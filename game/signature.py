@@ -534,9 +534,9 @@ def plot(rows: Sequence[dict], path: str | os.PathLike, title: str | None = None
     axes[0].set_yticks(y)
     axes[0].set_yticklabels(agents, fontsize=9)
     axes[0].invert_yaxis()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.45 / height))  # room for the title on a figure of any height
     if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+        fig.suptitle(title, fontsize=10, y=1 - 0.12 / height)
     path = Path(path)
     fig.savefig(path, bbox_inches="tight")
     plt.close(fig)
