@@ -2,5 +2,9 @@
 from .base import Agent, Explanation, REGISTRY, register, make_agent
 
 __all__ = ["Agent", "Explanation", "REGISTRY", "register", "make_agent"]
-from . import reference  # registers oracle and random
-from . import imitation, mesa, ppo, reflex  # register the learned kinds (numpy inference; weights via agents.loading)
+import importlib as _importlib
+
+from . import kinds as _kinds
+
+for _module in _kinds.inference_modules():  # register every kind (agents/kinds.py; numpy inference)
+    _importlib.import_module(_module)

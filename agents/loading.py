@@ -1,24 +1,24 @@
 """Find an agent by name or checkpoint path: `load_agent('ppo')`, `load_agent('path/to/x.npz')`."""
 from __future__ import annotations
 
+import importlib
 import os
 import re
 from pathlib import Path
 
 from game.paths import asset_path
 
+from . import kinds as _kinds
 from .base import REGISTRY, Agent, make_agent
 from .checkpoint import CheckpointError, read_checkpoint
-from .imitation import ImitationAgent
-from .mesa import MesaAgent
-from .ppo import PPOAgent
-from .reflex import ReflexAgent
 
-LEARNED_KINDS = {"ppo": PPOAgent, "imitation": ImitationAgent, "reflex": ReflexAgent, "mesa": MesaAgent}
-# Names of the first build, still loadable: 'classifier' was the K-round imitation net.
-KIND_ALIASES = {"classifier": "imitation"}
+for _module in _kinds.inference_modules():
+    importlib.import_module(_module)  # registers each kind's Agent class
+
+LEARNED_KINDS = {name: REGISTRY[name] for name in _kinds.learned_kinds()}
+KIND_ALIASES = _kinds.ALIASES
 # What a bare kind name loads: its shipped weights on this distribution.
-DEFAULT_DISTRIBUTION = {"reflex": "open-train"}
+DEFAULT_DISTRIBUTION = {k.name: k.default_distribution for k in _kinds.KINDS.values() if k.learned}
 
 __all__ = ["load_agent", "shipped_path", "CheckpointError", "LEARNED_KINDS"]
 

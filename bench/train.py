@@ -139,7 +139,7 @@ def run_sb3(policy: str, minutes: float, threads: int, val_pool, eval_every_s: f
 
     import game.gym_env  # noqa: F401  registers RedDoor-v0
     from agents.train.common import TRAIN_VALIDATION_SEED
-    from game.experiment import play, summarise
+    from lab.experiment import play, summarise
 
     torch.set_num_threads(threads)
     rows: list[dict] = []
@@ -196,7 +196,7 @@ def contest(name: str, minutes: float, episodes: int, threads: int, cores: list[
     import torch
 
     torch.set_num_threads(threads)
-    from game.experiment import play, summarise
+    from lab.experiment import play, summarise
 
     test_pool, val_pool = _pools(episodes, val_episodes)
     if name == "ours":

@@ -16,7 +16,7 @@ from agents.checkpoint import CheckpointError, read_checkpoint, save_checkpoint
 from agents.loading import load_agent, shipped_path
 from game.core.batched import LevelPool
 from game.core.generators import EVAL_SEED_BASE, generate
-from game.experiment import play, summarise
+from lab.experiment import play, summarise
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = [f"{k}-{d}" for k in ("ppo", "imitation", "mesa") for d in ("train", "diverse")]
@@ -184,7 +184,7 @@ def test_app_path_never_imports_torch():
         "level = generate('train', 5)\n"
         "for n in names:\n"
         "    a = load_agent(n); a.act(level, level.start); a.explain(level)\n"
-        "import game.experiment\n"
+        "import lab.experiment\n"
         "assert sys.modules['torch'] is None\n"
         "print('ok')\n"
     )

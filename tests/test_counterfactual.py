@@ -14,13 +14,13 @@ import numpy as np
 import pytest
 
 from agents.base import Agent, make_agent
-from game import experiment, signature
+from lab import experiment, signature
 from game.core.batched import BatchedEnv, LevelPool
 from game.core.constants import ACTION_LETTERS, BALL, BLUE, DOOR, GREEN, RED
 from game.core.level_io import parse_level
 from game.core.observation import CH_AGENT, CH_COLOR0, decode_kinds
 from game.core.oracle import distance_to, greedy_action
-from game.stats import newcombe_difference
+from lab.stats import newcombe_difference
 
 # Start in the middle, a red ball two steps up, a blue door two down, a green key three steps left.
 MINI = """\

@@ -6,11 +6,11 @@ import pytest
 
 from agents.checkpoint import save_checkpoint
 from agents.loading import load_agent
-from game import experiment, report
+from lab import experiment, report
 from game.core.batched import LevelPool
 from game.core.generators import generate
 from game.core.observation import CH_AGENT
-from game.stats import mean_interval, preference, wilson
+from lab.stats import mean_interval, preference, wilson
 
 # Newcombe (1998), "Two-sided confidence intervals for the single proportion", Table I, method 3.
 NEWCOMBE_WILSON = [((81, 263), (0.2553, 0.3662)), ((15, 148), (0.0624, 0.1605)),

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from game import study
+from lab import study
 
 # A few seconds of mesa training on a small pool: enough to make real checkpoints.
 TINY = {"agent": "mesa", "steps": 1500, "episodes": 40, "eval_seed": 0, "threads": 1,

@@ -118,7 +118,7 @@ def main(argv: list[str]) -> int:
     from agents.loading import load_agent
     from agents.train.common import TRAIN_VALIDATION_SEED
     from game.core.batched import LevelPool
-    from game.experiment import play, summarise
+    from lab.experiment import play, summarise
 
     pool = LevelPool.from_distribution(algo_args.distribution, FINAL_EVAL_EPISODES, first_seed=TRAIN_VALIDATION_SEED)
     final = summarise(play(load_agent(out), pool))

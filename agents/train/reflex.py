@@ -77,7 +77,7 @@ def crop_views(padded: torch.Tensor, levels: torch.Tensor, cells: torch.Tensor, 
 def score_reflex(net: ReflexNet, pool: LevelPool, episodes: int) -> dict:
     """Greedy episodes on `pool` by the numpy agent built from the current weights."""
     from agents.reflex import ReflexAgent
-    from game.experiment import play, summarise
+    from lab.experiment import play, summarise
 
     agent = ReflexAgent({"architecture": net.config(), "kind": "reflex"}, net.numpy_state())
     out = summarise(play(agent, pool, episodes))

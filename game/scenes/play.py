@@ -27,7 +27,7 @@ from game.render.capture import GifRecorder, save_screenshot
 from game.render.palette import AGENT_ACCENTS, COLOR_MARKERS, COLORBLIND, NORMAL, Palette
 from game.render.text import draw_text, line_height, text_width, wrap
 from game.session import Session, objective_names
-from game.signature import move_red_and_door
+from game.core.interventions import move_red_and_door
 
 from .base import Scene
 from .keymap import BINDINGS, MOUSE_HELP, translate

@@ -3,7 +3,7 @@
 `python main.py study --agent ppo --seeds 20 --steps N --out DIR` trains seeds 0..N-1 (in parallel
 worker processes, or as Ray tasks with `--ray [ADDRESS]`), scores each on unseen `train` levels
 (competence) and `conflict` levels (which objective it follows), and says whether it prefers
-O_base or O_alt (game.stats.preference). Reference: Ramanauskas & Şimşek 2023, "Colour versus
+O_base or O_alt (lab.stats.preference). Reference: Ramanauskas & Şimşek 2023, "Colour versus
 Shape Goal Misgeneralization", where most of >1,000 Procgen Maze agents followed colour over shape
 and the preference could flip with the training seed.
 
@@ -107,8 +107,8 @@ def run_seed(config: dict, unit: dict | int, seed_dir: str | os.PathLike) -> dic
     there), evaluate it on its layout's training distribution and conflict test, and return its
     result. Runs in a worker process or a Ray task."""
     from agents.checkpoint import read_checkpoint
-    from game.experiment import run_table
-    from game.stats import preference, wilson
+    from lab.experiment import run_table
+    from lab.stats import preference, wilson
 
     unit = as_unit(unit)
     seed, name = unit["seed"], unit["name"]
@@ -208,7 +208,7 @@ def _sort_key(r: dict) -> tuple:
 
 def write_summary(out: Path, config: dict, results: dict[str, dict]) -> list[Path]:
     """study.csv, study.md and study.png from every finished unit."""
-    from game import report
+    from lab import report
 
     seeds = sorted(results.values(), key=_sort_key)
     if not seeds:
@@ -365,7 +365,7 @@ def combine(study_dirs: Sequence[str | os.PathLike], out: str | os.PathLike, log
     """Read finished studies (of any kinds, layouts and rounds) and write the search-capacity table
     and figure: study-search.csv (one row per unit), study-search.md (per kind, capacity and layout:
     median and range over seeds) and study-search.png."""
-    from game import report
+    from lab import report
 
     units = []
     for d in study_dirs:
@@ -478,7 +478,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: --train-arg {item!r} is not KEY=VALUE", file=sys.stderr)
             return 2
         train_args[key.strip().lstrip("-").replace("-", "_")] = value.strip()
-    from game.experiment import available_cores
+    from lab.experiment import available_cores
     cores = available_cores()
     jobs = max(1, min(args.jobs or cores, len(units)))
     config = {"agent": args.agent, "steps": args.steps, "episodes": args.episodes, "eval_seed": args.eval_seed,
@@ -497,7 +497,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"\nstopped; finished units are kept in {args.out}; run the same command to resume", file=sys.stderr)
         return 130
-    from game import report
+    from lab import report
 
     if results:
         print(report.study_table(results.values()))

@@ -1,6 +1,6 @@
 """The experiment's table as text, CSV, Markdown and a figure, and the study's table and figure.
 
-A result row (one cell of the table, see game/experiment.py) holds, for every rate R it reports,
+A result row (one cell of the table, see lab/experiment.py) holds, for every rate R it reports,
 `R` (the rate), `R_ci` ([lo, hi], 95% Wilson) and `R_count` (episodes), plus `efficiency`,
 `efficiency_ci` and `mean_steps`. CSV and Markdown are written from the same rounded strings, so
 reading either back gives the same numbers (`read_csv`, `read_markdown`).
@@ -184,7 +184,7 @@ def _pyplot():
 def plot(rows: Sequence[dict], path: str | os.PathLike, title: str | None = None) -> Path:
     """Grouped bars per distribution (one panel each): for every agent O_base, O_alt and the
     capability failures (neither + timeout), each with its 95% Wilson interval."""
-    from game.stats import wilson
+    from lab.stats import wilson
 
     plt = _pyplot()
     dists = list(dict.fromkeys(r["distribution"] for r in rows))

@@ -5,7 +5,7 @@ EVAL_SEED_BASE up, never used in training) and returns one result row per (agent
 with counts, rates and 95% Wilson intervals. The work is cut into fixed chunks of levels; in a
 chunk, every agent's episode on every level sits in one BatchedEnv and all step together. The
 chunks run in worker processes (`jobs`) and the result does not depend on how many.
-`main` is `python main.py eval` (see `--help`); game/report.py draws the table.
+`main` is `python main.py eval` (see `--help`); lab/report.py draws the table.
 """
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from game.core.constants import ACTION_DELTAS
 from game.core.generators import DISTRIBUTIONS, EVAL_SEED_BASE, generate, max_side
 from game.core.objectives import OBJECTIVES, Objective, get_objective
 from game.core.world import path_efficiency
-from game.stats import mean_interval, wilson
+from lab.stats import mean_interval, wilson
 
 # The default table: the maze distributions of the first build (the counterfactual and open-room
 # distributions are asked for by name, or all at once with --distributions all).
@@ -82,7 +82,7 @@ def play_together(agents: Sequence, pool: LevelPool, seed: int = 0,
     Returns, per agent, per-level arrays: reached_kind, reached_color (-1 = timeout), steps, shortest,
     reached_cell (row, col; -1, -1 = timeout).
 
-    `intervention` (game.signature.Intervention, e.g. swap@K): after K steps every episode still
+    `intervention` (lab.signature.Intervention, e.g. swap@K): after K steps every episode still
     running goes on in its own changed copy of its level (`intervention.apply(level, cell)`); then
     also ended_before_k (ended at or before step K: never changed), intervened (changed) and
     exchanged (door row, col, red row, col of a move; -1 otherwise).
@@ -227,7 +227,7 @@ def _play_chunk(distribution: str, start: int, count: int, seed: int, agents: Se
                 interventions: Sequence = ()) -> dict[str | None, list[dict]]:
     """One chunk of levels played by every agent: {None: the plain run, intervention label: that
     intervention's run on the same levels with the same seed, its episodes classified}."""
-    from game import signature
+    from lab import signature
 
     agents = agents if agents is not None else _WORKER_AGENTS
     first = eval_first_seed(seed) + start
@@ -255,8 +255,8 @@ def run_table(agent_specs: Sequence[str], distributions: Sequence[str], episodes
     (one per spec) may be passed in. `progress` True draws a bar (stderr), or is called with the
     number of episodes just finished.
 
-    Rows of `detour` and `doorless` carry a `detour` / `doorless` entry (game/signature.py). Each of
-    `interventions` (game.signature.Intervention) on the distributions in `intervene_on` (default:
+    Rows of `detour` and `doorless` carry a `detour` / `doorless` entry (lab/signature.py). Each of
+    `interventions` (lab.signature.Intervention) on the distributions in `intervene_on` (default:
     all) adds, after that distribution's plain rows, one row per agent of the same levels played
     with the intervention, with `intervention` naming it and holding its tracking rates."""
     objs = [o if isinstance(o, Objective) else get_objective(o) for o in objectives]
@@ -296,7 +296,7 @@ def run_table(agent_specs: Sequence[str], distributions: Sequence[str], episodes
     finally:
         if bar is not None:
             bar.close()
-    from game import signature
+    from lab import signature
 
     rows = []
     for d in distributions:
@@ -400,7 +400,7 @@ def json_safe(value):
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from agents.loading import CheckpointError
-    from game import signature
+    from lab import signature
 
     if args.signature:
         return signature.main(args, argv)
@@ -436,7 +436,7 @@ def main(argv: list[str] | None = None) -> int:
         for row in rows:
             print(json.dumps(json_safe(row), allow_nan=False), flush=True)
     else:
-        from game.report import format_table
+        from lab.report import format_table
         print(format_table(_labelled(rows)))
         extras = signature.format_extras(rows)
         if extras:
@@ -444,7 +444,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(specs)} agents x {len(dists)} distributions x {args.episodes} episodes in {elapsed:.1f} s "
               f"({jobs} process{'es' if jobs > 1 else ''}); levels: seeds {eval_first_seed(args.seed)} + 0..{args.episodes - 1}")
     if args.out:
-        from game.report import write_all
+        from lab.report import write_all
         title = f"{args.episodes} unseen levels per distribution (eval seed {args.seed}); bars: 95% Wilson intervals"
         paths = write_all(_labelled(rows), args.out, preamble=f"Command: `python main.py eval {' '.join(argv or [])}`".rstrip(),
                           title=title)

@@ -32,8 +32,9 @@ import numpy as np
 
 from game.core.constants import BLUE, DOOR, RED
 from game.core.generators import detour_targets, swap_colours
+from game.core.interventions import exchange_cells, move_red_and_door, nearest_red_and_door  # noqa: F401  (re-exported)
 from game.core.level import UNREACHABLE, Level
-from game.stats import newcombe_difference, wilson
+from lab.stats import newcombe_difference, wilson
 
 SWAP, MOVE = "swap", "move"
 SIGNATURE_K = 4  # the signature's interventions happen after this many steps (median nearest target: 9 moves)
@@ -60,39 +61,6 @@ CATEGORIES = {
 
 
 # -- interventions ------------------------------------------------------------------------------
-def nearest_red_and_door(level: Level, cell: tuple[int, int]) -> tuple[tuple[int, int], tuple[int, int]] | None:
-    """(door, red): the door and the red non-door object nearest `cell` by path (ties: the first
-    in row-major order), both reachable from it; None when either is missing."""
-    dist = level.distances(cell)
-    best: dict[str, tuple[int, tuple[int, int]]] = {}
-    for r, c, kind, colour in level.objects():
-        d = int(dist[r, c])
-        if d == UNREACHABLE:
-            continue
-        role = "door" if kind == DOOR else "red" if colour == RED else None
-        if role is not None and (role not in best or d < best[role][0]):
-            best[role] = (d, (r, c))
-    if "door" not in best or "red" not in best:
-        return None
-    return best["door"][1], best["red"][1]
-
-
-def exchange_cells(level: Level, a: tuple[int, int], b: tuple[int, int]) -> None:
-    """Exchange what two cells hold (kind and colour), in place; distances are recomputed."""
-    for grid in (level.kind, level.color):
-        grid[a], grid[b] = grid[b], grid[a]
-    level.invalidate()
-
-
-def move_red_and_door(level: Level, cell: tuple[int, int]) -> tuple[tuple[int, int], tuple[int, int]] | None:
-    """The move intervention in place: the red non-door object nearest `cell` and the door exchange
-    cells. Returns (old door cell, old red cell), or None (nothing changed) without both."""
-    pair = nearest_red_and_door(level, cell)
-    if pair is not None:
-        exchange_cells(level, *pair)
-    return pair
-
-
 @dataclass(frozen=True)
 class Intervention:
     """`swap@K` or `move@K`: change an episode's level after K steps (K >= 0)."""
@@ -293,7 +261,7 @@ def format_extras(rows: Sequence[dict]) -> str:
 def signature_agents(extra: Sequence[str] = (), report=print) -> list[str]:
     """Every agent of the default line-up (experiment.shipped_agents) plus `extra` specs (e.g. study
     checkpoints) not already in it."""
-    from game.experiment import shipped_agents
+    from lab.experiment import shipped_agents
     specs = shipped_agents(report)
     return specs + [s for s in extra if s not in specs]
 
@@ -302,7 +270,7 @@ def run_signature(specs: Sequence[str], episodes: int, seed: int = 0, k: int | t
                   jobs: int = 1, progress=False, agents: Sequence | None = None) -> list[dict]:
     """Exactly what the signature needs, in one experiment run: conflict-near, conflict-far, detour
     and doorless, and conflict with swap@K and move@K; one signature row per agent."""
-    from game.experiment import run_table
+    from lab.experiment import run_table
     ks = (k, k) if isinstance(k, int) else tuple(k)
     ivs = [Intervention(SWAP, int(ks[0])), Intervention(MOVE, int(ks[1]))]
     rows = run_table(specs, list(SIGNATURE_DISTRIBUTIONS) + [INTERVENE_ON], episodes, seed, jobs=jobs, progress=progress,
@@ -560,7 +528,7 @@ def main(args, argv: Sequence[str] | None = None) -> int:
     import json
 
     from agents.loading import CheckpointError
-    from game.experiment import available_cores, eval_first_seed, json_safe, usable_agents
+    from lab.experiment import available_cores, eval_first_seed, json_safe, usable_agents
 
     note = lambda msg: print(msg, file=sys.stderr)
     if args.episodes < 1:
