@@ -404,13 +404,14 @@ def main(argv: list[str] | None = None) -> int:
         for row in rows:
             print(json.dumps(json_safe(row), allow_nan=False), flush=True)
     else:
-        from lab.report import format_table
+        from lab.report import count, format_table
         print(format_table(_labelled(rows)))
         extras = signature.format_extras(rows)
         if extras:
             print("\n" + extras)
-        print(f"{len(specs)} agents x {len(dists)} distributions x {args.episodes} episodes in {elapsed:.1f} s "
-              f"({jobs} process{'es' if jobs > 1 else ''}); levels: seeds {eval_first_seed(args.seed)} + 0..{args.episodes - 1}")
+        print(f"{count(len(specs), 'agent')} x {count(len(dists), 'distribution')} x {count(args.episodes, 'episode')} "
+              f"in {elapsed:.1f} s ({count(jobs, 'process', 'processes')}); "
+              f"levels: seeds {eval_first_seed(args.seed)} + 0..{args.episodes - 1}")
     if args.out:
         from lab.report import write_all
         title = f"{args.episodes} unseen levels per distribution (eval seed {args.seed}); bars: 95% Wilson intervals"

@@ -36,6 +36,11 @@ def rate_names(rows: Sequence[dict]) -> list[str]:
     return names
 
 
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """'1 agent', '2 agents', '0 processes': a number with its noun in the right number."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 def label(name: str) -> str:
     return LABELS.get(name, name)
 
@@ -298,7 +303,7 @@ def plot_study(seeds: Sequence[dict], path: str | os.PathLike, title: str) -> Pa
     for r in sorted(seeds, key=lambda r: r["seed"]):  # seeds on the same spot stay countable by their labels
         spots.setdefault((round(r[ALT], 3), round(r[BASE], 3)), []).append(str(r["seed"]))
     for (x, y), names in spots.items():
-        text = ",".join(names) if len(names) <= 4 else ",".join(names[:3]) + f",… ({len(names)} seeds)"
+        text = ",".join(names) if len(names) <= 4 else ",".join(names[:3]) + f",… ({count(len(names), 'seed')})"
         ax.annotate(text, (x, y), xytext=(-4 if x > 0.7 else 4, 4), textcoords="offset points", fontsize=6,
                     color="#444444", ha="right" if x > 0.7 else "left")
     ax.set_xlim(-0.02, 1.02)

@@ -529,6 +529,7 @@ def main(args, argv: Sequence[str] | None = None) -> int:
     import json
 
     from agents.loading import CheckpointError
+    from lab import report
     from lab.experiment import available_cores, eval_first_seed, json_safe, usable_agents
 
     note = lambda msg: print(msg, file=sys.stderr)
@@ -558,8 +559,9 @@ def main(args, argv: Sequence[str] | None = None) -> int:
     else:
         print(format_signature(rows))
         print(legend(rows))
-        print(f"{len(specs)} agents x {args.episodes} levels of each of {', '.join(SIGNATURE_DISTRIBUTIONS)} and "
-              f"{INTERVENE_ON} (plain, swap@{k[0]}, move@{k[1]}) in {elapsed:.1f} s ({jobs} process{'es' if jobs > 1 else ''}); "
+        print(f"{report.count(len(specs), 'agent')} x {report.count(args.episodes, 'level')} of each of "
+              f"{', '.join(SIGNATURE_DISTRIBUTIONS)} and {INTERVENE_ON} (plain, swap@{k[0]}, move@{k[1]}) in {elapsed:.1f} s "
+              f"({report.count(jobs, 'process', 'processes')}); "
               f"levels: seeds {eval_first_seed(args.seed)} + 0..{args.episodes - 1}")
     if args.out:
         title = f"Signatures: {args.episodes} unseen levels per test (eval seed {args.seed}); bars: 95% intervals"

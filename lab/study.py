@@ -218,9 +218,9 @@ def write_summary(out: Path, config: dict, results: dict[str, dict]) -> list[Pat
     layouts = sorted({r.get("layout", "maze") for r in seeds}, key=list(LAYOUTS).index)
     rounds = sorted({r["rounds"] for r in seeds if r.get("rounds")})
     what = f"{config['agent']}" + (f", K = {', '.join(map(str, rounds))}" if len(rounds) > 1 else "")
-    headline = (f"{what}, {len(seeds)} runs x {config['steps']} steps on {', '.join(LAYOUTS[l][0] for l in layouts)}; "
-                f"on {config['episodes']} conflict levels {split['O_base']} prefer O_base, {split['O_alt']} prefer O_alt, "
-                f"{split['undecided']} undecided")
+    headline = (f"{what}, {report.count(len(seeds), 'run')} x {report.count(config['steps'], 'step')} on "
+                f"{', '.join(LAYOUTS[l][0] for l in layouts)}; on {report.count(config['episodes'], 'conflict level')} "
+                f"{_prefer(split)}")
     csv_path = out / "study.csv"
     keys = ["unit", "layout", "rounds", "seed", "train_o_base", "train_efficiency", O_BASE.name, O_ALT.name, BOTH, NEITHER,
             TIMEOUT, "efficiency", "prefers", "env_steps", "train_wall_s"]
@@ -412,6 +412,13 @@ def combine(study_dirs: Sequence[str | os.PathLike], out: str | os.PathLike, log
     return [csv_path, md_path, png_path]
 
 
+def _prefer(split: dict[str, int]) -> str:
+    """'3 prefer O_base, 1 prefers O_alt, 0 undecided'."""
+    verb = lambda n: "prefers" if n == 1 else "prefer"
+    return (f"{split['O_base']} {verb(split['O_base'])} O_base, {split['O_alt']} {verb(split['O_alt'])} O_alt, "
+            f"{split['undecided']} undecided")
+
+
 # -- command line -----------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="reddoor study",
@@ -506,6 +513,6 @@ def main(argv: list[str] | None = None) -> int:
     if results:
         print(report.study_table(results.values()))
         split = report.split_counts(results.values())
-        print(f"{args.agent}: {len(results)}/{len(units)} units done; on conflict {split['O_base']} prefer O_base, "
-              f"{split['O_alt']} prefer O_alt, {split['undecided']} undecided. Wrote {Path(args.out) / 'study.md'}, study.png")
+        print(f"{args.agent}: {len(results)}/{report.count(len(units), 'unit')} done; on conflict {_prefer(split)}. "
+              f"Wrote {Path(args.out) / 'study.md'}, study.png")
     return 0 if len(results) == len(units) else 1
