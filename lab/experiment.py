@@ -289,11 +289,11 @@ def shipped_agents(report: Callable[[str], None] = print) -> list[str]:
     from agents.loading import LEARNED_KINDS, shipped_path
 
     specs = ["oracle"]
-    folder = shipped_path("ppo").parent
-    for kind in LEARNED_KINDS:
-        if not shipped_path(kind).exists():
-            report(f"skipping {kind}: no shipped weights at {shipped_path(kind)}")
-        specs += sorted(p.stem for p in folder.glob(f"{kind}-*.npz"))
+    for kind in LEARNED_KINDS:  # agents/kinds.py, in registry order
+        default = shipped_path(kind)
+        if not default.exists():
+            report(f"skipping {kind}: no shipped weights at {default}")
+        specs += sorted(p.stem for p in default.parent.glob(f"{kind}-*.npz"))
     return specs + ["random"]
 
 

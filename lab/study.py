@@ -346,20 +346,21 @@ def _run_with_ray(config, todo, seed_dir, address, finished, failures) -> None:
 # -- the search-capacity dial across studies ------------------------------------------------------
 def capacity(result: dict) -> str:
     """Where a unit sits on the search-capacity dial: reflex, K=1 .. K=48, planner."""
-    kind = result.get("agent")
-    if kind == "reflex":
-        return "reflex"
-    if kind == "mesa":
-        return "planner"
-    return f"K={result.get('rounds') or 48}"
+    entry = kinds.KINDS.get(kinds.canonical(result.get("agent")))
+    if entry is not None and not entry.has_rounds:
+        return entry.dial or entry.name  # agents/kinds.py says where a kind without rounds sits
+    return f"K={result.get('rounds') or kinds.DEFAULT_ROUNDS}"
 
 
 def capacity_order(label: str) -> float:
+    """The dial's order: no search (reflex), K = 1 .. 48 rounds, then anything else, the planner last."""
     if label == "reflex":
         return -1.0
     if label == "planner":
         return 1e9
-    return float(label.split("=", 1)[1])
+    if label.startswith("K="):
+        return float(label.split("=", 1)[1])
+    return 1e8
 
 
 def combine(study_dirs: Sequence[str | os.PathLike], out: str | os.PathLike, log: Callable[[str], None] = print) -> list[Path]:

@@ -117,6 +117,10 @@ def test_a_new_kind_line_reaches_loading_study_train_and_the_experiment(toy_kind
     parser = study.build_parser()
     assert parser.parse_args(["--agent", "toy", "--out", "x"]).agent == "toy"
     assert parser.parse_args(["--agent", "plaything", "--out", "x"]).agent == "plaything"
+    assert [study.capacity({"agent": k, "rounds": r}) for k, r in (("reflex", None), ("classifier", 8), ("ppo", None),
+                                                                      ("mesa", None), ("toy", None))] == \
+        ["reflex", "K=8", f"K={kinds.DEFAULT_ROUNDS}", "planner", "toy"]  # a new kind gets its own place on the dial
+    assert study.capacity_order("reflex") < study.capacity_order("K=48") < study.capacity_order("toy") < study.capacity_order("planner")
     with pytest.raises(ValueError, match="toy has no rounds to sweep"):
         study.run_study(tmp_path / "s", {"agent": "toy", "steps": 1}, [study.make_unit(0, rounds=4)], log=lambda m: None)
 
