@@ -17,11 +17,11 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from game.core.objectives import O_BASE
 from game.core.constants import N_ACTIONS
 from game.core.generators import DISTRIBUTIONS, EVAL_SEED_BASE, generate, max_side
 from game.core.level import Level
 from game.core.level_io import load_level
+from game.core.objectives import O_BASE
 from game.core.observation import N_CHANNELS, encode
 from game.core.world import World
 from game.render.rgb import draw_rgb

@@ -17,9 +17,9 @@ import sys
 import time
 from pathlib import Path
 
-from game.core.objectives import NEITHER, O_ALT, O_BASE, TIMEOUT
 from agents import kinds
 from game.core.generators import DISTRIBUTIONS
+from game.core.objectives import NEITHER, O_ALT, O_BASE, TIMEOUT
 
 FINAL_EVAL_EPISODES = 1000
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from game.core.objectives import O_ALT, O_BASE
 from game.blas import limit_blas_threads
 from game.core.batched import BatchedEnv, LevelPool
 from game.core.constants import ACTION_DELTAS, DOOR, N_ACTIONS
+from game.core.objectives import O_ALT, O_BASE
 from game.core.observation import CH_AGENT
 from game.core.oracle import distance_to
 from game.core.world import path_efficiency

@@ -16,9 +16,9 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from game.core.objectives import O_ALT, O_BASE
 from game.core.batched import BatchedEnv
 from game.core.constants import ACTION_DELTAS, DOOR, N_ACTIONS
+from game.core.objectives import O_ALT, O_BASE
 from game.core.observation import CH_AGENT
 from game.core.oracle import distance_to
 

@@ -16,9 +16,9 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from game.core.objectives import O_ALT, O_BASE
 from game.core.batched import BatchedEnv, LevelPool
 from game.core.constants import N_ACTIONS
+from game.core.objectives import O_ALT, O_BASE
 from game.core.observation import CH_AGENT
 from game.core.world import path_efficiency
 

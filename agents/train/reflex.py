@@ -16,9 +16,9 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from game.core.objectives import O_ALT, O_BASE
 from game.core.batched import LevelPool
 from game.core.generators import EVAL_SEED_BASE
+from game.core.objectives import O_ALT, O_BASE
 from game.core.observation import CH_AGENT, CH_WALL
 
 from .common import TRAIN_VALIDATION_SEED, Curve, oracle_targets, seed_everything
