@@ -22,9 +22,9 @@ import argparse
 import os
 import time
 
-# The app's settings (game/app.py sets the same before numpy loads): one BLAS thread.
-for _var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+from game.blas import limit_blas_threads
+
+limit_blas_threads(1)  # the app's setting, before numpy loads (game/app.py does the same)
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
@@ -73,9 +73,10 @@ def four_agents():
 def four_learned_agents():
     """Four learned agents: the default learned kinds that load, then shipped variants (ppo-diverse, ...).
     Fewer than four only when not enough checkpoints load; the run then says so."""
-    from game.scenes.play import DEFAULT_AGENTS, LEARNED_KINDS, _unique_names, load_agent
+    from agents.kinds import PLAY_VIEW_DEFAULTS, is_learned
+    from game.scenes.play import _unique_names, load_agent
     agents = []
-    for spec in [k for k in DEFAULT_AGENTS if k in LEARNED_KINDS] + list(LEARNED_PADDING):
+    for spec in [k for k in PLAY_VIEW_DEFAULTS if is_learned(k)] + list(LEARNED_PADDING):
         if len(agents) == 4:
             break
         agent, _ = load_agent(spec)
