@@ -4,10 +4,11 @@ Gymnasium 0.26-0.29 read a `gymnasium.envs` entry point for this; Gymnasium 1.0 
 plugin system, so a package's envs exist only after `import package` or with the
 `gym.make("package:Env-v0")` form. The wheel therefore installs `reddoor-gym.pth` beside the
 packages: at interpreter start it imports this module, which only puts a finder on
-`sys.meta_path` (no numpy, no gymnasium). It is a top-level module of its own, not part of the
-`reddoor` package, so that nothing named `reddoor` is imported before a checkout's own code. When `gymnasium.envs` has been executed the finder
+`sys.meta_path` (no numpy, no gymnasium). When `gymnasium.envs` has been executed the finder
 registers RedDoor-v0 (a string entry point: game.gym_env itself loads on the first make) and
-takes itself off the path. setuptools' distutils-precedence.pth works the same way.
+takes itself off the path; setuptools' distutils-precedence.pth works the same way. This is a
+top-level module of its own, outside the `reddoor` package, so that nothing named `reddoor` is
+imported before a checkout's own code is on the path.
 """
 from __future__ import annotations
 
