@@ -10,8 +10,18 @@ import sys
 HEAVY_COMMANDS = {"train": "agents.train.cli", "eval": "lab.experiment", "study": "lab.study"}
 
 
+class _PrintVersion(argparse.Action):
+    """--version, looked up only when asked for (reading package metadata costs start-up time)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from reddoor import version  # installed: reddoor/ holds this file; a checkout: reddoor/ beside it
+        print(f"reddoor {version(__file__)}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reddoor", description="Red Door: a desktop lab for goal misgeneralization.")
+    parser.add_argument("--version", action=_PrintVersion, nargs=0, help="print the version and exit")
     parser.add_argument("--smoke-test", action="store_true", help="run the play view headless for a few hundred frames and exit")
     parser.add_argument("--level", help="level file or built-in level name to open")
     sub = parser.add_subparsers(dest="command")
@@ -24,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     edit.add_argument("level_arg", nargs="?", metavar="LEVEL", help="level file or built-in level name")
     edit.add_argument("--smoke-test", action="store_true", help="scripted edit, save, reload, exit")
 
-    train = sub.add_parser("train", help="train an agent (needs torch: pip install -r requirements-train.txt)")
+    train = sub.add_parser("train", help="train an agent (needs torch: the 'train' extra)")
     train.add_argument("rest", nargs=argparse.REMAINDER)
     ev = sub.add_parser("eval", help="score agents on distributions under every objective")
     ev.add_argument("rest", nargs=argparse.REMAINDER)
@@ -35,8 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-OPTIONAL_PACKAGES = {"torch": "requirements-train.txt", "tqdm": "requirements-train.txt",
-                     "matplotlib": "requirements-train.txt", "ray": "requirements-ray.txt"}
+OPTIONAL_PACKAGES = {"torch": "train", "tqdm": "train", "matplotlib": "train", "ray": "ray"}  # package: extra
 
 
 def run_heavy(command: str, rest: list[str]) -> int:
@@ -49,7 +58,8 @@ def run_heavy(command: str, rest: list[str]) -> int:
         if top not in OPTIONAL_PACKAGES:
             raise
         print(f"error: '{command}' needs {top}, which is not installed here; "
-              f"install it with: pip install -r {OPTIONAL_PACKAGES[top]}", file=sys.stderr)
+              f"install the '{OPTIONAL_PACKAGES[top]}' extra, from the checkout: "
+              f"pip install -c constraints.txt \".[{OPTIONAL_PACKAGES[top]}]\"", file=sys.stderr)
         return 2
 
 

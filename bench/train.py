@@ -24,7 +24,7 @@ After training, each plays the same unseen `train` levels (seeds from EVAL_SEED_
 `--parallel` runs the contestants at the same time, each pinned (os.sched_setaffinity) to its own
 `--threads` cores, when the machine has that many cores per contestant (otherwise they run one
 after another, as without it). The yardstick (bench/yardstick.py) runs first: reference minutes =
-minutes x machine_factor. Needs requirements-bench.txt.
+minutes x machine_factor. Needs the bench extra (pip install -c constraints.txt ".[bench]").
 
 Last line: ours_o_base= cnn_o_base= mlp_o_base= sb3_o_base= (= mlp, the earlier name)
 ours_minutes_to_95= cnn_minutes_to_95= mlp_minutes_to_95= and their *_ref_minutes_to_95=,

@@ -307,7 +307,7 @@ def _run_with_processes(config, todo, seed_dir, jobs, finished, failures) -> Non
 
 
 def _run_with_ray(config, todo, seed_dir, address, finished, failures) -> None:
-    import ray  # optional extra: pip install -r requirements-ray.txt
+    import ray  # optional: the "ray" extra
 
     started_here = not ray.is_initialized()
     if started_here:
@@ -449,7 +449,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="extra training setting passed as --KEY VALUE (repeatable), e.g. --train-arg lr=0.001")
     p.add_argument("--ray", nargs="?", const="local", default=None, metavar="ADDRESS",
                    help="run seeds as Ray tasks: on a local Ray instance started here, or on the cluster at ADDRESS "
-                        "(needs: pip install -r requirements-ray.txt)")
+                        "(needs the ray extra: pip install -c constraints.txt \".[ray]\")")
     return p
 
 
@@ -499,7 +499,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             import ray  # noqa: F401
         except ImportError:
-            print("error: --ray needs Ray: pip install -r requirements-ray.txt", file=sys.stderr)
+            print("error: --ray needs Ray: pip install -c constraints.txt \".[ray]\"", file=sys.stderr)
             return 2
     try:
         results = run_study(args.out, config, units, jobs=jobs, ray_address=args.ray)

@@ -547,10 +547,10 @@ def test_palette_changes_pixels_not_the_world(tmp_path):
     assert np.array_equal(lv.color, colours)
 
 
-def test_gif_encoder_without_pillow_round_trips(tmp_path):
+def test_gif_writer_round_trips_every_frame_exactly(tmp_path):
     from PIL import Image
 
-    from game.render.capture import PALETTE, quantise, write_gif_plain
+    from game.render.capture import PALETTE, quantise, write_gif
 
     rng = np.random.default_rng(0)
     frames = []
@@ -559,7 +559,8 @@ def test_gif_encoder_without_pillow_round_trips(tmp_path):
         f = base.copy()
         f[5 + i: 10 + i, 7:12] = (255, 0, 0)
         frames.append(quantise(f))
-    path = write_gif_plain(tmp_path / "x.gif", frames, 100)
+    path = tmp_path / "x.gif"
+    write_gif(path, frames, 100)
     im = Image.open(path)
     for i, frame in enumerate(frames):
         im.seek(i)
