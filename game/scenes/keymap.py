@@ -63,6 +63,7 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("slower", (_c("-"), _k(K.K_KP_MINUS)), "-", "slower", "Time"),
     Binding("reset", (_k(K.K_r),), "R", "reset every agent's episode", "Time"),
     Binding("reset_totals", (_k(K.K_r, shift=True),), "Shift+R", "new episodes and zero the totals", "Time"),
+    Binding("totals_scope", (_k(K.K_t),), "T", "totals: this level as it is / all levels", "View"),
     Binding("next_level", (_k(K.K_n), _k(K.K_PAGEDOWN)), "N / PgDn", "next level", "Level"),
     Binding("prev_level", (_k(K.K_p), _k(K.K_PAGEUP)), "P / PgUp", "previous level", "Level"),
     Binding("choose_level", (_k(K.K_l),), "L", "choose a level (built-in and yours)", "Level"),
