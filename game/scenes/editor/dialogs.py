@@ -15,6 +15,7 @@ from game.core.generators import DESCRIPTIONS, DISTRIBUTIONS
 from game.core.level_io import LevelFormatError, load_level, save_level
 from game.editor_files import is_protected, save_target, user_level_path
 from game.levels import list_levels
+from game.render.text import has_visible
 from game.scenes.menu import Menu, MenuItem
 from game.scenes.widgets import Answer, Question, TextPrompt
 
@@ -101,7 +102,7 @@ def save_as(ed, then: Callable[[], None] | None = None) -> None:
             go()
     ed.modal = TextPrompt("Save as: level name", default, named, max_length=60,
                           hint="saved in your levels folder; the play view lists it",
-                          validate=lambda t: None if t.strip() else "a name cannot be empty")
+                          validate=lambda t: None if has_visible(t) else "a name cannot be empty")
 
 
 def write(ed, path: Path, then: Callable[[], None] | None = None) -> bool:
@@ -187,7 +188,7 @@ def rename_prompt(ed) -> None:
         if text is not None and ed.doc.set_name(text):
             ed.set_status(f"named '{ed.level.name}'")
     ed.modal = TextPrompt("Level name", ed.level.name, done, max_length=60,
-                          validate=lambda t: None if t.strip() else "a name cannot be empty")
+                          validate=lambda t: None if has_visible(t) else "a name cannot be empty")
 
 
 def describe_prompt(ed) -> None:

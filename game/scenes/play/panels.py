@@ -79,12 +79,14 @@ def verdicts(outcome: Outcome) -> tuple[str, ...]:
     return (f"reached {COLOR_NAMES[c]} {KIND_NAMES[k]}", f"{COLOR_NAMES[c]} {KIND_NAMES[k]}", f"→ {KIND_NAMES[k]}")
 
 
+def first_fitting(candidates, size: int, width: int, bold: bool = False) -> str:
+    """The first of `candidates` that fits `width` whole; the last one (to be elided) if none does."""
+    return next((t for t in candidates if text_width(t, size, bold) <= width), candidates[-1])
+
+
 def draw_fitting(surface, candidates, pos, size: int, rgb, width: int, anchor: str = "topleft", bold=False) -> pygame.Rect:
-    """Draw the first of `candidates` that fits `width` whole (the last one elided if none does)."""
-    for text in candidates:
-        if text_width(text, size, bold) <= width:
-            return draw_text(surface, text, pos, size, rgb, anchor=anchor, bold=bold)
-    return draw_text(surface, candidates[-1], pos, size, rgb, anchor=anchor, bold=bold, max_width=width)
+    return draw_text(surface, first_fitting(candidates, size, width, bold), pos, size, rgb, anchor=anchor, bold=bold,
+                     max_width=width)
 
 
 def draw_agent_panel(surface, renderer: BoardRenderer, layout: Layout, i: int, panel: PanelLayout, view: PlayView) -> None:
@@ -109,7 +111,6 @@ def _draw_header(surface, layout: Layout, i: int, rect: pygame.Rect, view: PlayV
     x, y, width = rect.left + 8, rect.top + 3, rect.w - 16
     # Line 1: the agent's number, token and name; its current episode on the right.
     BoardRenderer.draw_token(surface, (x - (lh - 2) // 4, y + 1), lh - 2, (0, 0), 3, accent)
-    name_rect = draw_text(surface, f"{i + 1}  {run.name}", (x + lh, y), fs, accent, bold=True, max_width=width // 2)
     w = run.world
     if run.error:
         states, ink = ("stopped (error)", "stopped"), pal.bad
@@ -119,6 +120,10 @@ def _draw_header(surface, layout: Layout, i: int, rect: pygame.Rect, view: PlayV
         states, ink = verdicts(w.outcome), pal.good if w.outcome.scores.get(O_BASE.name) else pal.bad
     else:
         states, ink = (f"step {w.steps}/{w.level.effective_step_limit}", f"{w.steps}/{w.level.effective_step_limit}"), pal.text
+    # The name whole when it fits beside the shortest state; else it gives way down to half the width.
+    name = f"{i + 1}  {run.name}"
+    room = width - lh - 10 - text_width(states[-1], fs)
+    name_rect = draw_text(surface, name, (x + lh, y), fs, accent, bold=True, max_width=max(room, width // 2))
     draw_fitting(surface, states, (rect.right - 8, y), fs, ink, rect.right - 8 - name_rect.right - 10, anchor="topright")
     if not view.overlay:
         return
@@ -137,16 +142,21 @@ def _draw_header(surface, layout: Layout, i: int, rect: pygame.Rect, view: PlayV
         draw_text(surface, totals, (x, y + slh), sfs, pal.text, max_width=width)
 
 
-def _draw_marks(surface, x: int, y: int, width: int, fs: int, last: Outcome, view: PlayView) -> None:
-    """'O_base ✓  O_alt ✗': satisfied in the objective's mark colour, unsatisfied dim. Labels shorten
-    ('base ✓') before any mark is left out, so a mark never silently vanishes."""
-    objectives = view.shown or (O_BASE, O_ALT)
-    for labels in ((short_label(o) for o in objectives), (short_label(o).replace("O_", "") for o in objectives),
-                   ("" for _ in objectives)):
-        parts = [f"{label} {'✓' if last.scores.get(o.name, False) else '✗'}".strip() for label, o in zip(labels, objectives)]
+def mark_parts(objectives, last: Outcome, fs: int, width: int) -> list[str]:
+    """'O_base ✓', 'O_alt ✗', one per objective: the labels shorten ('base ✓', then '✓') before
+    any is left out, so a mark never silently vanishes from a header."""
+    parts: list[str] = []
+    for shorten in (lambda o: short_label(o), lambda o: short_label(o).replace("O_", ""), lambda o: ""):
+        parts = [f"{shorten(o)} {'✓' if last.scores.get(o.name, False) else '✗'}".strip() for o in objectives]
         if sum(text_width(p, fs, True) + 10 for p in parts) <= width:
             break
-    for part, o in zip(parts, objectives):
+    return parts
+
+
+def _draw_marks(surface, x: int, y: int, width: int, fs: int, last: Outcome, view: PlayView) -> None:
+    """Satisfied in the objective's mark colour, unsatisfied dim: O_alt met is no success."""
+    objectives = view.shown or (O_BASE, O_ALT)
+    for part, o in zip(mark_parts(objectives, last, fs, width), objectives):
         ok = last.scores.get(o.name, False)
         x = draw_text(surface, part, (x, y), fs, view.mark_rgb(o) if ok else view.palette.text_dim, bold=ok).right + 10
 

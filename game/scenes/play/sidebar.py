@@ -8,10 +8,17 @@ from game.core.constants import COLOR_NAMES
 from game.core.describe import describe_objects
 from game.render.board import draw_mark_swatch, heat_ramp
 from game.render.palette import COLOR_MARKERS
-from game.render.text import draw_text, line_height, text_width, wrap
+from game.render.text import draw_text, elide, line_height, text_width, wrap
 
 from .layout import MIN_FONT
 from .panels import EXPLAIN_MODES, PlayView, short_label
+
+
+def clip_lines(lines: list[str], most: int, size: int, width: int) -> list[str]:
+    """At most `most` wrapped lines; the last ends in '…' when some were left out."""
+    if len(lines) <= most:
+        return lines
+    return lines[:most - 1] + [elide(lines[most - 1] + " " + lines[most], size, width)]
 
 
 def score_columns(view_shown) -> list[str]:
@@ -42,9 +49,9 @@ def draw_sidebar(surface, side: pygame.Rect, fs: int, view: PlayView) -> None:
     draw_text(surface, meta, (x, y), small, pal.text_dim, max_width=width)
     y += line_height(small)
     # What is on the level now (true after any recolour); the author's words while they still hold.
-    lines = wrap(describe_objects(lv), small, width)[:3]
+    lines = clip_lines(wrap(describe_objects(lv), small, width), 3, small, width)
     if view.original_description and lv.description:
-        lines += wrap(lv.description, small, width)[:3]
+        lines += clip_lines(wrap(lv.description, small, width), 3, small, width)
     for j, line in enumerate(lines):
         draw_text(surface, line, (x, y), small, pal.text if j == 0 else pal.text_dim, max_width=width)
         y += line_height(small)
