@@ -32,7 +32,8 @@ def xserver():
         if not Path(f"/tmp/.X11-unix/X{number}").exists() and not Path(f"/tmp/.X{number}-lock").exists():
             break
     display = f":{number}"
-    server = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+    # -noreset: by default Xvfb resets when its last client leaves, and the next app cannot connect.
+    server = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp", "-noreset"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     env = dict(os.environ, DISPLAY=display)
     for _ in range(100):
