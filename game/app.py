@@ -10,6 +10,7 @@ from typing import Callable
 # Before numpy loads: one BLAS thread. The agents' per-level forward passes run on a worker thread
 # beside the UI; a BLAS spread over every core starves the UI thread, and on these small matrices
 # it is slower anyway (measured on 2 busy cores: a 25x25 level's first look 1100 ms -> 30 ms).
+# To become game.blas.limit_blas_threads() (the one place for these caps) once that lands on main.
 for _var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
