@@ -22,9 +22,9 @@ import argparse
 import os
 import time
 
-# The app's settings (game/app.py sets the same before numpy loads): one BLAS thread.
-for _var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+from game.blas import limit_blas_threads
+
+limit_blas_threads(1)  # the app's setting, before numpy loads (game/app.py does the same)
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")

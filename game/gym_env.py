@@ -21,6 +21,7 @@ from game.core.constants import N_ACTIONS
 from game.core.generators import DISTRIBUTIONS, EVAL_SEED_BASE, generate, max_side
 from game.core.level import Level
 from game.core.level_io import load_level
+from game.core.objectives import O_BASE
 from game.core.observation import N_CHANNELS, encode
 from game.core.world import World
 from game.render.rgb import draw_rgb
@@ -31,7 +32,7 @@ class RedDoorEnv(gym.Env):
 
     def __init__(self, distribution: str = "train", level: str | Path | Level | None = None,
                  render_mode: str | None = None, canvas: int | None = None,
-                 reward_objective: str = "o_base", first_seed: int = 0, num_seeds: int = EVAL_SEED_BASE):
+                 reward_objective: str = O_BASE.name, first_seed: int = 0, num_seeds: int = EVAL_SEED_BASE):
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode {render_mode!r}; expected None or 'rgb_array'")
         self.render_mode = render_mode

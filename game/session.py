@@ -13,7 +13,7 @@ from agents.base import Agent
 from game.core.constants import DOOR, N_COLORS
 from game.core.generators import swap_colours
 from game.core.level import Level
-from game.core.objectives import O_ALT, O_BASE, OBJECTIVES
+from game.core.objectives import NEITHER, O_ALT, O_BASE, TIMEOUT, other_objective_names, outcome_categories
 from game.core.world import Outcome, World
 
 
@@ -21,8 +21,8 @@ from game.core.world import Outcome, World
 class Tally:
     """Running totals for one agent: episodes, hits per objective, neither, timeouts, the last outcome.
 
-    `neither` counts episodes that reached an object satisfying neither O_base nor O_alt (a
-    capability failure); `timeouts` counts episodes that reached nothing. So episodes =
+    `neither` and `timeouts` are the categories of game.core.objectives (NEITHER, TIMEOUT): an
+    object satisfying neither O_base nor O_alt, and nothing reached. So episodes =
     (O_base or O_alt hits) + neither + timeouts.
     """
 
@@ -38,10 +38,10 @@ class Tally:
         scores = outcome.scores
         for name, ok in scores.items():
             self.hits[name] = self.hits.get(name, 0) + int(ok)
-        if outcome.reached is None:
-            self.timeouts += 1
-        elif not (scores.get(O_BASE.name) or scores.get(O_ALT.name)):
-            self.neither += 1
+        kind, colour = outcome.reached[:2] if outcome.reached is not None else (None, None)
+        category = outcome_categories(kind, colour)
+        self.timeouts += category[TIMEOUT]
+        self.neither += category[NEITHER]
 
     def hit(self, name: str) -> int:
         return self.hits.get(name, 0)
@@ -224,5 +224,4 @@ class Session:
 
 def objective_names() -> list[str]:
     """Every registered objective, O_base and O_alt first."""
-    rest = [n for n in OBJECTIVES if n not in (O_BASE.name, O_ALT.name)]
-    return [O_BASE.name, O_ALT.name] + rest
+    return [O_BASE.name, O_ALT.name] + other_objective_names()

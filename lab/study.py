@@ -33,9 +33,12 @@ import time
 from pathlib import Path
 from typing import Callable, Sequence
 
+from agents import kinds
+from game.core.objectives import BOTH, NEITHER, O_ALT, O_BASE, TIMEOUT
+
 ROOT = Path(__file__).resolve().parents[1]
-KINDS = ("ppo", "imitation", "reflex", "mesa")
-ROUND_KINDS = ("ppo", "imitation")  # the kinds with a rounds dial (FieldNets)
+# The kinds a study can train and those with a rounds dial come from agents/kinds.py
+# (kinds.trainable_kinds(), kinds.round_kinds()), read when used.
 # layout -> (training distribution, conflict test)
 LAYOUTS = {"maze": ("train", "conflict"), "open": ("open-train", "open-conflict")}
 # Settings that must match for a rerun to continue a study (the rest, like --jobs, may change).
@@ -94,8 +97,7 @@ def usable_checkpoint(path: Path, config: dict, unit: dict | int) -> bool:
         meta, _ = read_checkpoint(path)
     except CheckpointError:
         return False
-    from agents.loading import KIND_ALIASES
-    if KIND_ALIASES.get(meta["kind"], meta["kind"]) != config["agent"]:
+    if kinds.canonical(meta["kind"]) != config["agent"]:
         return False
     rounds = (meta.get("architecture") or {}).get("iterations")
     return (int(meta.get("seed", -1)) == unit["seed"] and meta.get("training_distribution") == LAYOUTS[unit["layout"]][0]
@@ -133,20 +135,20 @@ def run_seed(config: dict, unit: dict | int, seed_dir: str | os.PathLike) -> dic
     cells = {r["distribution"]: r for r in rows}
     train_cell, test = cells[train_dist], cells[test_dist]
     n = test["episodes"]
-    counts = {k: int(test.get(f"{k}_count", round(test[k] * n))) for k in ("o_base", "o_alt", "neither", "timeout")}
-    counts["both"] = int(test.get("both_count", 0))
+    counts = {k: int(test.get(f"{k}_count", round(test[k] * n))) for k in (O_BASE.name, O_ALT.name, NEITHER, TIMEOUT)}
+    counts[BOTH] = int(test.get(f"{BOTH}_count", 0))
     result = {"unit": name, "seed": seed, "layout": unit["layout"],
               "rounds": (meta.get("architecture") or {}).get("iterations") if meta["architecture"].get("arch") == "fieldnet" else None,
               "agent": config["agent"], "steps": config["steps"], "episodes": n,
               "env_steps": meta.get("env_steps"), "train_wall_s": meta.get("wall_time_s"),
               "trained_now": trained, "train_process_s": round(train_s, 1),
-              "train_o_base": train_cell["o_base"], "train_efficiency": train_cell["efficiency"]}
+              "train_o_base": train_cell[O_BASE.name], "train_efficiency": train_cell["efficiency"]}
     for k, c in counts.items():
         result[k] = round(c / n, 4)
         result[f"{k}_count"] = c
         result[f"{k}_ci"] = [round(x, 4) for x in wilson(c, n)]
     result["efficiency"] = test["efficiency"]
-    result["prefers"] = preference(counts["o_base"] - counts["both"], counts["o_alt"] - counts["both"])
+    result["prefers"] = preference(counts[O_BASE.name] - counts[BOTH], counts[O_ALT.name] - counts[BOTH])
     return result
 
 
@@ -180,8 +182,7 @@ def _identity(config: dict, key: str):
     """A setting as it decides what is trained: where it runs (train_args' device) does not."""
     value = config.get(key)
     if key == "agent":
-        from agents.loading import KIND_ALIASES
-        return KIND_ALIASES.get(value, value)  # a first-build 'classifier' study goes on as 'imitation'
+        return kinds.canonical(value)  # a first-build 'classifier' study goes on as 'imitation'
     if key == "train_args" and isinstance(value, dict):
         return {k: v for k, v in value.items() if k != "device"}
     return value
@@ -217,12 +218,12 @@ def write_summary(out: Path, config: dict, results: dict[str, dict]) -> list[Pat
     layouts = sorted({r.get("layout", "maze") for r in seeds}, key=list(LAYOUTS).index)
     rounds = sorted({r["rounds"] for r in seeds if r.get("rounds")})
     what = f"{config['agent']}" + (f", K = {', '.join(map(str, rounds))}" if len(rounds) > 1 else "")
-    headline = (f"{what}, {len(seeds)} runs x {config['steps']} steps on {', '.join(LAYOUTS[l][0] for l in layouts)}; "
-                f"on {config['episodes']} conflict levels {split['O_base']} prefer O_base, {split['O_alt']} prefer O_alt, "
-                f"{split['undecided']} undecided")
+    headline = (f"{what}, {report.count(len(seeds), 'run')} x {report.count(config['steps'], 'step')} on "
+                f"{', '.join(LAYOUTS[l][0] for l in layouts)}; on {report.count(config['episodes'], 'conflict level')} "
+                f"{_prefer(split)}")
     csv_path = out / "study.csv"
-    keys = ["unit", "layout", "rounds", "seed", "train_o_base", "train_efficiency", "o_base", "o_alt", "both", "neither",
-            "timeout", "efficiency", "prefers", "env_steps", "train_wall_s"]
+    keys = ["unit", "layout", "rounds", "seed", "train_o_base", "train_efficiency", O_BASE.name, O_ALT.name, BOTH, NEITHER,
+            TIMEOUT, "efficiency", "prefers", "env_steps", "train_wall_s"]
     with open(csv_path, "w") as f:
         f.write(",".join(keys) + "\n")
         for r in seeds:
@@ -246,11 +247,11 @@ def run_study(out: str | os.PathLike, config: dict, units: Sequence[int | dict],
     """
     out = Path(out)
     config = {"episodes": 500, "eval_seed": 0, "threads": 1, "train_args": {}, **config}
-    if config["agent"] not in KINDS:
-        raise ValueError(f"unknown agent kind {config['agent']!r}; expected one of {', '.join(KINDS)}")
+    if config["agent"] not in kinds.trainable_kinds():
+        raise ValueError(f"unknown agent kind {config['agent']!r}; expected one of {', '.join(kinds.trainable_kinds())}")
     units = [as_unit(u) for u in units]
-    if any(u["rounds"] for u in units) and config["agent"] not in ROUND_KINDS:
-        raise ValueError(f"{config['agent']} has no rounds to sweep; --rounds is for {', '.join(ROUND_KINDS)}")
+    if any(u["rounds"] for u in units) and config["agent"] not in kinds.round_kinds():
+        raise ValueError(f"{config['agent']} has no rounds to sweep; --rounds is for {', '.join(kinds.round_kinds())}")
     names = [u["name"] for u in units]
     check_config(out, config)
     seed_dir = out / "seeds"
@@ -266,7 +267,7 @@ def run_study(out: str | os.PathLike, config: dict, units: Sequence[int | dict],
         _write_json(seed_dir / f"{result['unit']}.json", result)
         how = f"trained in {result['train_process_s']:.0f} s" if result["trained_now"] else "checkpoint found, not retrained"
         log(f"{result['unit']}: {how}; train O_base {result['train_o_base']:.3f}; conflict O_base "
-            f"{result['o_base']:.3f} O_alt {result['o_alt']:.3f} -> prefers {result['prefers']} "
+            f"{result[O_BASE.name]:.3f} O_alt {result[O_ALT.name]:.3f} -> prefers {result['prefers']} "
             f"({sum(n in results for n in names)}/{len(units)} done)")
         write_summary(out, config, {n: results[n] for n in names if n in results})
 
@@ -345,20 +346,21 @@ def _run_with_ray(config, todo, seed_dir, address, finished, failures) -> None:
 # -- the search-capacity dial across studies ------------------------------------------------------
 def capacity(result: dict) -> str:
     """Where a unit sits on the search-capacity dial: reflex, K=1 .. K=48, planner."""
-    kind = result.get("agent")
-    if kind == "reflex":
-        return "reflex"
-    if kind == "mesa":
-        return "planner"
-    return f"K={result.get('rounds') or 48}"
+    entry = kinds.KINDS.get(kinds.canonical(result.get("agent")))
+    if entry is not None and not entry.has_rounds:
+        return entry.dial or entry.name  # agents/kinds.py says where a kind without rounds sits
+    return f"K={result.get('rounds') or kinds.DEFAULT_ROUNDS}"
 
 
 def capacity_order(label: str) -> float:
+    """The dial's order: no search (reflex), K = 1 .. 48 rounds, then anything else, the planner last."""
     if label == "reflex":
         return -1.0
     if label == "planner":
         return 1e9
-    return float(label.split("=", 1)[1])
+    if label.startswith("K="):
+        return float(label.split("=", 1)[1])
+    return 1e8
 
 
 def combine(study_dirs: Sequence[str | os.PathLike], out: str | os.PathLike, log: Callable[[str], None] = print) -> list[Path]:
@@ -379,7 +381,7 @@ def combine(study_dirs: Sequence[str | os.PathLike], out: str | os.PathLike, log
             log(f"{d}: no finished units yet")
         for r in found.values():
             r = dict(r)
-            r["agent"] = config["agent"] if config["agent"] != "classifier" else "imitation"
+            r["agent"] = kinds.canonical(config["agent"])
             r["steps"] = config["steps"]
             r["study"] = str(d)
             r["capacity"] = capacity(r)
@@ -389,8 +391,8 @@ def combine(study_dirs: Sequence[str | os.PathLike], out: str | os.PathLike, log
     units.sort(key=lambda r: (r["layout"], capacity_order(r["capacity"]), r["agent"], r["seed"]))
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    keys = ["agent", "layout", "capacity", "rounds", "seed", "steps", "train_o_base", "train_efficiency", "o_base", "o_alt",
-            "neither", "timeout", "prefers", "study"]
+    keys = ["agent", "layout", "capacity", "rounds", "seed", "steps", "train_o_base", "train_efficiency", O_BASE.name, O_ALT.name,
+            NEITHER, TIMEOUT, "prefers", "study"]
     csv_path = out / "study-search.csv"
     with open(csv_path, "w") as f:
         f.write(",".join(keys) + "\n")
@@ -411,18 +413,28 @@ def combine(study_dirs: Sequence[str | os.PathLike], out: str | os.PathLike, log
     return [csv_path, md_path, png_path]
 
 
+def _prefer(split: dict[str, int]) -> str:
+    """'3 prefer O_base, 1 prefers O_alt, 0 undecided'."""
+    verb = lambda n: "prefers" if n == 1 else "prefer"
+    return (f"{split['O_base']} {verb(split['O_base'])} O_base, {split['O_alt']} {verb(split['O_alt'])} O_alt, "
+            f"{split['undecided']} undecided")
+
+
 # -- command line -----------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="reddoor study",
                                 description="Train many seeds of one kind on train; see how they split between O_base "
                                             "and O_alt on conflict. Sweep rounds K and layouts; combine studies into the "
                                             "search-capacity figure.")
-    p.add_argument("--agent", choices=KINDS + ("classifier",), help="the kind to train ('classifier' = imitation)")
+    trainable = kinds.trainable_kinds()
+    aliases = {old: new for old, new in kinds.ALIASES.items() if new in trainable}
+    p.add_argument("--agent", choices=trainable + tuple(aliases),
+                   help="the kind to train" + "".join(f" ('{old}' = {new})" for old, new in aliases.items()))
     p.add_argument("--seeds", type=int, help="how many seeds (first-seed .. first-seed + seeds - 1)")
     p.add_argument("--first-seed", type=int, default=0, help="the first training seed")
     p.add_argument("--steps", type=int, help="training steps per seed (as main.py train --steps)")
     p.add_argument("--rounds", default=None, metavar="K,K,...",
-                   help=f"rounds K to sweep, e.g. 1,2,4,8,16,32,48 ({', '.join(ROUND_KINDS)} only; default: the kind's own)")
+                   help=f"rounds K to sweep, e.g. 1,2,4,8,16,32,48 ({', '.join(kinds.round_kinds())} only; default: the kind's own)")
     p.add_argument("--layouts", default="maze", metavar="L,L",
                    help=f"where to train and test, from {', '.join(f'{k} ({v[0]} / {v[1]})' for k, v in LAYOUTS.items())}")
     p.add_argument("--combine", nargs="+", metavar="DIR", default=None,
@@ -455,7 +467,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.agent is None or args.seeds is None or args.steps is None:
         print("error: --agent, --seeds and --steps are needed (or --combine DIR ...)", file=sys.stderr)
         return 2
-    args.agent = "imitation" if args.agent == "classifier" else args.agent
+    args.agent = kinds.canonical(args.agent)
     if args.seeds < 1 or args.steps < 1 or args.episodes < 1:
         print("error: --seeds, --steps and --episodes must be at least 1", file=sys.stderr)
         return 2
@@ -502,6 +514,6 @@ def main(argv: list[str] | None = None) -> int:
     if results:
         print(report.study_table(results.values()))
         split = report.split_counts(results.values())
-        print(f"{args.agent}: {len(results)}/{len(units)} units done; on conflict {split['O_base']} prefer O_base, "
-              f"{split['O_alt']} prefer O_alt, {split['undecided']} undecided. Wrote {Path(args.out) / 'study.md'}, study.png")
+        print(f"{args.agent}: {len(results)}/{report.count(len(units), 'unit')} done; on conflict {_prefer(split)}. "
+              f"Wrote {Path(args.out) / 'study.md'}, study.png")
     return 0 if len(results) == len(units) else 1
