@@ -7,12 +7,11 @@ import sys
 import time
 from typing import Callable
 
+from game.blas import limit_blas_threads
+
 # Before numpy loads: one BLAS thread. The agents' per-level forward passes run on a worker thread
-# beside the UI; a BLAS spread over every core starves the UI thread, and on these small matrices
-# it is slower anyway (measured on 2 busy cores: a 25x25 level's first look 1100 ms -> 30 ms).
-# To become game.blas.limit_blas_threads() (the one place for these caps) once that lands on main.
-for _var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+# beside the UI; a BLAS spread over every core starves the UI thread (game/blas.py has the figures).
+limit_blas_threads()
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import numpy as np  # noqa: E402  (after the thread settings above)
