@@ -19,11 +19,11 @@ from game.core.describe import describe_objects, plural
 from game.core.level import Level
 from game.core.level_io import parse_level
 from game.editor_files import Recovery
-from game.levels import LevelEntry, resolve_level
+from game.levels import resolve_level
 from game.render.palette import AGENT_ACCENTS, COLORBLIND
 from game.scenes.base import Pop, Push, Quit, Replace, Scene
 
-from test_play import LEVEL, OTHER, ScriptedAgent, level, make_scene
+from test_play import LEVEL, ScriptedAgent, level, make_scene
 
 CTRL = pygame.KMOD_LCTRL
 

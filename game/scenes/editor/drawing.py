@@ -144,9 +144,11 @@ def draw_right(surface, ed) -> None:
     if not problems:
         dist = level.distances()
         doors = [int(dist[r, c]) for r, c, k, _ in level.objects() if k == DOOR]
-        for i, line in enumerate(("✓ None: every object can be reached",
-                                  f"   {'door' if len(doors) == 1 else 'doors'} {', '.join(map(str, doors))} steps from the start")):
-            draw_text(surface, line, (x, y), fs - 1, pal.good, max_width=width)
+        lines = wrap("None: every object can be reached", fs - 1, width - 18)
+        lines += wrap(f"{'door' if len(doors) == 1 else 'doors'} {', '.join(map(str, doors))} steps from the start",
+                      fs - 1, width - 18)
+        for i, line in enumerate(lines):
+            draw_text(surface, ("✓ " if i == 0 else "   ") + line, (x, y), fs - 1, pal.good, max_width=width)
             y += lh
     for p in problems:
         ink = pal.bad if p.severity == "error" else pal.warn
@@ -185,7 +187,7 @@ def draw_right(surface, ed) -> None:
         reach = f", {d} steps" if d > 0 else ", unreachable" if d < 0 and level.kind[r, c] != WALL else ""
         draw_text(surface, f"row {r + 1}, col {c + 1}: {what}{reach}", (x, bottom - lh), fs - 2, pal.text, max_width=width)
     if ed.show_reach:
-        draw_text(surface, "hatched: floor the agent cannot reach (H)", (x, bottom - 2 * lh - 4), fs - 3, pal.text_dim,
+        draw_text(surface, "hatched: floor out of reach (H)", (x, bottom - 2 * lh - 4), fs - 2, pal.text_dim,
                   max_width=width)
 
 

@@ -13,7 +13,7 @@ from game.core.level import Level
 from game.core.objectives import O_ALT, O_BASE, Objective
 from game.core.world import Outcome
 from game.render.board import BoardRenderer
-from game.render.palette import Palette
+from game.render.palette import COLOR_MARKERS, Palette
 from game.render.text import draw_text, line_height, text_width
 from game.scenes.keymap import BINDINGS, MOUSE_HELP
 from game.scenes.widgets import draw_key_help
@@ -76,7 +76,7 @@ def verdicts(outcome: Outcome) -> tuple[str, ...]:
     if outcome.reached is None:
         return ("timeout", "t/o")
     k, c, _ = outcome.reached
-    return (f"reached {COLOR_NAMES[c]} {KIND_NAMES[k]}", f"{COLOR_NAMES[c]} {KIND_NAMES[k]}", f"→ {KIND_NAMES[k]}")
+    return (f"reached {COLOR_NAMES[c]} {KIND_NAMES[k]}", f"{COLOR_NAMES[c]} {KIND_NAMES[k]}", f"{COLOR_MARKERS[c]} {KIND_NAMES[k]}")
 
 
 def first_fitting(candidates, size: int, width: int, bold: bool = False) -> str:

@@ -2,9 +2,10 @@
 description made from its objects as they are now), the running totals and the legend."""
 from __future__ import annotations
 
+import numpy as np
 import pygame
 
-from game.core.constants import COLOR_NAMES
+from game.core.constants import COLOR_NAMES, KIND_NAMES
 from game.core.describe import describe_objects
 from game.render.board import draw_mark_swatch, heat_ramp
 from game.render.palette import COLOR_MARKERS
@@ -157,12 +158,28 @@ def draw_legend(surface, x: int, y: int, width: int, fs: int, bottom: int, view:
             draw_text(surface, line, (x, y), sfs, pal.text_dim)
             y += slh
         if EXPLAIN_MODES[view.explain_mode] == "heat map" and expl.heat is not None:
-            bar = pygame.Rect(x + 40, y + 3, max(1, width - 80), max(6, slh - 6))
+            heat = np.asarray(expl.heat, np.float64)
+            finite = np.isfinite(heat)
+            lo, hi = (f"{heat[finite].min():.2g}", f"{heat[finite].max():.2g}") if finite.any() else ("low", "high")
+            lo_w, hi_w = text_width(lo, sfs) + 6, text_width(hi, sfs) + 6
+            bar = pygame.Rect(x + lo_w, y + 3, max(1, width - lo_w - hi_w), max(6, slh - 6))
             surface.blit(heat_ramp(bar.w, bar.h, pal), bar)
-            draw_text(surface, "low", (x, y), sfs, pal.text_dim)
-            draw_text(surface, "high", (x + width, y), sfs, pal.text_dim, anchor="topright")
-            y += slh + 4
+            draw_text(surface, lo, (x, y), sfs, pal.text_dim)
+            draw_text(surface, hi, (x + width, y), sfs, pal.text_dim, anchor="topright")
+            y += slh + 2
+            for line in wrap(object_values(view.level, heat), sfs, width)[:2]:
+                if y + slh > bottom:
+                    break
+                draw_text(surface, line, (x, y), sfs, pal.text)
+                y += slh
     return y
+
+
+def object_values(level, heat) -> str:
+    """The heat map's number on each object, highest first: what a learned objective scores them."""
+    values = sorted(((float(heat[r, c]), f"{COLOR_NAMES[col]} {KIND_NAMES[k]}") for r, c, k, col in level.objects()
+                     if np.isfinite(heat[r, c])), reverse=True)
+    return "on the objects: " + (", ".join(f"{name} {v:.2g}" for v, name in values[:5]) or "none")
 
 
 def explanation_text(agent, expl) -> str:
