@@ -349,3 +349,11 @@ def test_every_scene_module_stays_under_400_lines():
     scenes = Path(__file__).resolve().parents[1] / "game" / "scenes"
     sizes = {str(p.relative_to(scenes)): len(p.read_text().splitlines()) for p in scenes.rglob("*.py")}
     assert max(sizes.values()) <= 400, sizes
+
+
+def test_a_heat_map_comes_with_its_numbers_on_the_objects():
+    from game.scenes.play.sidebar import object_values
+    lv = level()
+    heat = np.zeros(lv.kind.shape)
+    heat[5, 3], heat[1, 3], heat[3, 0] = 0.9, 0.25, -1.5  # the blue door, the red ball, the green key
+    assert object_values(lv, heat) == "on the objects: blue door 0.9, red ball 0.25, green key -1.5"
