@@ -7,9 +7,11 @@ stay); the app drives its stack of scenes from those values:
 - `Push(name, args)`: open the registered scene `name` over this one (a scene set aside earlier
   comes back as it was, with `enter(below, args)`; otherwise a new one is built with `args`).
 - `Pop(result)`: go back to the scene beneath, which gets `enter(below, result)`. The scene left is
-  set aside, so opening it again finds it as it was (the editor keeps its undo history).
+  set aside, so opening it again finds it as it was (the editor keeps its undo history). With no
+  scene beneath, Pop is Quit.
 - `Replace(name, args)`: this scene ends and `name` takes its place.
-- `Quit()`: this scene is done and the app should end; the other scenes are still asked first.
+- `Quit()`: this scene is done and the app should end; the other scenes are still asked first
+  (`request_close`), this one is not asked again.
 
 Closing the window (or SIGTERM, which SDL turns into the same request) calls `request_close` on
 every scene, the top one first: `Quit()` agrees; None means the scene is asking the user first
