@@ -357,3 +357,21 @@ def test_a_heat_map_comes_with_its_numbers_on_the_objects():
     heat = np.zeros(lv.kind.shape)
     heat[5, 3], heat[1, 3], heat[3, 0] = 0.9, 0.25, -1.5  # the blue door, the red ball, the green key
     assert object_values(lv, heat) == "on the objects: blue door 0.9, red ball 0.25, green key -1.5"
+
+
+def test_the_agent_worker_and_roster_need_no_pygame():
+    """They run the agents and pick them; pygame stays in the scene, the panels and the layout."""
+    import ast
+    import subprocess
+    import sys
+    play = Path(__file__).resolve().parents[1] / "game" / "scenes" / "play"
+    for name in ("worker.py", "roster.py"):
+        tree = ast.parse((play / name).read_text())
+        modules = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+        modules += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+        assert not [m for m in modules if m.startswith(("pygame", "game.render", "game.scenes")) or m.startswith(".")], name
+    # Their imports, run alone, leave pygame unloaded.
+    code = "import sys, agents.base, agents.kinds, game.core.level, game.paths; print('pygame' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=Path(__file__).resolve().parents[1]).stdout.strip()
+    assert out == "False"
