@@ -375,3 +375,12 @@ def test_the_agent_worker_and_roster_need_no_pygame():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=Path(__file__).resolve().parents[1]).stdout.strip()
     assert out == "False"
+
+
+@pytest.mark.parametrize("scene", ["play", "editor"])
+def test_the_help_shows_each_group_of_keys_once(scene):
+    import itertools
+    from game.scenes.editor import EDITOR_BINDINGS
+    from game.scenes.keymap import BINDINGS
+    groups = [g for g, _ in itertools.groupby(b.group for b in (BINDINGS if scene == "play" else EDITOR_BINDINGS))]
+    assert len(groups) == len(set(groups)), groups
