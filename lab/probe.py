@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -220,6 +221,31 @@ def format_table(rows: Sequence[dict]) -> str:
     return "\n".join(out)
 
 
+def format_summary(rows: Sequence[dict]) -> str:
+    """Markdown, one row per agent: the door and red probes' best held-out R² (and its round) and
+    R² at the last round, on each distribution; the controls' best for the door."""
+    dists = list(dict.fromkeys(r["distribution"] for r in rows))
+    head = ["agent", "K"]
+    for d in dists:
+        head += [f"{d}: door best (t)", f"{d}: door t=K", f"{d}: red best (t)", f"{d}: red t=K"]
+    head += [f"{dists[0]}: door, random net best", f"{dists[0]}: door, input layer"]
+    out = ["| " + " | ".join(head) + " |", "|---|---:|" + "---:|" * (len(head) - 2)]
+    for agent in dict.fromkeys(r["agent"] for r in rows):
+        mine = [r for r in rows if r["agent"] == agent]
+        k = mine[0]["rounds"]
+        cells = [agent, str(k)]
+        for d in dists:
+            for field in ("door", "red"):
+                rs = [r for r in mine if r["distribution"] == d and r["field"] == field]
+                best = max(rs, key=lambda r: r["r2"] if np.isfinite(r["r2"]) else -np.inf)
+                last = next(r for r in rs if r["round"] == k)
+                cells += [f"{_fmt(best['r2'])} ({best['round']})", _fmt(last["r2"])]
+        rs = [r for r in mine if r["distribution"] == dists[0] and r["field"] == "door"]
+        cells += [_fmt(max(r["r2_random"] for r in rs)), _fmt(rs[0]["r2_input"])]
+        out.append("| " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
 def _fmt(x: float) -> str:
     return "—" if not np.isfinite(x) else f"{x:.3f}"
 
@@ -238,7 +264,9 @@ def write_files(rows: Sequence[dict], out: str | Path, preamble: str) -> list[Pa
         for r in rows:
             w.writerow({k: r[k] for k in CSV_COLUMNS})
     (out / "probe.md").write_text("# Probes: what the FieldNets' hidden state encodes, round by round\n\n"
-                                  + preamble + "\n\n![R² against round](probe.png)\n\n" + format_table(rows))
+                                  + preamble + "\n\n![R² against round](probe.png)\n\n## Summary\n\n"
+                                  + format_summary(rows) + "\n\n## Every field, selected rounds (all rounds in probe.csv)\n\n"
+                                  + format_table(rows))
     plot(rows, out / "probe.png")
     return [out / "probe.md", out / "probe.csv", out / "probe.png"]
 
@@ -256,6 +284,8 @@ def plot(rows: Sequence[dict], path: Path) -> None:
     agents = list(dict.fromkeys(r["agent"] for r in rows))
     dists = list(dict.fromkeys(r["distribution"] for r in rows))
     fields = list(dict.fromkeys(r["field"] for r in rows))
+    if len(agents) > 4:
+        return plot_many(rows, path)
     fig, axes = plt.subplots(len(agents), len(dists), figsize=(5.2 * len(dists), 2.9 * len(agents) + 0.8),
                              squeeze=False, sharey=True)
     for i, agent in enumerate(agents):
@@ -282,9 +312,58 @@ def plot(rows: Sequence[dict], path: Path) -> None:
     handles += [plt.Line2D([], [], color="k", lw=1.8, label="agent's net"),
                 plt.Line2D([], [], color="k", lw=1, ls="--", label="random net, same shape"),
                 plt.Line2D([], [], color="k", lw=1, ls=":", label="input layer (3x3 observation)")]
-    fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=8, frameon=False)
+    fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=8, frameon=False, bbox_to_anchor=(0.5, 0.0))
     fig.suptitle("Linear probes of the hidden state: R² against round", fontsize=11)
-    fig.tight_layout(rect=(0, 0.8 / (2.9 * len(agents) + 0.8) + 0.02, 1, 0.97))
+    fig.tight_layout(rect=(0, 0.55 / (2.9 * len(agents) + 0.8), 1, 0.97))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_many(rows: Sequence[dict], path: Path) -> None:
+    """Many agents: the door and red probes only, one panel per (field, distribution), one line per
+    agent (the random net's lines thin and grey, the input layer dotted)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    agents = list(dict.fromkeys(r["agent"] for r in rows))
+    dists = list(dict.fromkeys(r["distribution"] for r in rows))
+    fields = [f for f in ("door", "red") if any(r["field"] == f for r in rows)]
+    # Seeds of one study unit share a colour and one legend entry: "study-ppo/seed-0003" -> "study-ppo".
+    group = {a: re.sub(r"[-/]?seed-\d+$", "", a) or a for a in agents}
+    groups = list(dict.fromkeys(group.values()))
+    size = {g: sum(1 for a in agents if group[a] == g) for g in groups}
+    palette = [c for i, c in enumerate(plt.get_cmap("tab20").colors) if i not in (14, 15)]  # no grey: the controls'
+    palette = palette[::2] + palette[1::2]
+    fig, axes = plt.subplots(len(fields), len(dists), figsize=(5.4 * len(dists), 3.3 * len(fields) + 1.6),
+                             squeeze=False, sharey=True)
+    for i, field in enumerate(fields):
+        for j, d in enumerate(dists):
+            ax = axes[i, j]
+            labelled = set()
+            for n, agent in enumerate(agents):
+                rs = sorted((r for r in rows if r["agent"] == agent and r["distribution"] == d and r["field"] == field),
+                            key=lambda r: r["round"])
+                t = [r["round"] for r in rs]
+                g = group[agent]
+                label = None if g in labelled else (f"{g} ({size[g]} seeds)" if size[g] > 1 else agent)
+                labelled.add(g)
+                ax.plot(t, [r["r2_random"] for r in rs], color="0.6", lw=0.6, ls="--")
+                ax.plot(t, [r["r2"] for r in rs], color=palette[groups.index(g) % len(palette)], lw=1.3, label=label)
+                if n == 0:
+                    ax.axhline(rs[0]["r2_input"], color="k", lw=1, ls=":")
+            ax.set_ylim(-0.1, 1.0)
+            ax.set_title(f"distance to {field}, held-out {d}", fontsize=10)
+            ax.grid(alpha=0.3)
+            ax.set_xlabel("round t")
+            if j == 0:
+                ax.set_ylabel("R²")
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    handles += [plt.Line2D([], [], color="0.6", lw=0.6, ls="--"), plt.Line2D([], [], color="k", lw=1, ls=":")]
+    labels += ["random nets, same shapes", "input layer (3x3 observation)"]
+    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=7, frameon=False)
+    fig.suptitle("Linear probes of the hidden state: R² against round", fontsize=11)
+    fig.tight_layout(rect=(0, 1.0 / (3.3 * len(fields) + 1.6), 1, 0.96))
     fig.savefig(path, dpi=110)
     plt.close(fig)
 
@@ -341,13 +420,14 @@ def main(argv: list[str] | None = None) -> int:
         rows += result["rows"]
         if args.save_probes:
             from agents.probing import probe_path
-            from lab.steer import goal_direction
+            from lab.steer import FIT_LEVELS, goal_direction
             probes = result["probes"]
             keep = [probes.fields.index(f) for f in APP_FIELDS]
             probes.fields = APP_FIELDS
             probes.weights, probes.bias = probes.weights[keep], probes.bias[keep]
             probes.r2 = {d: v[keep] for d, v in probes.r2.items()}
-            probes.direction = goal_direction(agent, dists, args.levels, args.seed)["direction"]
+            # the direction `steer` measures with its defaults (same fit levels, same seed)
+            probes.direction = goal_direction(agent, DEFAULT_DISTRIBUTIONS, FIT_LEVELS, args.seed)["direction"]
             path = Path(args.save_probes) / probe_path(label).name
             probes.save(path)
             note(f"wrote {path} ({path.stat().st_size} bytes)")
@@ -358,10 +438,12 @@ def main(argv: list[str] | None = None) -> int:
              f"{args.levels} fit + {args.levels} held-out levels in {elapsed:.1f} s")
     if not args.json:
         print(format_table(rows))
+        if len(timings) > 1:
+            print(format_summary(rows) + "\n")
         print("; ".join(f"{a}: {s:.1f} s" for a, s in timings))
     if args.out:
         cmd = f"Command: `python main.py probe {' '.join(argv or [])}`".rstrip()
-        per = ", ".join(f"{a} {s:.0f} s" for a, s in timings)
+        per = ", ".join(f"{a} {s:.1f} s" for a, s in timings)
         preamble = (f"{cmd}\n\nEvery round t = 0..K probed. Fit on {args.levels} levels of each of {', '.join(dists)} "
                     f"(pooled), R² on {args.levels} other levels of each; ridge {RIDGE} x the mean feature variance. "
                     f"Controls: a randomly initialised net of the same shape (seed {args.seed}) and the input layer "

@@ -32,7 +32,8 @@ from game.core.batched import LevelPool
 from game.core.constants import DOOR
 from game.core.level import UNREACHABLE, Level
 from game.core.world import World
-from lab.experiment import agent_label, json_safe, limit_blas_threads, play
+from game.core.generators import generate
+from lab.experiment import agent_label, eval_first_seed, json_safe, limit_blas_threads, play
 from lab.probe import DEFAULT_DISTRIBUTIONS, probe_levels
 from lab.stats import wilson
 
@@ -40,6 +41,9 @@ FIELD_ALPHAS = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 MESA_ALPHAS = (0.0, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
 DEFAULT_LEVELS = 100
 FIT_LEVELS = 100
+# The held-out levels start here in the evaluation seed block, clear of every level a probe or a
+# direction is fitted on (those start at offset 0).
+HELD_OUT_OFFSET = 50_000
 
 
 def _last_hidden(net, levels: Sequence[Level], canvas: int) -> np.ndarray:
@@ -122,10 +126,14 @@ def run_steer(agent, levels: int | Sequence[Level] = DEFAULT_LEVELS, alphas: Seq
     if not is_mesa and direction is None:
         fit = goal_direction(agent, DEFAULT_DISTRIBUTIONS, fit_levels, seed)
         direction = fit["direction"]
-    lvs = probe_levels([distribution], levels, seed, held_out=True)[distribution] if isinstance(levels, int) else list(levels)
+    if isinstance(levels, int):
+        first = eval_first_seed(seed) + HELD_OUT_OFFSET
+        lvs = [generate(distribution, first + i) for i in range(levels)]
+    else:
+        lvs = list(levels)
     rng = np.random.default_rng([seed, 7])
     methods = ["cell", "kind-colour"] if is_mesa else ["direction"]
-    counts = {(m, a): [0, 0, 0] for m in methods + ["random"] for a in alphas}  # success, door, n
+    counts = {(m, a): [0, 0, 0, 0] for m in methods + ["random"] for a in alphas}  # success, door, timeout, n
     n_targets = 0
     for i, lv in enumerate(lvs):
         for j, cell in enumerate(targets_of(lv)):
@@ -159,17 +167,19 @@ def run_steer(agent, levels: int | Sequence[Level] = DEFAULT_LEVELS, alphas: Seq
                     c = counts[(m, a)]
                     c[0] += int(end == cell)
                     c[1] += int(end is not None and lv.kind[end] == DOOR)
-                    c[2] += 1
+                    c[2] += int(end is None)
+                    c[3] += 1
     agent.clear_steering()
     rows = []
     for m in methods:
         for a in alphas:
-            s, d, n = counts[(m, a)]
-            cs, cd, cn = counts[("random", a)]
+            s, d, to, n = counts[(m, a)]
+            cs, cd, cto, cn = counts[("random", a)]
             succ, ci = _rate(s, n)
             csucc, cci = _rate(cs, cn)
             rows.append({"agent": agent.name, "method": m, "alpha": a, "targets": n, "success": succ, "success_ci": ci,
-                         "door": _rate(d, n)[0], "control_success": csucc, "control_ci": cci, "control_door": _rate(cd, cn)[0],
+                         "door": _rate(d, n)[0], "timeout": _rate(to, n)[0], "control_success": csucc, "control_ci": cci,
+                         "control_door": _rate(cd, cn)[0], "control_timeout": _rate(cto, cn)[0],
                          "levels": len(lvs), "distribution": distribution})
     out = {"rows": rows, "targets": n_targets}
     if direction is not None:
@@ -181,17 +191,31 @@ def run_steer(agent, levels: int | Sequence[Level] = DEFAULT_LEVELS, alphas: Seq
 
 # -- tables, files, figure --------------------------------------------------------------------
 def format_table(rows: Sequence[dict]) -> str:
-    out = ["| agent | method | alpha | targets | success [95% CI] | ended on the door | random direction: success [95% CI] | random: door |",
-           "|---|---|---:|---:|---:|---:|---:|---:|"]
+    out = ["| agent | method | alpha | targets | success [95% CI] | ended on the door | timeout | random direction: success [95% CI] | random: door | random: timeout |",
+           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         out.append(f"| {r['agent']} | {r['method']} | {r['alpha']:g} | {r['targets']} | {r['success']:.3f} "
-                   f"[{r['success_ci'][0]:.3f}, {r['success_ci'][1]:.3f}] | {r['door']:.3f} | {r['control_success']:.3f} "
-                   f"[{r['control_ci'][0]:.3f}, {r['control_ci'][1]:.3f}] | {r['control_door']:.3f} |")
+                   f"[{r['success_ci'][0]:.3f}, {r['success_ci'][1]:.3f}] | {r['door']:.3f} | {r['timeout']:.3f} | {r['control_success']:.3f} "
+                   f"[{r['control_ci'][0]:.3f}, {r['control_ci'][1]:.3f}] | {r['control_door']:.3f} | {r['control_timeout']:.3f} |")
     return "\n".join(out)
 
 
-CSV_COLUMNS = ("agent", "method", "alpha", "targets", "success", "success_lo", "success_hi", "door",
-               "control_success", "control_lo", "control_hi", "control_door", "levels", "distribution")
+def format_summary(rows: Sequence[dict]) -> str:
+    """Markdown, one row per (agent, method): success unsteered, the best success and its alpha, the
+    random direction's success at that alpha and its best at any alpha."""
+    out = ["| agent | method | targets | success at 0 | best success (alpha) | random direction at that alpha | random direction, best |",
+           "|---|---|---:|---:|---:|---:|---:|"]
+    for key in dict.fromkeys((r["agent"], r["method"]) for r in rows):
+        rs = [r for r in rows if (r["agent"], r["method"]) == key]
+        zero = next((f"{r['success']:.3f}" for r in rs if r["alpha"] == 0), "—")
+        best = max(rs, key=lambda r: r["success"])
+        out.append(f"| {key[0]} | {key[1]} | {best['targets']} | {zero} | {best['success']:.3f} ({best['alpha']:g}) | "
+                   f"{best['control_success']:.3f} | {max(r['control_success'] for r in rs):.3f} |")
+    return "\n".join(out)
+
+
+CSV_COLUMNS = ("agent", "method", "alpha", "targets", "success", "success_lo", "success_hi", "door", "timeout",
+               "control_success", "control_lo", "control_hi", "control_door", "control_timeout", "levels", "distribution")
 
 
 def write_files(rows: Sequence[dict], out: str | Path, preamble: str) -> list[Path]:
@@ -206,7 +230,8 @@ def write_files(rows: Sequence[dict], out: str | Path, preamble: str) -> list[Pa
             w.writerow({**{k: r[k] for k in CSV_COLUMNS if k in r}, "success_lo": r["success_ci"][0],
                         "success_hi": r["success_ci"][1], "control_lo": r["control_ci"][0], "control_hi": r["control_ci"][1]})
     (out / "steer.md").write_text("# Steering: retargeting agents by editing their internals\n\n" + preamble
-                                  + "\n\n![success against alpha](steer.png)\n\n" + format_table(rows) + "\n")
+                                  + "\n\n![success against alpha](steer.png)\n\n## Summary\n\n" + format_summary(rows)
+                                  + "\n\n## Every strength\n\n" + format_table(rows) + "\n")
     plot(rows, out / "steer.png")
     return [out / "steer.md", out / "steer.csv", out / "steer.png"]
 
@@ -315,9 +340,10 @@ def main(argv: list[str] | None = None) -> int:
         print("; ".join(f"{a}: {s:.1f} s" for a, s in timings))
     if args.out:
         cmd = f"Command: `python main.py steer {' '.join(argv or [])}`".rstrip()
-        per = ", ".join(f"{a} {s:.0f} s" for a, s in timings)
+        per = ", ".join(f"{a} {s:.1f} s" for a, s in timings)
         preamble = (f"{cmd}\n\nTargets: every non-door object the agent can reach on {args.levels} held-out "
-                    f"`{args.distribution}` levels; success = the episode ends on it. FieldNets: alpha x the goal "
+                    f"`{args.distribution}` levels (level seeds {eval_first_seed(args.seed) + HELD_OUT_OFFSET} + 0..{args.levels - 1}, "
+                    f"clear of the fit levels); success = the episode ends on it. FieldNets: alpha x the goal "
                     f"direction (mean last-round hidden state at the reached object minus at the other objects, on "
                     f"{args.fit_levels} fit levels each of train and conflict) added at the object's cell in every round. "
                     f"mesa: delta added to that object's learned score (cell) or to its kind x colour's (kind-colour). "
