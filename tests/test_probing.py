@@ -245,3 +245,26 @@ def test_shipped_probe_files_fit_the_shipped_fieldnets():
         assert decoded["door"].shape == (agent.net.iterations + 1, level.height, level.width)
         agent.set_steering(level.objects()[0][:2], 1.0)  # the shipped direction loads
         assert agent.steering is not None
+
+
+def test_steering_shipped_imitation_net_to_a_red_ball_in_a_session_and_clearing_it():
+    level = generate("conflict", 1_000_007)  # a red ball at (3, 7); the net's own choice: the blue door at (0, 7)
+    assert level.describe_cell(3, 7) == "red ball" and level.describe_cell(0, 7) == "blue door"
+    net = load_agent("imitation")
+    session = Session(level, [net])
+
+    def next_episode():
+        session.reset_episodes()
+        for _ in range(500):
+            for run, outcome in session.tick():
+                return None if outcome.reached is None else outcome.reached[2]
+        raise AssertionError("the episode did not end")
+
+    assert next_episode() == (0, 7)
+    plain = net.explain(level).arrows
+    net.set_steering((3, 7), 1.0)  # the shipped direction, from assets/probes/imitation-k48.npz
+    assert next_episode() == (3, 7)
+    assert not np.allclose(net.explain(level).arrows, plain, equal_nan=True)  # explain sees the steered net
+    net.clear_steering()
+    assert next_episode() == (0, 7)
+    assert np.allclose(net.explain(level).arrows, plain, equal_nan=True)
