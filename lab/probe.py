@@ -246,6 +246,42 @@ def format_summary(rows: Sequence[dict]) -> str:
     return "\n".join(out)
 
 
+def seed_group(label: str) -> str:
+    """The study unit an agent label belongs to: 'study-ppo/seed-0003' -> 'study-ppo'."""
+    return re.sub(r"[-/]?seed-\d+$", "", label) or label
+
+
+def median_range(values: Sequence[float]) -> str:
+    v = np.asarray([x for x in values if np.isfinite(x)], float)
+    return "—" if not v.size else f"{np.median(v):.3f} [{v.min():.3f}, {v.max():.3f}]"
+
+
+def format_groups(rows: Sequence[dict]) -> str:
+    """Markdown, one row per study unit with several seeds: median [min, max] over its seeds of the
+    door and red probes' best held-out R² and the door probe's R² at the last round; '' if none."""
+    agents = list(dict.fromkeys(r["agent"] for r in rows))
+    groups: dict[str, list[str]] = {}
+    for a in agents:
+        groups.setdefault(seed_group(a), []).append(a)
+    groups = {g: a for g, a in groups.items() if len(a) > 1}
+    if not groups:
+        return ""
+    dists = list(dict.fromkeys(r["distribution"] for r in rows))
+    head = ["seeds of", "n"] + [f"{d}: {f} best" for d in dists for f in ("door", "red")] + [f"{d}: door t=K" for d in dists]
+    out = ["| " + " | ".join(head) + " |", "|---|---:|" + "---:|" * (len(head) - 2)]
+    for g, members in groups.items():
+        cells = [g, str(len(members))]
+        for d in dists:
+            for f in ("door", "red"):
+                cells.append(median_range([max(r["r2"] for r in rows if r["agent"] == a and r["distribution"] == d
+                                               and r["field"] == f) for a in members]))
+        for d in dists:
+            cells.append(median_range([next(r["r2"] for r in rows if r["agent"] == a and r["distribution"] == d
+                                            and r["field"] == "door" and r["round"] == r["rounds"]) for a in members]))
+        out.append("| " + " | ".join(cells) + " |")
+    return "\n".join(out)
+
+
 def _fmt(x: float) -> str:
     return "—" if not np.isfinite(x) else f"{x:.3f}"
 
@@ -265,7 +301,9 @@ def write_files(rows: Sequence[dict], out: str | Path, preamble: str) -> list[Pa
             w.writerow({k: r[k] for k in CSV_COLUMNS})
     (out / "probe.md").write_text("# Probes: what the FieldNets' hidden state encodes, round by round\n\n"
                                   + preamble + "\n\n![R² against round](probe.png)\n\n## Summary\n\n"
-                                  + format_summary(rows) + "\n\n## Every field, selected rounds (all rounds in probe.csv)\n\n"
+                                  + format_summary(rows) + "\n\n"
+                                  + ("## Over seeds: median [min, max]\n\n" + format_groups(rows) + "\n\n" if format_groups(rows) else "")
+                                  + "## Every field, selected rounds (all rounds in probe.csv)\n\n"
                                   + format_table(rows))
     plot(rows, out / "probe.png")
     return [out / "probe.md", out / "probe.csv", out / "probe.png"]
@@ -330,7 +368,7 @@ def plot_many(rows: Sequence[dict], path: Path) -> None:
     dists = list(dict.fromkeys(r["distribution"] for r in rows))
     fields = [f for f in ("door", "red") if any(r["field"] == f for r in rows)]
     # Seeds of one study unit share a colour and one legend entry: "study-ppo/seed-0003" -> "study-ppo".
-    group = {a: re.sub(r"[-/]?seed-\d+$", "", a) or a for a in agents}
+    group = {a: seed_group(a) for a in agents}
     groups = list(dict.fromkeys(group.values()))
     size = {g: sum(1 for a in agents if group[a] == g) for g in groups}
     palette = [c for i, c in enumerate(plt.get_cmap("tab20").colors) if i not in (14, 15)]  # no grey: the controls'

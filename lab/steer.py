@@ -190,6 +190,25 @@ def run_steer(agent, levels: int | Sequence[Level] = DEFAULT_LEVELS, alphas: Seq
 
 
 # -- tables, files, figure --------------------------------------------------------------------
+def kind_colour_scores(agent) -> str:
+    """Markdown: mesa's learned score of every object kind x colour (its objective, which a
+    kind-colour edit changes), one row per kind."""
+    from game.core.constants import COLOR_NAMES, KIND_NAMES, OBJECT_KINDS
+    from game.core.observation import CH_COLOR0, CH_KIND0, N_CHANNELS
+
+    cells = np.zeros((1, N_CHANNELS - 1, len(OBJECT_KINDS), len(COLOR_NAMES)), np.uint8)
+    for i, k in enumerate(OBJECT_KINDS):
+        cells[0, CH_KIND0 + k - DOOR, i, :] = 1
+        for c in range(len(COLOR_NAMES)):
+            cells[0, CH_COLOR0 + c, i, c] = 1
+    scores = agent.net(cells)[0]
+    out = [f"{agent.name}'s learned score per kind x colour (the planner walks to the highest-scoring reachable object):", "",
+           "| kind | " + " | ".join(COLOR_NAMES) + " |", "|---|" + "---:|" * len(COLOR_NAMES)]
+    for i, k in enumerate(OBJECT_KINDS):
+        out.append(f"| {KIND_NAMES[k]} | " + " | ".join(f"{scores[i, c]:.3f}" for c in range(len(COLOR_NAMES))) + " |")
+    return "\n".join(out)
+
+
 def format_table(rows: Sequence[dict]) -> str:
     out = ["| agent | method | alpha | targets | success [95% CI] | ended on the door | timeout | random direction: success [95% CI] | random: door | random: timeout |",
            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
@@ -214,11 +233,34 @@ def format_summary(rows: Sequence[dict]) -> str:
     return "\n".join(out)
 
 
+def format_groups(rows: Sequence[dict]) -> str:
+    """Markdown, one row per (study unit with several seeds, method, alpha): median [min, max] over
+    its seeds of success, the random direction's success and the door's share; '' if none."""
+    from lab.probe import median_range, seed_group
+
+    members: dict[str, list[str]] = {}
+    for a in dict.fromkeys(r["agent"] for r in rows):
+        members.setdefault(seed_group(a), []).append(a)
+    members = {g: a for g, a in members.items() if len(a) > 1}
+    if not members:
+        return ""
+    out = ["| seeds of | n | method | alpha | success | random direction: success | ended on the door |",
+           "|---|---:|---|---:|---:|---:|---:|"]
+    for g, agents in members.items():
+        mine = [r for r in rows if r["agent"] in agents]
+        for m in dict.fromkeys(r["method"] for r in mine):
+            for a in sorted({r["alpha"] for r in mine if r["method"] == m}):
+                rs = [r for r in mine if r["method"] == m and r["alpha"] == a]
+                out.append(f"| {g} | {len(rs)} | {m} | {a:g} | {median_range([r['success'] for r in rs])} | "
+                           f"{median_range([r['control_success'] for r in rs])} | {median_range([r['door'] for r in rs])} |")
+    return "\n".join(out)
+
+
 CSV_COLUMNS = ("agent", "method", "alpha", "targets", "success", "success_lo", "success_hi", "door", "timeout",
                "control_success", "control_lo", "control_hi", "control_door", "control_timeout", "levels", "distribution")
 
 
-def write_files(rows: Sequence[dict], out: str | Path, preamble: str) -> list[Path]:
+def write_files(rows: Sequence[dict], out: str | Path, preamble: str, notes: Sequence[str] = ()) -> list[Path]:
     import csv
 
     out = Path(out)
@@ -231,7 +273,9 @@ def write_files(rows: Sequence[dict], out: str | Path, preamble: str) -> list[Pa
                         "success_hi": r["success_ci"][1], "control_lo": r["control_ci"][0], "control_hi": r["control_ci"][1]})
     (out / "steer.md").write_text("# Steering: retargeting agents by editing their internals\n\n" + preamble
                                   + "\n\n![success against alpha](steer.png)\n\n## Summary\n\n" + format_summary(rows)
-                                  + "\n\n## Every strength\n\n" + format_table(rows) + "\n")
+                                  + ("\n\n## Over seeds: median [min, max]\n\n" + format_groups(rows) if format_groups(rows) else "")
+                                  + "\n\n## Every strength\n\n" + format_table(rows) + "\n"
+                                  + "".join("\n" + n + "\n" for n in notes))
     plot(rows, out / "steer.png")
     return [out / "steer.md", out / "steer.csv", out / "steer.png"]
 
@@ -315,7 +359,7 @@ def main(argv: list[str] | None = None) -> int:
             note(f"error: --alphas must be finite numbers, got {args.alphas!r}")
             return 2
     limit_blas_threads(1)
-    rows, timings = [], []
+    rows, timings, notes = [], [], []
     for spec in [a.strip() for a in args.agent.split(",") if a.strip()]:
         try:
             agent = load_agent(spec)
@@ -328,6 +372,8 @@ def main(argv: list[str] | None = None) -> int:
         elapsed = time.time() - t0
         timings.append((agent.name, elapsed))
         rows += result["rows"]
+        if agent.kind == "mesa":
+            notes.append(kind_colour_scores(agent))
         if args.json:
             for r in result["rows"]:
                 print(json.dumps(json_safe(r), allow_nan=False), flush=True)
@@ -348,6 +394,6 @@ def main(argv: list[str] | None = None) -> int:
                     f"{args.fit_levels} fit levels each of train and conflict) added at the object's cell in every round. "
                     f"mesa: delta added to that object's learned score (cell) or to its kind x colour's (kind-colour). "
                     f"Control: a random direction of the same norm. Time at one thread: {per}.")
-        paths = write_files(rows, args.out, preamble)
+        paths = write_files(rows, args.out, preamble, notes)
         note("wrote " + ", ".join(str(p) for p in paths))
     return 0
