@@ -46,12 +46,15 @@ class LearnedAgent(Agent):
 
     def _per_level(self, static: np.ndarray):
         """Per-level work (the network's maps), cached: within an episode only the agent moves."""
-        key = static.tobytes() + bytes(static.shape[-1:]) + self._steer_key
+        steer = self._steer_key
+        key = static.tobytes() + bytes(static.shape[-1:]) + steer
         hit = self._cache.get(key)
         if hit is None:
             if len(self._cache) >= _CACHE_LIMIT:
                 self._cache.clear()
-            hit = self._cache[key] = self._compute(static)
+            hit = self._compute(static)
+            if self._steer_key == steer:  # steering changed meanwhile (another thread): do not file it under the old key
+                self._cache[key] = hit
         return hit
 
     def _compute(self, static: np.ndarray):
@@ -105,6 +108,8 @@ class FieldPolicy(LearnedAgent):
         cell = (int(cell[0]), int(cell[1]))
         if min(cell) < 0:
             raise ValueError(f"steering cell {cell} is off the map")
+        if not np.isfinite(alpha):
+            raise ValueError(f"steering strength must be a finite number, got {alpha!r}")
         self._steering = (cell, float(alpha), direction)
         self._steer_key = b"steer" + np.array([*cell, alpha], np.float64).tobytes() + direction.tobytes()
 
