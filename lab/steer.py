@@ -288,9 +288,13 @@ def plot(rows: Sequence[dict], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     agents = list(dict.fromkeys(r["agent"] for r in rows))
-    fig, axes = plt.subplots(1, len(agents), figsize=(3.6 * len(agents) + 0.4, 3.4), squeeze=False, sharey=True)
+    ncols = min(len(agents), 6)
+    nrows = -(-len(agents) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols + 0.4, 3.1 * nrows + 0.5), squeeze=False, sharey=True)
+    for ax in axes.flat[len(agents):]:
+        ax.set_visible(False)
     colours = {"direction": "#1f77b4", "cell": "#d62728", "kind-colour": "#ff7f0e"}
-    for ax, agent in zip(axes[0], agents):
+    for ax, agent in zip(axes.flat, agents):
         mine = [r for r in rows if r["agent"] == agent]
         xs = sorted({r["alpha"] for r in mine})
         pos = {a: i for i, a in enumerate(xs)}
@@ -305,11 +309,12 @@ def plot(rows: Sequence[dict], path: Path) -> None:
         ax.plot(x, [r["control_success"] for r in rs], "s--", color="grey", label="random direction")
         ax.set_xticks(range(len(xs)), [f"{a:g}" for a in xs], fontsize=8)
         ax.set_xlabel("delta (score)" if "cell" in {r["method"] for r in mine} else "alpha (x direction)")
-        ax.set_title(agent, fontsize=10)
+        ax.set_title(agent, fontsize=9)
         ax.set_ylim(-0.02, 1.02)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="upper left")
-    axes[0, 0].set_ylabel("episodes ending on the chosen object")
+    for row in axes:
+        row[0].set_ylabel("ended on the chosen object")
     fig.suptitle("Steering to one non-door object of held-out conflict levels", fontsize=11)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
