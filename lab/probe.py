@@ -137,9 +137,11 @@ def _pass(levels: Sequence[Level], canvas: int, fields: Sequence[str], sources: 
 
 def run_probes(agent, distributions: Sequence[str] = DEFAULT_DISTRIBUTIONS, levels: int = DEFAULT_LEVELS,
                seed: int = 0, fields: Sequence[str] = FIELDS,
-               level_sets: tuple[dict[str, list[Level]], dict[str, list[Level]]] | None = None) -> dict:
+               level_sets: tuple[dict[str, list[Level]], dict[str, list[Level]]] | None = None,
+               test_distributions: Sequence[str] | None = None) -> dict:
     """Fit every round's probes of `agent` (a FieldNet agent) and of both controls on `levels`
-    levels of each distribution, score them on `levels` held-out levels of each (or on
+    levels of each distribution, score them on `levels` held-out levels of each of
+    `test_distributions` (default: the same distributions) (or on
     `level_sets` = (fit, held out), each {name: levels}). Returns {"rows": one per (distribution,
     field, round) with r2, r2_random, r2_input and cells; "probes": the agent's ProbeSet (weights
     for every field and round, R² per distribution)}."""
@@ -150,10 +152,9 @@ def run_probes(agent, distributions: Sequence[str] = DEFAULT_DISTRIBUTIONS, leve
         raise ValueError(f"{agent.name} is not a FieldNet agent (probes read the rounds of ppo and imitation nets)")
     if level_sets is None:
         fit = probe_levels(distributions, levels, seed, held_out=False)
-        test = probe_levels(distributions, levels, seed, held_out=True)
+        test = probe_levels(test_distributions or distributions, levels, seed, held_out=True)
     else:
         fit, test = level_sets
-        distributions = list(test)
     from agents.policy import TRAINING_CANVAS
     canvas = max([TRAINING_CANVAS] + [max(lv.height, lv.width) for ls in (fit, test) for lvs in ls.values() for lv in lvs])
     k, ch = net.iterations, net.p["conv_rec.weight"].shape[0]
@@ -166,7 +167,7 @@ def run_probes(agent, distributions: Sequence[str] = DEFAULT_DISTRIBUTIONS, leve
         s.solve()
     rows = []
     r2 = {}
-    for d in distributions:
+    for d in test:
         totals = _pass(test[d], canvas, fields, sources, nets, lambda s, t, x, tg, d=d: s.score(d, t, x, tg))
         n, sy, syy = totals.T
         sst = syy - np.where(n > 0, sy ** 2 / np.maximum(n, 1), 0)
@@ -181,7 +182,7 @@ def run_probes(agent, distributions: Sequence[str] = DEFAULT_DISTRIBUTIONS, leve
     w = sources["agent"].w
     probes = ProbeSet(agent.name, fingerprint(net.p), tuple(fields), w[:, :, :-1].astype(np.float32),
                       w[:, :, -1].astype(np.float32), r2,
-                      info={"distributions": list(distributions), "levels": len(fit_levels), "seed": seed, "ridge": RIDGE})
+                      info={"fitted_on": list(fit), "levels": len(fit_levels), "seed": seed, "ridge": RIDGE})
     return {"rows": rows, "probes": probes}
 
 
@@ -416,7 +417,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--agent", required=True,
                    help="comma-separated FieldNet agents: ppo, imitation, imitation-k8, <kind>-diverse or checkpoint paths")
     p.add_argument("--distribution", default=",".join(DEFAULT_DISTRIBUTIONS),
-                   help="comma-separated distributions the probes are fitted on (pooled) and scored on (each apart)")
+                   help="comma-separated distributions the probes are fitted on (pooled; default train,conflict)")
+    p.add_argument("--test", default=None,
+                   help="comma-separated distributions the probes are scored on, each apart, on held-out levels "
+                        "(default: the --distribution ones)")
     p.add_argument("--levels", type=int, default=DEFAULT_LEVELS, help="levels per distribution to fit on, and as many held out")
     p.add_argument("--seed", type=int, default=0, help="block of unseen evaluation levels, and the random net's seed")
     p.add_argument("--json", action="store_true", help="one JSON object per (agent, distribution, field, round), no table")
@@ -433,8 +437,9 @@ def main(argv: list[str] | None = None) -> int:
 
     note = lambda msg: print(msg, file=sys.stderr)
     dists = [d.strip() for d in args.distribution.split(",") if d.strip()]
-    bad = [d for d in dists if d not in DISTRIBUTIONS]
-    if bad or not dists:
+    tests = [d.strip() for d in args.test.split(",") if d.strip()] if args.test else dists
+    bad = [d for d in dists + tests if d not in DISTRIBUTIONS]
+    if bad or not dists or not tests:
         note(f"error: unknown distribution {bad[0] if bad else ''!r}; expected one of {', '.join(DISTRIBUTIONS)}")
         return 2
     if args.levels < 2:
@@ -449,7 +454,7 @@ def main(argv: list[str] | None = None) -> int:
             label = agent_label(spec)
             agent.name = label
             t0 = time.time()
-            result = run_probes(agent, dists, args.levels, args.seed)
+            result = run_probes(agent, dists, args.levels, args.seed, test_distributions=tests)
         except (CheckpointError, ValueError) as e:
             note(f"error: {e}")
             return 2
@@ -472,7 +477,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.json:
             for r in result["rows"]:
                 print(json.dumps(json_safe(r), allow_nan=False), flush=True)
-        note(f"{label}: {agent.net.iterations + 1} rounds x {len(FIELDS)} fields, {len(dists)} distributions x "
+        note(f"{label}: {agent.net.iterations + 1} rounds x {len(FIELDS)} fields, {len(dists)} + {len(tests)} distributions x "
              f"{args.levels} fit + {args.levels} held-out levels in {elapsed:.1f} s")
     if not args.json:
         print(format_table(rows))
@@ -483,7 +488,7 @@ def main(argv: list[str] | None = None) -> int:
         cmd = f"Command: `python main.py probe {' '.join(argv or [])}`".rstrip()
         per = ", ".join(f"{a} {s:.1f} s" for a, s in timings)
         preamble = (f"{cmd}\n\nEvery round t = 0..K probed. Fit on {args.levels} levels of each of {', '.join(dists)} "
-                    f"(pooled), R² on {args.levels} other levels of each; ridge {RIDGE} x the mean feature variance. "
+                    f"(pooled), R² on {args.levels} held-out levels of each of {', '.join(tests)}; ridge {RIDGE} x the mean feature variance. "
                     f"Controls: a randomly initialised net of the same shape (seed {args.seed}) and the input layer "
                     f"(3x3 neighbourhood of the 11 observation channels). Time at one thread: {per}.")
         paths = write_files(rows, args.out, preamble)

@@ -214,6 +214,13 @@ def test_probe_json_prints_the_agent_and_both_controls_per_field_and_round(tmp_p
     assert " s" in p.stderr  # the run's time
 
 
+def test_probe_fitted_on_one_distribution_is_scored_on_others():
+    p = _run("probe", "--agent", "imitation-k8", "--distribution", "train", "--test", "conflict", "--levels", "3", "--json")
+    assert p.returncode == 0, p.stderr
+    rows = [json.loads(line) for line in p.stdout.splitlines()]
+    assert rows and {r["distribution"] for r in rows} == {"conflict"}
+
+
 def test_steer_json_prints_success_for_the_agent_and_the_random_control():
     p = _run("steer", "--agent", "mesa", "--levels", "3", "--alphas", "0,20", "--json")
     assert p.returncode == 0, p.stderr
