@@ -7,7 +7,7 @@ import sys
 
 # Training, the experiment and the study load by name, so that PyInstaller's import analysis does
 # not pull torch or matplotlib into the double-click bundle through them.
-HEAVY_COMMANDS = {"train": "agents.train.cli", "eval": "lab.experiment", "study": "lab.study"}
+HEAVY_COMMANDS = {"train": "agents.train.cli", "eval": "lab.experiment", "study": "lab.study", "probe": "lab.probe", "steer": "lab.steer"}
 
 
 class _PrintVersion(argparse.Action):
