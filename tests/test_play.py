@@ -245,6 +245,14 @@ CHECKS = {
     "close": lambda b, s, t: not s.help_open,
     "quit": lambda b, s, t, go: go == Quit(),
     "totals_scope": lambda b, s, t: s.all_levels is True,
+    # Inside the agents (oracle selected here, which has no internals; tests/test_play_inside.py steers and probes)
+    "steer_mode": lambda b, s, t: s.steer.on is True and "cannot be steered" in s.status,
+    "clear_steering": lambda b, s, t: "is not steered" in s.status,
+    "steer_up": lambda b, s, t: "nothing to steer" in s.status,
+    "steer_down": lambda b, s, t: "nothing to steer" in s.status,
+    "probe_field": lambda b, s, t: s.probe.field == "red" and "red field" in s.status,
+    "probe_prev": lambda b, s, t: "select a ppo or imitation agent" in s.status,
+    "probe_next": lambda b, s, t: "select a ppo or imitation agent" in s.status,
 }
 
 

@@ -19,6 +19,7 @@ from game.session import objective_names
 from .panels import EXPLAIN_MODES
 from .roster import describe_agent, failure_message, known_kinds, spec_of, unique_names
 from .sidebar import explanation_text
+from . import steering
 
 SPEEDS = (0.5, 1, 2, 4, 8, 15, 30, 60, 120, 240)  # agent steps per second
 EXPLAIN_WAIT = 0.25  # seconds the explain key waits before the view comes on later
@@ -239,7 +240,7 @@ def explain(scene):
         scene.set_status(f"{run.name} is working out its explanation …")
         return
     expl = scene.worker.explained.explanation if scene.worker.explained else None
-    available = views(expl)
+    available = views(expl, run.agent)
     later = [m for m in available if m > scene.explain_mode]
     scene.explain_mode = later[0] if later else 0
     if not available:
@@ -247,14 +248,27 @@ def explain(scene):
     elif scene.explain_mode == 0:
         scene.set_status("explain off")
     else:
-        scene.set_status(f"explain {EXPLAIN_MODES[scene.explain_mode]} for {run.name}: {explanation_text(run.agent, expl)}")
+        scene.set_status(explain_status(scene, run, expl))
 
 
-def views(expl) -> list[int]:
-    """The explain modes (indices into EXPLAIN_MODES) an explanation can show."""
+def explain_status(scene, run, expl) -> str:
+    """The status line for the explain view now on: its label, or the probe view's field, round and R²."""
+    if EXPLAIN_MODES[scene.explain_mode] == "probe":
+        return f"explain probe for {run.name}: " + scene.probe.frame(run.agent, scene.level).caption() + \
+            " — F: door / red field, [ ]: rounds"
+    return f"explain {EXPLAIN_MODES[scene.explain_mode]} for {run.name}: {explanation_text(run.agent, expl)}"
+
+
+def views(expl, agent=None) -> list[int]:
+    """The explain modes (indices into EXPLAIN_MODES) an explanation can show; a FieldNet adds probe."""
     if expl is None:
         return []
-    return [m for m, part in ((1, expl.heat), (2, expl.arrows)) if part is not None]
+    probe = 3 if agent is not None and steering.probe_viewable(agent) else None
+    return [m for m, part in ((1, expl.heat), (2, expl.arrows), (3, probe)) if part is not None]
+
+
+# -- inside the agents: steering and probes (the actions live in steering.py) ---------------------
+COMMANDS.update(steering.COMMANDS)
 
 
 @command("choose_objectives")

@@ -18,9 +18,11 @@ from game.render.text import draw_text, line_height, text_width
 from game.scenes.keymap import BINDINGS, MOUSE_HELP
 from game.scenes.widgets import draw_key_help
 
+from . import inside
 from .layout import Layout, PanelLayout
+from .steering import steered_text
 
-EXPLAIN_MODES = ("off", "heat map", "arrows")
+EXPLAIN_MODES = ("off", "heat map", "arrows", "probe")
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,9 @@ class PlayView:
     paused: bool
     recording: float | None  # seconds recorded, while recording
     writing_gif: bool
+    steer_on: bool = False  # the steer tool is on: a click on an object retargets
+    probe: object = None  # steering.ProbeFrame of the selected agent, in the probe view
+    scores: dict | None = None  # the selected mesa agent's score per object cell (learned + nudge)
 
     def accent(self, i: int):
         return self.palette.agent_rgb(i)
@@ -131,7 +136,15 @@ def _draw_header(surface, layout: Layout, i: int, rect: pygame.Rect, view: PlayV
     last = run.tally.last or run.all_tally.last
     y += lh
     slh = line_height(sfs)
-    draw_text(surface, "last: " + describe_outcome(last), (x, y), sfs, pal.text_dim, max_width=width)
+    steered = steered_text(run.agent, view.level)
+    if view.probe is not None and i == view.selected:  # the probe view's round and R² where the eye is
+        draw_text(surface, view.probe.caption(), (x, y), sfs, pal.warn if view.probe.heat is None else pal.text,
+                  bold=True, max_width=width)
+    elif steered:  # the steering first: it is why the last episode went where it did
+        x2 = draw_text(surface, steered, (x, y), sfs, pal.warn, bold=True, max_width=width).right + 10
+        draw_text(surface, "last: " + describe_outcome(last), (x2, y), sfs, pal.text_dim, max_width=max(0, x + width - x2))
+    else:
+        draw_text(surface, "last: " + describe_outcome(last), (x, y), sfs, pal.text_dim, max_width=width)
     y += slh
     if last is not None:
         _draw_marks(surface, x, y, width, sfs, last, view)
@@ -165,8 +178,10 @@ def _draw_board(surface, renderer: BoardRenderer, i: int, panel: PanelLayout, vi
     pal, run, level = view.palette, view.runs[i], view.level
     renderer.draw_board(surface, panel.board.topleft, level, panel.tile, pal, view.shown if view.overlay else ())
     expl = view.explanation if i == view.selected else None
-    if expl is not None:
-        mode = EXPLAIN_MODES[view.explain_mode]
+    mode = EXPLAIN_MODES[view.explain_mode] if expl is not None else "off"
+    if mode == "probe":
+        inside.draw_probe_layer(surface, renderer, panel, view, caption=not view.overlay)
+    elif expl is not None:
         layer = renderer.explain_layer((view.explain_version, mode), expl.heat if mode == "heat map" else None,
                                        expl.arrows if mode == "arrows" else None, panel.tile, pal,
                                        objects=level.kind >= DOOR)
@@ -178,6 +193,9 @@ def _draw_board(surface, renderer: BoardRenderer, i: int, panel: PanelLayout, vi
     ring = None
     if w.done and w.outcome is not None:
         ring = pal.good if w.outcome.scores.get(O_BASE.name) else pal.bad
+    inside.draw_steer_target(surface, panel, view, i)
+    if mode in ("heat map", "arrows"):
+        inside.draw_object_scores(surface, panel, view)
     renderer.draw_token(surface, panel.board.topleft, panel.tile, w.agent, run.heading, accent, ring)
     hover = view.hover
     if hover is not None and level.kind[hover] >= DOOR and panel.tile >= 4:
@@ -206,5 +224,7 @@ def draw_status(surface, layout: Layout, view: PlayView) -> None:
 def draw_help(surface, palette: Palette, capture_folder: str) -> None:
     notes = ["Totals: 'neither' = reached an object that satisfies neither O_base nor O_alt; "
              "'t/o' = reached nothing before the step limit.",
+             "Steering (S, then a click; Shift+S clears) starts that agent on a new episode, so its path is the "
+             "steered one; it lasts until cleared or another level opens.",
              f"Screenshots and GIFs go to {capture_folder}"]
     draw_key_help(surface, palette, "Red Door — play view keys", BINDINGS, MOUSE_HELP, notes)

@@ -30,11 +30,12 @@ from game.scenes.base import Quit, Scene, Transition
 from game.scenes.keymap import translate
 from game.scenes.menu import Menu
 
-from .commands import COMMANDS, SPEEDS, views
+from .commands import COMMANDS, SPEEDS, explain_status, views
 from .layout import Layout, compute_layout
-from .panels import EXPLAIN_MODES, PlayView, draw_agent_panel, draw_help, draw_status, short_label
+from .panels import PlayView, draw_agent_panel, draw_help, draw_status, short_label
 from .roster import build_roster, failure_message, load_agent
-from .sidebar import draw_sidebar, explanation_text, score_columns, score_rows
+from .steering import ProbeView, SteerTool, live_view, steer
+from .sidebar import draw_sidebar, score_columns, score_rows
 from .worker import AgentWorker
 
 DEFAULT_SPEED = 8
@@ -71,6 +72,7 @@ class PlayScene(Scene):
         self.overlay = True
         self.all_levels = False  # the sidebar's totals: this level as it is now, or every episode
         self.explain_mode = 0
+        self.steer, self.probe = SteerTool(), ProbeView()  # the steer tool and the probe view (steering.py)
         self.explain_announce = False
         self.selected = 0
         self.help_open = False
@@ -153,6 +155,8 @@ class PlayScene(Scene):
 
     def set_level(self, level: Level, what: str = "") -> None:
         self.session.set_level(level)
+        for run in self.runs:  # a steering names a cell of the old level
+            getattr(run.agent, "clear_steering", lambda: None)()
         self.pristine = level.copy()
         self.worker.forget_explanation()
         self.relayout()
@@ -232,7 +236,10 @@ class PlayScene(Scene):
             if not panel.rect.collidepoint(pos):
                 continue
             cell = BoardRenderer.cell_at(panel.board.topleft, panel.tile, self.level.kind.shape, pos)
-            if cell is not None and self.level.kind[cell] >= DOOR and button in (1, 3):
+            if cell is not None and self.level.kind[cell] >= DOOR and button == 1 and self.steer.on:
+                self.selected = i
+                self.set_status(steer(self.steer, self.runs[i], self.level, cell))
+            elif cell is not None and self.level.kind[cell] >= DOOR and button in (1, 3):
                 self.recolour(cell, -1 if button == 3 else 1)
             else:
                 self.selected = i
@@ -297,14 +304,13 @@ class PlayScene(Scene):
             self.refresh_explanation()
             if not self.worker.explaining:
                 expl = self.worker.explained.explanation if self.worker.explained else None
-                available = views(expl)
+                available = views(expl, self.runs[self.selected].agent)
                 if self.explain_mode not in available:  # the newly selected agent cannot show this view
                     self.explain_mode = available[0] if available else self.explain_mode
                 if self.explain_announce:
                     self.explain_announce = False
                     run = self.runs[self.selected]
-                    self.set_status(f"explain {EXPLAIN_MODES[self.explain_mode]} for {run.name}: "
-                                    f"{explanation_text(run.agent, expl)}" if expl is not None and available
+                    self.set_status(explain_status(self, run, expl) if expl is not None and available
                                     else f"{run.name} has no explanation to show")
         return None
 
@@ -355,7 +361,8 @@ class PlayScene(Scene):
             ready=self.worker.ready, hover=self.cell_under(self.mouse_pos) if self.menu is None and not self.help_open else None,
             all_levels=self.all_levels, where=where, original_description=self.level.same_as(self.pristine),
             status=status, speed_text=self.speed_text(), paused=self.paused,
-            recording=self.recorder.elapsed() if self.recorder.recording else None, writing_gif=self.recorder.writing)
+            recording=self.recorder.elapsed() if self.recorder.recording else None, writing_gif=self.recorder.writing,
+            **live_view(self))
 
     def draw(self, surface: pygame.Surface) -> None:
         view = self.view()

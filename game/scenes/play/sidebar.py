@@ -11,6 +11,7 @@ from game.render.board import draw_mark_swatch, heat_ramp
 from game.render.palette import COLOR_MARKERS
 from game.render.text import draw_text, elide, line_height, text_width, wrap
 
+from .inside import draw_probe_legend, score_line
 from .layout import MIN_FONT
 from .panels import EXPLAIN_MODES, PlayView, short_label
 
@@ -154,10 +155,12 @@ def draw_legend(surface, x: int, y: int, width: int, fs: int, bottom: int, view:
         draw_text(surface, f"Explain ({EXPLAIN_MODES[view.explain_mode]}): {run.name}", (x, y), fs, pal.text, bold=True,
                   max_width=width)
         y += line_height(fs)
-        for line in wrap(explanation_text(run.agent, expl), sfs, width)[:2]:
+        for line in ([] if view.probe is not None else wrap(explanation_text(run.agent, expl), sfs, width)[:2]):
             draw_text(surface, line, (x, y), sfs, pal.text_dim)
             y += slh
-        if EXPLAIN_MODES[view.explain_mode] == "heat map" and expl.heat is not None:
+        if EXPLAIN_MODES[view.explain_mode] == "probe":
+            y = draw_probe_legend(surface, x, y, width, sfs, bottom, view)
+        elif EXPLAIN_MODES[view.explain_mode] == "heat map" and expl.heat is not None:
             heat = np.asarray(expl.heat, np.float64)
             finite = np.isfinite(heat)
             lo, hi = (f"{heat[finite].min():.2g}", f"{heat[finite].max():.2g}") if finite.any() else ("low", "high")
@@ -167,7 +170,7 @@ def draw_legend(surface, x: int, y: int, width: int, fs: int, bottom: int, view:
             draw_text(surface, lo, (x, y), sfs, pal.text_dim)
             draw_text(surface, hi, (x + width, y), sfs, pal.text_dim, anchor="topright")
             y += slh + 2
-            for line in wrap(object_values(view.level, heat), sfs, width)[:2]:
+            for line in wrap(score_line(view) or object_values(view.level, heat), sfs, width)[:2]:
                 if y + slh > bottom:
                     break
                 draw_text(surface, line, (x, y), sfs, pal.text)

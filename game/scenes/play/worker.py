@@ -21,12 +21,18 @@ def level_key(level: Level) -> bytes:
     return level.kind.tobytes() + level.color.tobytes()
 
 
+def steering_key(agent: Agent) -> str:
+    """The agent's steering (play/steering.py): a steered network is a new network to look again with."""
+    return repr(getattr(agent, "steering", None))
+
+
 @dataclass
 class FirstLook:
     """An agent's first look at the level with key `level_key`, running or done."""
 
     level_key: bytes
     future: Future
+    steering: str = "None"  # the agent's steering when the look was asked for
 
 
 @dataclass(frozen=True)
@@ -36,10 +42,11 @@ class ExplainKey:
     agent_id: int
     kinds: bytes
     colours: bytes
+    steering: str = "None"
 
     @classmethod
     def of(cls, agent: Agent, level: Level) -> "ExplainKey":
-        return cls(id(agent), level.kind.tobytes(), level.color.tobytes())
+        return cls(id(agent), level.kind.tobytes(), level.color.tobytes(), steering_key(agent))
 
 
 @dataclass
@@ -88,11 +95,14 @@ class AgentWorker:
         pending = []
         for run in runs:
             look = self._looks.get(id(run))
-            if run.error is None and (look is None or look.level_key != key):
+            steer = steering_key(run.agent)
+            # A changed steering is a new look too: one started under the old steering may have
+            # computed with a mix of old and new, and the agent does not file that one under either.
+            if run.error is None and (look is None or look.level_key != key or look.steering != steer):
                 if look is not None:
                     look.future.cancel()
                 future = self._pool.submit(_think, run.agent, level.copy(), run.world.agent)
-                self._looks[id(run)] = FirstLook(key, future)
+                self._looks[id(run)] = FirstLook(key, future, steer)
                 if not getattr(run.agent, "slow_first_look", False):
                     pending.append(future)
         if pending and wait_s > 0:
