@@ -250,3 +250,40 @@ def test_mesa_explain_prints_its_learned_scores_and_arrows_nudge_them(tmp_path, 
 def test_the_play_view_imports_neither_torch_nor_lab():
     code = "import game.scenes.play.scene, sys; assert 'torch' not in sys.modules and 'lab' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONPATH": "."})
+
+
+def test_a_steering_change_during_a_first_look_asks_for_a_fresh_one(tmp_path):
+    """A look begun under the old steering may have mixed old and new: the worker looks again."""
+    import threading
+
+    from agents.base import Agent
+    from game.scenes.play.worker import AgentWorker
+
+    class Steerable(Agent):
+        kind = "steerable"
+
+        def __init__(self):
+            super().__init__("steerable")
+            self.steering = None
+            self.gate = threading.Event()
+            self.looked_under = []
+
+        def act_batch(self, obs):
+            self.looked_under.append(self.steering)
+            self.gate.wait(5)
+            return np.zeros(len(obs), np.int64)
+
+    level = generate("conflict", 1_000_005)
+    scene = make_scene(tmp_path, level, [Steerable()])
+    run, worker = scene.runs[0], AgentWorker()
+    worker.warm_up([run], level, wait_s=0)
+    assert not worker.ready(run)
+    run.agent.steering = ((1, 7), 2.0)  # changed while the first look runs
+    worker.warm_up([run], level, wait_s=0)
+    run.agent.gate.set()
+    end = time.perf_counter() + 5
+    while not worker.ready(run) and time.perf_counter() < end:
+        time.sleep(0.01)
+    assert worker.ready(run) and run.agent.looked_under[-1] == ((1, 7), 2.0)
+    worker.warm_up([run], level, wait_s=0)
+    assert worker.ready(run)  # unchanged steering: no further look

@@ -116,4 +116,4 @@ def score_line(view: PlayView) -> str | None:
     lv = view.level
     values = sorted(((v, f"{COLOR_NAMES[lv.color[cell]]} {KIND_NAMES[lv.kind[cell]]}") for cell, v in view.scores.items()),
                     reverse=True)
-    return "learned score: " + ", ".join(f"{name} {v:.1f}" for v, name in values[:5])
+    return "score (learned + nudge): " + ", ".join(f"{name} {v:.1f}" for v, name in values[:5])
