@@ -287,3 +287,12 @@ def test_a_steering_change_during_a_first_look_asks_for_a_fresh_one(tmp_path):
     assert worker.ready(run) and run.agent.looked_under[-1] == ((1, 7), 2.0)
     worker.warm_up([run], level, wait_s=0)
     assert worker.ready(run)  # unchanged steering: no further look
+
+
+def test_another_level_clears_the_steering(tmp_path):
+    scene = make_scene(tmp_path, generate("conflict", 1_000_005), [agent("mesa")])
+    press(scene, "steer_mode")
+    click(scene, (1, 7))
+    assert scene.runs[0].agent.steering is not None
+    press(scene, "generate_again")
+    assert scene.runs[0].agent.steering is None
