@@ -147,7 +147,11 @@ def test_a_network_without_a_probe_file_says_how_to_make_one(tmp_path, display):
                              "python main.py probe --agent ppo-diverse --save-probes assets/probes")
     press(scene, "probe_next")
     assert scene.status == frame.message
-    scene.draw(display)  # the message is drawn on the board and in the sidebar, no crash
+    scene.draw(display)  # the message is drawn in the panel's header and the sidebar
+    press(scene, "steer_mode")
+    click(scene, (1, 7))
+    assert scene.runs[0].agent.steering is None
+    assert scene.status == "cannot steer ppo-k48-diverse: " + frame.message
 
 
 def test_mesa_and_the_oracle_have_no_probe_view(tmp_path):

@@ -78,6 +78,8 @@ def steer(tool: SteerTool, run, level: Level, cell: tuple[int, int]) -> str:
         return f"{agent.name} cannot be steered: only networks (ppo, imitation) and mesa can (S turns the tool off)"
     if level.kind[cell] < DOOR:
         return "click an object to steer the selected agent there"
+    if probe_viewable(agent) and _probes_or_none(agent) is None:  # the direction ships in the probe file
+        return f"cannot steer {agent.name}: {no_probe_message(agent)}"
     strength = tool.strength(agent)
     try:
         agent.set_steering(cell, strength)
@@ -85,6 +87,13 @@ def steer(tool: SteerTool, run, level: Level, cell: tuple[int, int]) -> str:
         return f"cannot steer {agent.name}: {exc}"
     run.new_episode()
     return f"{agent.name} {steered_text(agent, level)}: a new episode starts; Shift+S clears, ↑/↓ changes the strength"
+
+
+def _probes_or_none(agent):
+    try:
+        return probes_for(agent)
+    except ValueError:
+        return None
 
 
 def clear(run) -> str:
