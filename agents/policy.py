@@ -89,8 +89,11 @@ class FieldPolicy(LearnedAgent):
 
     def act_batch(self, obs: np.ndarray) -> np.ndarray:
         cells = agent_cells(obs)
-        fields = self._fields(obs)
-        logits = fields[np.arange(len(obs)), :N_ACTIONS, cells[:, 0], cells[:, 1]]
+        # Only the agent's own cell of each field is read (no copy of the whole field per step).
+        logits = np.empty((len(obs), N_ACTIONS), np.float32)
+        static = obs[:, :CH_AGENT]
+        for i, (r, c) in enumerate(cells.tolist()):
+            logits[i] = self._per_level(static[i])[:N_ACTIONS, r, c]
         if self.greedy:
             return logits.argmax(1).astype(np.int64)
         p = softmax(logits, 1)
