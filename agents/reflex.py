@@ -13,7 +13,7 @@ from game.core.level import Level
 from game.core.observation import CH_AGENT, egocentric, encode
 
 from .base import Explanation, register
-from .policy import _CACHE_LIMIT, LearnedAgent, agent_cells, softmax
+from .policy import LearnedAgent, LevelIndex, agent_cells, softmax
 
 
 @register
@@ -25,6 +25,7 @@ class ReflexAgent(LearnedAgent):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._rows: dict[bytes, dict[int, np.ndarray]] = {}  # level -> flat cell -> first-layer row
+        self._row_index = LevelIndex()
 
     def logits(self, static: np.ndarray, cells: np.ndarray) -> np.ndarray:
         """(B, 4) logits for agents at `cells` (B, 2) on levels `static` (B, C>=11, S, S)."""
@@ -51,15 +52,8 @@ class ReflexAgent(LearnedAgent):
         out = np.empty((b, self.net.p["fc1.bias"].shape[0]), np.float32)
         flat = cells[:, 0] * s + cells[:, 1]
         missing: list[int] = []
-        rows: list[dict] = []
-        for i in range(b):
-            key = obs[i, :CH_AGENT].tobytes() + bytes(obs.shape[-1:])
-            level = self._rows.get(key)
-            if level is None:
-                if len(self._rows) >= _CACHE_LIMIT:
-                    self._rows.clear()
-                level = self._rows[key] = {}
-            rows.append(level)
+        rows = self._row_index.lookup(self._rows, obs[:, :CH_AGENT], lambda static: {})
+        for i, level in enumerate(rows):
             row = level.get(int(flat[i]))
             if row is None:
                 missing.append(i)
