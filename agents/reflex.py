@@ -50,11 +50,11 @@ class ReflexAgent(LearnedAgent):
         b = len(obs)
         s = obs.shape[-1]
         out = np.empty((b, self.net.p["fc1.bias"].shape[0]), np.float32)
-        flat = cells[:, 0] * s + cells[:, 1]
+        flat = (cells[:, 0] * s + cells[:, 1]).tolist()
         missing: list[int] = []
         rows = self._row_index.lookup(self._rows, obs[:, :CH_AGENT], lambda static: {})
         for i, level in enumerate(rows):
-            row = level.get(int(flat[i]))
+            row = level.get(flat[i])
             if row is None:
                 missing.append(i)
             else:
@@ -63,7 +63,7 @@ class ReflexAgent(LearnedAgent):
             idx = np.array(missing + missing[:1] if len(missing) == 1 else missing, np.int64)
             hidden = self.net.hidden(egocentric(obs[idx, :CH_AGENT], cells[idx], self.net.radius))
             for j, i in enumerate(missing):
-                out[i] = rows[i][int(flat[i])] = hidden[j]
+                out[i] = rows[i][flat[i]] = hidden[j]
         return out
 
     def _compute(self, static: np.ndarray) -> np.ndarray:
