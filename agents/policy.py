@@ -50,7 +50,8 @@ def level_fingerprints(static: np.ndarray) -> list[int]:
     """A 64-bit fingerprint of every level of a batch (B, C, S, S) of 0/1 channels, in a few whole-array
     numpy calls: the bits packed, read as 64-bit words, a weighted sum (wrapping). A hint only."""
     b = len(static)
-    packed = np.packbits(static.reshape(b, -1), axis=1)
+    flat = static.reshape(b, -1)
+    packed = np.packbits(flat if flat.dtype == np.uint8 else flat != 0, axis=1)
     pad = -packed.shape[1] % 8
     if pad:
         packed = np.concatenate([packed, np.zeros((b, pad), np.uint8)], 1)
@@ -75,13 +76,15 @@ class LevelIndex:
         """store's entry for each level of `static` (B, C, S, S), made by make(level) on a miss."""
         out = []
         tail = bytes(static.shape[-1:])
+        size = static[0].nbytes + len(tail) if len(static) else 0
+        keys_get, store_get, append = self.keys.get, store.get, out.append
         for i, fp in enumerate(level_fingerprints(static)):
             row = static[i].tobytes()
-            key = self.keys.get(fp)
-            if key is not None and len(key) == len(row) + len(tail) and key.startswith(row):
-                hit = store.get(key)
+            key = keys_get(fp)
+            if key is not None and len(key) == size and key.startswith(row):
+                hit = store_get(key)
                 if hit is not None:
-                    out.append(hit)
+                    append(hit)
                     continue
             key = row + tail
             out.append(cached(store, key, lambda: make(static[i])))
