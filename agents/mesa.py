@@ -117,8 +117,7 @@ class MesaAgent(LearnedAgent):
     def act_batch(self, obs: np.ndarray) -> np.ndarray:
         cells = agent_cells(obs)
         out = np.zeros(len(obs), np.int64)
-        for i in range(len(obs)):
-            plan = self._per_level(obs[i, :CH_AGENT])
+        for i, plan in enumerate(self._per_level_batch(obs[:, :CH_AGENT])):
             agent = (int(cells[i, 0]), int(cells[i, 1]))
             goal = self.goal(plan, agent)
             if goal is None:

@@ -169,9 +169,17 @@ class ReflexMLP:
 
     def __call__(self, views: np.ndarray) -> np.ndarray:
         """(B, in_channels, 2r+1, 2r+1) -> (B, out_channels) logits."""
+        return self.head(self.hidden(views))
+
+    def hidden(self, views: np.ndarray) -> np.ndarray:
+        """The first layer: (B, in_channels, 2r+1, 2r+1) -> (B, hidden), relu(fc1(view))."""
         p = self.p
         x = views.reshape(len(views), -1).astype(np.float32)
-        h = relu(x @ p["fc1.weight"].T + p["fc1.bias"])
+        return relu(x @ p["fc1.weight"].T + p["fc1.bias"])
+
+    def head(self, h: np.ndarray) -> np.ndarray:
+        """The layers after the first: (B, hidden) -> (B, out_channels) logits, fc3(relu(fc2(h)))."""
+        p = self.p
         h = relu(h @ p["fc2.weight"].T + p["fc2.bias"])
         return h @ p["fc3.weight"].T + p["fc3.bias"]
 

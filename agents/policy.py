@@ -2,6 +2,8 @@
 per-level cache, and the FieldNet policy that ppo and classifier both are. Numpy only."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from game.core.constants import FLOOR, N_ACTIONS
@@ -29,6 +31,69 @@ def softmax(x: np.ndarray, axis: int) -> np.ndarray:
     return e / e.sum(axis, keepdims=True)
 
 
+def cached(store: dict, key: bytes, make):
+    """store[key], made by make() on a miss; the store is emptied when it holds _CACHE_LIMIT entries."""
+    hit = store.get(key)
+    if hit is None:
+        if len(store) >= _CACHE_LIMIT:
+            store.clear()
+        hit = store[key] = make()
+    return hit
+
+
+@functools.lru_cache(maxsize=16)
+def _multipliers(words: int) -> np.ndarray:
+    return np.random.default_rng(words).integers(0, 2 ** 63, size=words, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+
+
+def level_fingerprints(static: np.ndarray) -> list[int]:
+    """A 64-bit fingerprint of every level of a batch (B, C, S, S) of 0/1 channels, in a few whole-array
+    numpy calls: the bits packed, read as 64-bit words, a weighted sum (wrapping). A hint only."""
+    b = len(static)
+    flat = static.reshape(b, -1)
+    packed = np.packbits(flat if flat.dtype == np.uint8 else flat != 0, axis=1)
+    pad = -packed.shape[1] % 8
+    if pad:
+        packed = np.concatenate([packed, np.zeros((b, pad), np.uint8)], 1)
+    words = packed.view(np.uint64)
+    return (words * _multipliers(words.shape[1])).sum(1).tolist()
+
+
+class LevelIndex:
+    """Finds the cache entries of a batch of levels without hashing each level's bytes every step.
+
+    An agent is asked about the same levels step after step; hashing a level's 2,475 to 10,571
+    bytes each time was a large part of an evaluation. Here a whole batch gets fingerprints in one
+    pass and each fingerprint points at the bytes key of the entry it found last time; the key is
+    then confirmed byte for byte (and its hash is kept by Python), so a fingerprint that collides
+    costs only a slower look-up, never a wrong entry.
+    """
+
+    def __init__(self):
+        self.keys: dict[int, bytes] = {}
+
+    def lookup(self, store: dict, static: np.ndarray, make) -> list:
+        """store's entry for each level of `static` (B, C, S, S), made by make(level) on a miss."""
+        out = []
+        tail = bytes(static.shape[-1:])
+        size = static[0].nbytes + len(tail) if len(static) else 0
+        keys_get, store_get, append = self.keys.get, store.get, out.append
+        for i, fp in enumerate(level_fingerprints(static)):
+            row = static[i].tobytes()
+            key = keys_get(fp)
+            if key is not None and len(key) == size and key.startswith(row):
+                hit = store_get(key)
+                if hit is not None:
+                    append(hit)
+                    continue
+            key = row + tail
+            out.append(cached(store, key, lambda: make(static[i])))
+            if len(self.keys) >= _CACHE_LIMIT:
+                self.keys.clear()
+            self.keys[fp] = key
+        return out
+
+
 class LearnedAgent(Agent):
     """Shared plumbing: the checkpoint's metadata, a numpy network, a cache of per-level outputs."""
 
@@ -37,7 +102,7 @@ class LearnedAgent(Agent):
         self.meta = meta
         self.net = nn.build(meta["architecture"], params)
         self._cache: dict[bytes, object] = {}
-        self._steer_key = b""  # part of the cache key: a steered network's maps differ
+        self._index = LevelIndex()
         self.rng = np.random.default_rng(seed)
 
     def reset(self, seed: int | None = None) -> None:
@@ -46,16 +111,11 @@ class LearnedAgent(Agent):
 
     def _per_level(self, static: np.ndarray):
         """Per-level work (the network's maps), cached: within an episode only the agent moves."""
-        steer = self._steer_key
-        key = static.tobytes() + bytes(static.shape[-1:]) + steer
-        hit = self._cache.get(key)
-        if hit is None:
-            if len(self._cache) >= _CACHE_LIMIT:
-                self._cache.clear()
-            hit = self._compute(static)
-            if self._steer_key == steer:  # steering changed meanwhile (another thread): do not file it under the old key
-                self._cache[key] = hit
-        return hit
+        return cached(self._cache, static.tobytes() + bytes(static.shape[-1:]), lambda: self._compute(static))
+
+    def _per_level_batch(self, static: np.ndarray) -> list:
+        """`_per_level` of each level of a batch (B, C, S, S), found by fingerprint (see LevelIndex)."""
+        return self._index.lookup(self._cache, static, self._compute)
 
     def _compute(self, static: np.ndarray):
         raise NotImplementedError
@@ -63,6 +123,12 @@ class LearnedAgent(Agent):
     def _map_of(self, level: Level):
         """The per-level work for explain(): the same cache entry act() fills on this level."""
         return self._per_level(encode(level, level.start)[:CH_AGENT])
+
+
+def _steering_key(steering: tuple) -> bytes:
+    """The part of a cache key that tells one steering (cell, alpha, direction) from another."""
+    cell, alpha, direction = steering
+    return b"steer" + np.array([*cell, alpha], np.float64).tobytes() + direction.tobytes()
 
 
 class FieldPolicy(LearnedAgent):
@@ -76,17 +142,32 @@ class FieldPolicy(LearnedAgent):
     slow_first_look = True
     _steering: tuple | None = None  # (cell, alpha, direction (channels,))
 
-    def _compute(self, static: np.ndarray) -> np.ndarray:
+    def _per_level(self, static: np.ndarray):
+        steering = self._steering  # read once: the cache key and the computation use the same steering
+        if steering is None:
+            return super()._per_level(static)
+        key = static.tobytes() + bytes(static.shape[-1:]) + _steering_key(steering)
+        return cached(self._cache, key, lambda: self._compute(static, steering))
+
+    def _per_level_batch(self, static: np.ndarray) -> list:
+        steering = self._steering
+        if steering is None:  # the experiment's case: by fingerprint, unsteered
+            return super()._per_level_batch(static)
+        tail = bytes(static.shape[-1:]) + _steering_key(steering)  # the play view's case: steered
+        return [cached(self._cache, level.tobytes() + tail, lambda level=level: self._compute(level, steering))
+                for level in static]
+
+    def _compute(self, static: np.ndarray, steering: tuple | None = None) -> np.ndarray:
         # The convolutions see past the canvas edge as zeros, not wall. Training levels sat on a
         # canvas of at least TRAINING_CANVAS, so a smaller level is padded with wall up to it
         # (exactly what a larger canvas encodes) and the play view acts as the experiment does.
         s = static.shape[-1]
         if s >= TRAINING_CANVAS:
-            return self.net(static[None], self.steering_input(s))[0]
+            return self.net(static[None], self.steering_input(s, steering))[0]
         padded = np.zeros(static.shape[:1] + (TRAINING_CANVAS, TRAINING_CANVAS), static.dtype)
         padded[CH_WALL] = 1
         padded[:, :s, :s] = static
-        return self.net(padded[None], self.steering_input(TRAINING_CANVAS))[0][:, :s, :s]
+        return self.net(padded[None], self.steering_input(TRAINING_CANVAS, steering))[0][:, :s, :s]
 
     # -- steering ----------------------------------------------------------------------------
     def set_steering(self, cell: tuple[int, int], alpha: float, direction: np.ndarray | None = None) -> None:
@@ -111,39 +192,33 @@ class FieldPolicy(LearnedAgent):
         if not np.isfinite(alpha):
             raise ValueError(f"steering strength must be a finite number, got {alpha!r}")
         self._steering = (cell, float(alpha), direction)
-        self._steer_key = b"steer" + np.array([*cell, alpha], np.float64).tobytes() + direction.tobytes()
 
     def clear_steering(self) -> None:
         self._steering = None
-        self._steer_key = b""
 
     @property
     def steering(self) -> tuple[tuple[int, int], float] | None:
         """(cell, alpha) while steered, else None."""
         return None if self._steering is None else self._steering[:2]
 
-    def steering_input(self, canvas: int) -> np.ndarray | None:
-        """What steering adds to the network's input drive on a canvas x canvas map (None: nothing)."""
-        if self._steering is None:
+    def steering_input(self, canvas: int, steering: tuple | None = None) -> np.ndarray | None:
+        """What steering (default: the agent's current one) adds to the network's input drive on a
+        canvas x canvas map (None: nothing)."""
+        steering = self._steering if steering is None else steering
+        if steering is None:
             return None
         from .probing import steering_input
-        cell, alpha, direction = self._steering
+        cell, alpha, direction = steering
         if cell[0] >= canvas or cell[1] >= canvas:
             return None
         return steering_input(len(direction), canvas, cell, direction, alpha)
 
-    def _fields(self, obs: np.ndarray) -> np.ndarray:
-        b, _, s, _ = obs.shape
-        out = np.empty((b, self.net.config["out_channels"], s, s), np.float32)
-        static = obs[:, :CH_AGENT]
-        for i in range(b):
-            out[i] = self._per_level(static[i])
-        return out
-
     def act_batch(self, obs: np.ndarray) -> np.ndarray:
         cells = agent_cells(obs)
-        fields = self._fields(obs)
-        logits = fields[np.arange(len(obs)), :N_ACTIONS, cells[:, 0], cells[:, 1]]
+        # Only the agent's own cell of each field is read (no copy of the whole field per step).
+        logits = np.empty((len(obs), N_ACTIONS), np.float32)
+        for i, ((r, c), field) in enumerate(zip(cells.tolist(), self._per_level_batch(obs[:, :CH_AGENT]))):
+            logits[i] = field[:N_ACTIONS, r, c]
         if self.greedy:
             return logits.argmax(1).astype(np.int64)
         p = softmax(logits, 1)

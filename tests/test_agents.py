@@ -299,3 +299,49 @@ def test_every_name_a_table_prints_loads_back_as_that_agent():
         assert load_agent(name).name == name, (spec, name)
     with pytest.raises(CheckpointError, match="file not found"):
         load_agent("imitation-k8-diverse")  # no such shipped net: the K=48 file must not stand in
+
+
+def test_cached_reflex_moves_are_the_network_moves_step_after_step():
+    """The reflex agent keeps its first layer per (level, cell); on a batch it revisits it must pick
+    exactly the moves the plain network picks on the same batch, every time."""
+    agent = load_agent("reflex-train")
+    pool = LevelPool([generate("large", EVAL_SEED_BASE + i) for i in range(6)])
+    obs = pool.static.copy()
+    rng = np.random.default_rng(3)
+    cells = np.stack([rng.integers(0, pool.canvas, 6), rng.integers(0, pool.canvas, 6)], 1)
+    obs[np.arange(6), -1, cells[:, 0], cells[:, 1]] = 1
+    for rows in ([0, 1, 2, 3, 4, 5], [0, 2, 3, 5], [1, 4], [3], [0, 1, 2, 3, 4, 5]):
+        plain = agent.net(agent_views(obs[rows], cells[rows], agent.net.radius)).argmax(1)
+        assert agent.act_batch(obs[rows]).tolist() == plain.tolist()
+
+
+def agent_views(obs, cells, radius):
+    from game.core.observation import CH_AGENT, egocentric
+    return egocentric(obs[:, :CH_AGENT], cells, radius)
+
+
+def test_level_lookup_never_mixes_levels_whose_fingerprints_collide(monkeypatch):
+    """Batched look-ups find a level's cache entry by fingerprint and then check its bytes: two
+    different levels with the same fingerprint still get their own entries."""
+    from agents import policy
+
+    monkeypatch.setattr(policy, "level_fingerprints", lambda static: [7] * len(static))
+    index, store = policy.LevelIndex(), {}
+    a = np.zeros((1, 11, 9, 9), np.uint8)
+    b = a.copy()
+    b[0, 1, 4, 4] = 1
+    made = []
+    make = lambda static: made.append(static.copy()) or int(static.sum())
+    assert index.lookup(store, np.concatenate([a, b, a, b]), make) == [0, 1, 0, 1]
+    assert index.lookup(store, b, make) == [1] and len(made) == 2
+
+
+def test_egocentric_views_read_the_level_around_the_agent():
+    from game.core.observation import CH_WALL, egocentric
+
+    static = np.zeros((2, 11, 5, 5), np.uint8)
+    static[:, 3] = np.arange(25).reshape(5, 5) % 2
+    view = egocentric(static, np.array([[0, 0], [2, 3]]), 2)
+    assert view.shape == (2, 11, 5, 5)
+    assert (view[0, CH_WALL, :2].all() and view[0, CH_WALL, :, :2].all() and not view[0, CH_WALL, 2:, 2:].any())
+    assert np.array_equal(view[1, 3, :, :4], static[1, 3, :, 1:]) and view[1, CH_WALL, :, 4].all()

@@ -72,8 +72,7 @@ def egocentric(static: np.ndarray, cells: np.ndarray, radius: int) -> np.ndarray
     padded = np.zeros((b, c, s + 2 * radius, s + 2 * radius), static.dtype)
     padded[:, CH_WALL] = 1
     padded[:, :, radius:radius + s, radius:radius + s] = static
-    rows = cells[:, 0, None, None] + np.arange(v)[None, :, None]
-    cols = cells[:, 1, None, None] + np.arange(v)[None, None, :]
-    out = padded[np.arange(b)[:, None, None, None], np.arange(c)[None, :, None, None],
-                 rows[:, None], cols[:, None]]
-    return out
+    # Each view is the v x v window whose top-left corner is the agent's cell of the padded map:
+    # one gather of whole windows (an index per window, not per value).
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (v, v), axis=(2, 3))
+    return windows[np.arange(b), :, cells[:, 0], cells[:, 1]]
