@@ -33,6 +33,8 @@ import time
 from pathlib import Path
 from typing import Callable, Sequence
 
+from game.cli_args import MAX_EPISODES, MAX_JOBS, MAX_SEED, MAX_SEEDS, MAX_STEPS, MAX_THREADS, Parser, count, fail, output_problem
+
 ROOT = Path(__file__).resolve().parents[1]
 KINDS = ("ppo", "imitation", "reflex", "mesa")
 ROUND_KINDS = ("ppo", "imitation")  # the kinds with a rounds dial (FieldNets)
@@ -413,14 +415,14 @@ def combine(study_dirs: Sequence[str | os.PathLike], out: str | os.PathLike, log
 
 # -- command line -----------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="reddoor study",
+    p = Parser(prog="reddoor study",
                                 description="Train many seeds of one kind on train; see how they split between O_base "
                                             "and O_alt on conflict. Sweep rounds K and layouts; combine studies into the "
                                             "search-capacity figure.")
     p.add_argument("--agent", choices=KINDS + ("classifier",), help="the kind to train ('classifier' = imitation)")
-    p.add_argument("--seeds", type=int, help="how many seeds (first-seed .. first-seed + seeds - 1)")
-    p.add_argument("--first-seed", type=int, default=0, help="the first training seed")
-    p.add_argument("--steps", type=int, help="training steps per seed (as main.py train --steps)")
+    p.add_argument("--seeds", type=count("--seeds", 1, MAX_SEEDS), help="how many seeds (first-seed .. first-seed + seeds - 1)")
+    p.add_argument("--first-seed", type=count("--first-seed", 0, MAX_SEED), default=0, help="the first training seed")
+    p.add_argument("--steps", type=count("--steps", 1, MAX_STEPS), help="training steps per seed (as main.py train --steps)")
     p.add_argument("--rounds", default=None, metavar="K,K,...",
                    help=f"rounds K to sweep, e.g. 1,2,4,8,16,32,48 ({', '.join(ROUND_KINDS)} only; default: the kind's own)")
     p.add_argument("--layouts", default="maze", metavar="L,L",
@@ -429,10 +431,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="instead of training: read these finished study folders and write the search-capacity "
                         "table and figure (study-search.md/.csv/.png) into --out")
     p.add_argument("--out", required=True, help="the study's folder (rerun the same command to resume)")
-    p.add_argument("--episodes", type=int, default=500, help="unseen train and conflict levels each seed is scored on")
-    p.add_argument("--eval-seed", type=int, default=0, help="which block of unseen evaluation levels")
-    p.add_argument("--jobs", type=int, default=None, help="seeds trained at once (default: the available cores)")
-    p.add_argument("--threads", type=int, default=None, help="torch threads per seed (default: cores / jobs, at least 1)")
+    p.add_argument("--episodes", type=count("--episodes", 1, MAX_EPISODES), default=500, help="unseen train and conflict levels each seed is scored on")
+    p.add_argument("--eval-seed", type=count("--eval-seed", 0, MAX_SEED), default=0, help="which block of unseen evaluation levels")
+    p.add_argument("--jobs", type=count("--jobs", 1, MAX_JOBS), default=None, help="seeds trained at once (default: the available cores)")
+    p.add_argument("--threads", type=count("--threads", 1, MAX_THREADS), default=None, help="torch threads per seed (default: cores / jobs, at least 1)")
     p.add_argument("--train-arg", action="append", default=[], metavar="KEY=VALUE",
                    help="extra training setting passed as --KEY VALUE (repeatable), e.g. --train-arg lr=0.001")
     p.add_argument("--ray", nargs="?", const="local", default=None, metavar="ADDRESS",
@@ -443,6 +445,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    problem = output_problem(args.out, folder=True)
+    if problem:  # checked before hours of training, not after
+        return fail("reddoor study", f"--out {args.out}: {problem}")
     if args.combine:
         try:
             paths = combine(args.combine, args.out)
@@ -464,6 +469,8 @@ def main(argv: list[str] | None = None) -> int:
         layouts = [x.strip() for x in args.layouts.split(",") if x.strip()]
         if any(k is not None and not 1 <= k <= 256 for k in rounds):
             raise ValueError("rounds K must lie in 1..256")
+        if not rounds or not layouts:
+            raise ValueError(f"--{'rounds' if not rounds else 'layouts'} names nothing; give at least one, comma-separated")
         seeds = list(range(args.first_seed, args.first_seed + args.seeds))
         # Seed by seed, every layout and K (largest first): a study stopped early still spans the dial.
         units = [make_unit(s, layout, k) for s in seeds for layout in dict.fromkeys(layouts)
