@@ -19,6 +19,7 @@ class MesaAgent(LearnedAgent):
     walks a shortest path to the best-scoring object it can reach (ties: the nearer one)."""
 
     kind = "mesa"
+    architecture = "cellscorer"
 
     def _compute(self, static: np.ndarray) -> dict:
         kind = decode_kinds(static)

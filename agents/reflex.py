@@ -21,6 +21,8 @@ class ReflexAgent(LearnedAgent):
     """Feedforward classifier on the egocentric view; one pass per move, no search of any kind."""
 
     kind = "reflex"
+    architecture = "reflex"
+    min_out_channels = N_ACTIONS
 
     def logits(self, static: np.ndarray, cells: np.ndarray) -> np.ndarray:
         """(B, 4) logits for agents at `cells` (B, 2) on levels `static` (B, C>=11, S, S)."""
