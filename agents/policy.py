@@ -60,7 +60,8 @@ class LearnedAgent(Agent):
     def output_problem(self) -> str | None:
         """Why the network's output on a small test level is unusable (NaN or infinity: weights that
         overflow float32 in its layers or rounds), or None. One forward pass, done once at load."""
-        out = self._compute(encode(_test_level(), _test_level().start)[:CH_AGENT])
+        with np.errstate(all="ignore"):  # overflow is what this looks for; say it once, as an error
+            out = self._compute(encode(_test_level(), _test_level().start)[:CH_AGENT])
         values = out.values() if isinstance(out, dict) else [out]
         for v in values:
             if isinstance(v, np.ndarray) and v.dtype.kind == "f" and not np.all(np.isfinite(v)):

@@ -96,10 +96,10 @@ def output_problem(path: str | os.PathLike, suffix: str | None = None, folder: b
             return "exists and is not a folder"
         target = p
     else:
-        if suffix and p.suffix.lower() != suffix:
-            return f"must end in {suffix}"
         if p.is_dir():
             return "is a folder; give a file name"
+        if suffix and p.suffix.lower() != suffix:
+            return f"must end in {suffix}"
         if p.exists() and not os.access(p, os.W_OK):
             return "exists and is not writable"
         target = p.parent

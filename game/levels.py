@@ -111,7 +111,7 @@ def print_level_summary(name_or_path: str) -> int:
     try:
         level = resolve_level(name_or_path)
     except LevelFormatError as exc:
-        print(f"error: {exc}")
+        print(f"reddoor info: error: {exc}", file=sys.stderr)
         return 1
     print(format_level(level), end="")
     print(f"size: {level.height}x{level.width}, step limit: {level.effective_step_limit}, objects: {len(level.objects())}")

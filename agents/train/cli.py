@@ -88,6 +88,15 @@ def build_parser(agent: str | None = None) -> argparse.ArgumentParser:
     return p
 
 
+def close_progress_bars() -> None:
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return
+    for bar in list(getattr(tqdm, "_instances", ())):
+        bar.close()
+
+
 def interrupted_message(out: Path, saved: bool, seconds: float) -> str:
     """What Ctrl-C kept: the finished checkpoint (stopped in the held-out scoring) or nothing."""
     if saved:
@@ -167,6 +176,7 @@ def main(argv: list[str]) -> int:
         meta["final_train_scores"] = {k: final[k] for k in ("episodes", "o_base", "o_alt", "neither", "timeout", "efficiency")}
         save_checkpoint(out, net.numpy_state(), meta)
     except KeyboardInterrupt:
+        close_progress_bars()  # else a bar redraws itself after the message, as the process exits
         print(f"\n{interrupted_message(out, saved, time.time() - started)}", file=sys.stderr)
         return 130
     except OSError as e:  # the disk filled or the folder went away while training
