@@ -52,7 +52,7 @@ class LearnedAgent(Agent):
         holding FieldNet weights is refused at load, not when it first acts."""
         if config.get("arch") != cls.architecture:
             return f"a {cls.kind!r} agent needs {cls.architecture!r} weights; this file holds {config.get('arch')!r} weights"
-        if "out_channels" in config and config["out_channels"] < cls.min_out_channels:
+        if cls.min_out_channels and config["out_channels"] < cls.min_out_channels:  # validated by the schema
             return (f"a {cls.kind!r} agent reads {cls.min_out_channels} output channels; this network has "
                     f"{config['out_channels']}")
         return None

@@ -15,6 +15,7 @@ import json
 import os
 import signal
 import sys
+import threading
 import time
 import zlib
 from pathlib import Path
@@ -235,14 +236,16 @@ def _play_in_workers(tasks, specs, seed, ivs, jobs):
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # inherited by the workers as they start
+    main_thread = threading.current_thread() is threading.main_thread()  # only it may set handlers
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main_thread else None  # the workers inherit it
     try:
         pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_init_worker, initargs=(specs, seed))
         futures = {pool.submit(_play_chunk, d, start, count, seed, None, ivs[d]): (d, start, count)
                    for d, start, count in tasks}
     finally:
-        signal.signal(signal.SIGINT, previous)
+        if main_thread:
+            signal.signal(signal.SIGINT, previous)
     try:
         for fut in as_completed(futures):
             yield futures[fut], fut.result()
