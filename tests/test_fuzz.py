@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+from hypothesis import HealthCheck, example, given, settings, strategies as st  # noqa: E402
 
 from agents import nn  # noqa: E402
 from agents.checkpoint import CheckpointError, read_checkpoint  # noqa: E402
@@ -173,6 +173,7 @@ ARCH_KEYS = ["arch", "channels", "in_channels", "out_channels", "iterations", "h
 @FUZZ
 @given(st.sampled_from(sorted(CONFIGS)), st.dictionaries(st.sampled_from(META_KEYS), JSON, max_size=3),
        st.dictionaries(st.sampled_from(ARCH_KEYS), JSON | st.integers(-3, 300), max_size=3))
+@example("mesa", {}, {"out_channels": None})  # found by a 4000-example run: a TypeError in the load check
 def test_checkpoint_reader_on_fuzzed_metadata(kind, meta_changes, arch_changes):
     extra = dict(meta_changes)
     if arch_changes:

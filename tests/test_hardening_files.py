@@ -112,12 +112,15 @@ def test_stale_temp_files_of_ours_are_removed_and_nothing_else(tmp_path):
     stale = tmp_path / f".x.level.{dead.pid}.abc123{TEMP_SUFFIX}"
     live = tmp_path / f".x.level.{os.getppid()}.def456{TEMP_SUFFIX}"
     old_live = tmp_path / f".y.level.{os.getppid()}.ghi789{TEMP_SUFFIX}"
-    theirs = [tmp_path / ".x.level.123.tmp", tmp_path / "notes.reddoor-tmp.txt", tmp_path / "x.level"]
-    for p in [stale, live, old_live, *theirs]:
+    first_build_old = [tmp_path / ".x.level.ab12cd_3.tmp", tmp_path / "ppo.npz.tmp.npz", tmp_path / ".recovery.zz99yy88.tmp"]
+    first_build_new = tmp_path / ".y.level.ab12cd_3.tmp"  # might be a save of the first build running now
+    theirs = [tmp_path / ".x.level.123.tmp", tmp_path / "notes.reddoor-tmp.txt", tmp_path / "x.level", first_build_new]
+    for p in [stale, live, old_live, *first_build_old, *theirs]:
         p.write_text("x")
-    os.utime(old_live, (time.time() - 3 * 86400,) * 2)
+    for p in [old_live, *first_build_old]:
+        os.utime(p, (time.time() - 3 * 86400,) * 2)
     removed = clean_stale_temps(tmp_path)
-    assert set(removed) == {stale, old_live}
+    assert set(removed) == {stale, old_live, *first_build_old}
     assert live.exists() and all(p.exists() for p in theirs)
     assert is_our_temp(stale.name) and not is_our_temp(".x.level.123.tmp")
 

@@ -6,7 +6,8 @@ written. Standard library only (used by level files and checkpoints alike).
 
 Our temporary files are named `.<target name>.<pid>.<random>.reddoor-tmp`; one is stale when the
 process that wrote it is gone, or when it is older than STALE_SECONDS whatever its pid says
-(a pid can be reused). Nothing else in a folder is ever removed.
+(a pid can be reused). The first build's names (`.<name>.XXXXXXXX.tmp`, `<name>.npz.tmp.npz`)
+are removed once older than STALE_SECONDS. Nothing else in a folder is ever removed.
 """
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from typing import BinaryIO, Callable
 TEMP_SUFFIX = ".reddoor-tmp"
 STALE_SECONDS = 24 * 3600  # a temp file lives for the seconds of one write; a day is far beyond any
 _TEMP_NAME = re.compile(r"^\.(?P<target>.+)\.(?P<pid>\d+)\.[A-Za-z0-9_]+" + re.escape(TEMP_SUFFIX) + r"$")
+# The first build's temporary names (no pid in them): removed only once older than STALE_SECONDS.
+_OLD_TEMP_NAME = re.compile(r"^(\..+\.level\.[a-z0-9_]{8}\.tmp|\.recovery\.[a-z0-9_]{8}\.tmp|.+\.npz\.tmp\.npz)$")
 
 
 class NotARegularFile(OSError):
@@ -106,13 +109,16 @@ def clean_stale_temps(folder: str | os.PathLike, now: float | None = None) -> li
         return removed
     for entry in entries:
         m = _TEMP_NAME.match(entry.name)
-        if m is None:
+        old = m is None and _OLD_TEMP_NAME.match(entry.name) is not None
+        if m is None and not old:
             continue
         try:
             st = entry.stat(follow_symlinks=False)
             if not stat.S_ISREG(st.st_mode):
                 continue
-            if int(m.group("pid")) != os.getpid() and (not _pid_alive(int(m.group("pid"))) or now - st.st_mtime > STALE_SECONDS):
+            too_old = now - st.st_mtime > STALE_SECONDS
+            if old and too_old or m is not None and int(m.group("pid")) != os.getpid() and (
+                    not _pid_alive(int(m.group("pid"))) or too_old):
                 os.unlink(entry.path)
                 removed.append(Path(entry.path))
         except OSError:
