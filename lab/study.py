@@ -485,6 +485,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: --train-arg {item!r} is not KEY=VALUE", file=sys.stderr)
             return 2
         train_args[key.strip().lstrip("-").replace("-", "_")] = value.strip()
+    if train_args:  # checked by the train command's own parser now, not by every seed's failure later
+        from agents.train.cli import build_parser as train_parser
+        checker = train_parser(args.agent)
+        checker.prog = "reddoor study --train-arg"
+        checker.parse_args(["--agent", args.agent, *(f"--{k.replace('_', '-')}={v}" for k, v in train_args.items())])
     from lab.experiment import available_cores
     cores = available_cores()
     jobs = max(1, min(args.jobs or cores, len(units)))
