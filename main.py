@@ -10,13 +10,22 @@ from game.cli_args import Parser
 
 # Training, the experiment and the study load by name, so that PyInstaller's import analysis does
 # not pull torch or matplotlib into the double-click bundle through them.
-HEAVY_COMMANDS = {"train": "agents.train.cli", "eval": "lab.experiment", "study": "lab.study"}
-HEAVY_HELP = {"train": "train an agent (needs torch: pip install -r requirements-train.txt)",
+HEAVY_COMMANDS = {"train": "agents.train.cli", "eval": "lab.experiment", "study": "lab.study", "probe": "lab.probe", "steer": "lab.steer"}
+HEAVY_HELP = {"train": "train an agent (needs torch: the 'train' extra)",
               "eval": "score agents on distributions under every objective",
               "study": "train many seeds of one kind and see how they split on conflict"}
 RESEARCH_INSTALL = ("it runs from a source checkout with the research install: "
-                    "pip install -r requirements-train.txt, then python main.py {command} ...")
+                    "pip install -c constraints.txt \".[train]\", then reddoor {command} ...")
 INTERRUPTED = 130  # the shell's code for a command ended by Ctrl-C (128 + SIGINT)
+
+
+class _PrintVersion(argparse.Action):
+    """--version, looked up only when asked for (reading package metadata costs start-up time)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from reddoor import version  # installed: reddoor/ holds this file; a checkout: reddoor/ beside it
+        print(f"reddoor {version(__file__)}")
+        parser.exit()
 
 
 def heavy_available(command: str) -> bool:
@@ -30,6 +39,7 @@ def heavy_available(command: str) -> bool:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="reddoor", description="Red Door: a desktop lab for goal misgeneralization.")
+    parser.add_argument("--version", action=_PrintVersion, nargs=0, help="print the version and exit")
     parser.add_argument("--smoke-test", action="store_true", help="run the play view headless for a few hundred frames and exit")
     parser.add_argument("--level", help="level file or built-in level name to open")
     sub = parser.add_subparsers(dest="command", parser_class=Parser)
@@ -43,22 +53,22 @@ def build_parser() -> argparse.ArgumentParser:
     edit.add_argument("--smoke-test", action="store_true", help="scripted edit, save, reload, exit")
 
     # Only the research commands this install can run are listed (the bundle has none of them).
-    for command, module in HEAVY_COMMANDS.items():
+    for command in HEAVY_COMMANDS:
         if heavy_available(command):
-            cmd = sub.add_parser(command, help=HEAVY_HELP.get(command, f"see python main.py {command} --help"))
+            cmd = sub.add_parser(command, help=HEAVY_HELP.get(command, f"see reddoor {command} --help"))
             cmd.add_argument("rest", nargs=argparse.REMAINDER)
     info = sub.add_parser("info", help="print a summary of a level file and its problems")
     info.add_argument("level_arg", metavar="LEVEL")
     return parser
 
 
-OPTIONAL_PACKAGES = {"torch": "requirements-train.txt", "tqdm": "requirements-train.txt",
-                     "matplotlib": "requirements-train.txt", "ray": "requirements-ray.txt"}
+OPTIONAL_PACKAGES = {"torch": "train", "tqdm": "train", "matplotlib": "train", "ray": "ray"}  # package: extra
 
 
 def run_heavy(command: str, rest: list[str]) -> int:
-    """train / eval / study, which need packages beyond the app's; a missing one is named, not a
-    traceback, and Ctrl-C ends them with one line and exit 130 (their own handlers say what was kept)."""
+    """train / eval / study / probe / steer, which need packages beyond the app's; a missing one is
+    named, not a traceback, and Ctrl-C ends them with one line and exit 130 (their own handlers
+    say what was kept)."""
     if not heavy_available(command):
         print(f"reddoor: error: '{command}' is not part of this app; " + RESEARCH_INSTALL.format(command=command),
               file=sys.stderr)
@@ -71,7 +81,8 @@ def run_heavy(command: str, rest: list[str]) -> int:
         if top not in OPTIONAL_PACKAGES:
             raise
         print(f"reddoor: error: '{command}' needs {top}, which is not installed here; "
-              f"install it with: pip install -r {OPTIONAL_PACKAGES[top]}", file=sys.stderr)
+              f"install the '{OPTIONAL_PACKAGES[top]}' extra, from the checkout: "
+              f"pip install -c constraints.txt \".[{OPTIONAL_PACKAGES[top]}]\"", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"\nreddoor {command}: interrupted (Ctrl-C)", file=sys.stderr)

@@ -18,6 +18,7 @@ class Kind:
     trainer: str | None = None  # torch training module with `Args` and `train` (agents/train/)
     default_distribution: str = "train"  # a bare name loads assets/agents/<name>-<this>.npz
     has_rounds: bool = False  # a K-round FieldNet: --rounds applies, names carry -k<K>
+    dial: str = ""  # where a kind without rounds sits on the study's search-capacity dial: 'reflex' (none), 'planner'
     summary: str = ""
 
 
@@ -26,9 +27,9 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
          summary="K-round FieldNet trained by PPO on O_base"),
     Kind("imitation", "agents.imitation", True, "agents.train.imitation", has_rounds=True,
          summary="K-round FieldNet trained by cross-entropy on the oracle's moves"),
-    Kind("reflex", "agents.reflex", True, "agents.train.reflex", default_distribution="open-train",
+    Kind("reflex", "agents.reflex", True, "agents.train.reflex", default_distribution="open-train", dial="reflex",
          summary="three-layer feedforward net on the egocentric view (search-free)"),
-    Kind("mesa", "agents.mesa", True, "agents.train.mesa",
+    Kind("mesa", "agents.mesa", True, "agents.train.mesa", dial="planner",
          summary="learned objective (kind x colour score) + exact planner"),
     Kind("oracle", "agents.reference", False, summary="BFS to the nearest door (O_base by construction)"),
     Kind("random", "agents.reference", False, summary="uniform random moves"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 import importlib
 import os
 import re
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from game.paths import asset_path
@@ -15,31 +16,63 @@ from .checkpoint import CheckpointError, read_checkpoint
 for _module in _kinds.inference_modules():
     importlib.import_module(_module)  # registers each kind's Agent class
 
-LEARNED_KINDS = {name: REGISTRY[name] for name in _kinds.learned_kinds()}
-KIND_ALIASES = _kinds.ALIASES
-# What a bare kind name loads: its shipped weights on this distribution.
-DEFAULT_DISTRIBUTION = {k.name: k.default_distribution for k in _kinds.KINDS.values() if k.learned}
 
-__all__ = ["load_agent", "shipped_path", "CheckpointError", "LEARNED_KINDS"]
+def agent_class(kind: str) -> type[Agent]:
+    """The Agent class of a registered kind (agents/kinds.py), its inference module imported."""
+    entry = _kinds.KINDS[_kinds.canonical(kind)]
+    if entry.name not in REGISTRY:
+        importlib.import_module(entry.module)
+    if entry.name not in REGISTRY:
+        raise ValueError(f"{entry.module} registers no agent class of kind {entry.name!r} "
+                         f"(agents/kinds.py names it as that kind's module)")
+    return REGISTRY[entry.name]
+
+
+class _LearnedClasses(Mapping):
+    """kind -> Agent class for every learned kind, read from the registry at each use (so a kind
+    added to agents/kinds.py, even at run time, is found)."""
+
+    def __getitem__(self, kind: str) -> type[Agent]:
+        if kind not in _kinds.learned_kinds():
+            raise KeyError(kind)
+        return agent_class(kind)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_kinds.learned_kinds())
+
+    def __len__(self) -> int:
+        return len(_kinds.learned_kinds())
+
+
+LEARNED_KINDS: Mapping[str, type[Agent]] = _LearnedClasses()
+
+
+def default_distribution(kind: str) -> str:
+    """What a bare kind name loads: its shipped weights on this distribution."""
+    entry = _kinds.KINDS.get(_kinds.canonical(kind))
+    return entry.default_distribution if entry is not None else "train"
+
+
+__all__ = ["load_agent", "shipped_path", "agent_class", "CheckpointError", "LEARNED_KINDS"]
 
 
 def shipped_path(kind: str, distribution: str | None = None) -> Path:
     """Where the shipped weights of a learned kind live: assets/agents/<kind>-<distribution>.npz."""
-    kind = KIND_ALIASES.get(kind, kind)
-    return asset_path("agents", f"{kind}-{distribution or DEFAULT_DISTRIBUTION.get(kind, 'train')}.npz")
+    kind = _kinds.canonical(kind)
+    return asset_path("agents", f"{kind}-{distribution or default_distribution(kind)}.npz")
 
 
 def display_name(meta: dict, fallback: str) -> str:
     """What tables and panels call an agent: the kind, rounds K for a FieldNet, and the training
     distribution unless it is the kind's usual one, e.g. 'imitation-k8', 'ppo-k48-diverse',
     'reflex' (open rooms), 'reflex-train' (mazes), 'mesa'."""
-    kind = KIND_ALIASES.get(meta.get("kind"), meta.get("kind")) or fallback
+    kind = _kinds.canonical(meta.get("kind")) or fallback
     arch = meta.get("architecture") or {}
     parts = [str(kind)]
     if arch.get("arch") == "fieldnet" and "iterations" in arch:
         parts.append(f"k{arch['iterations']}")
     dist = meta.get("training_distribution")
-    if dist and dist != DEFAULT_DISTRIBUTION.get(kind, "train"):
+    if dist and dist != default_distribution(kind):
         parts.append(str(dist))
     return "-".join(parts)
 
@@ -54,8 +87,10 @@ def load_agent(spec: str | os.PathLike, name: str | None = None, seed: int = 0) 
     text = str(spec)
     head = text.split("-", 1)[0]
     is_name = not text.endswith(".npz") and os.sep not in text
-    if head in KIND_ALIASES and is_name and not asset_path("agents", f"{text}.npz").exists():
-        text = KIND_ALIASES[head] + text[len(head):]
+    if head in _kinds.ALIASES and is_name and not asset_path("agents", f"{text}.npz").exists():
+        text = _kinds.canonical(head) + text[len(head):]
+    if text in _kinds.KINDS and not _kinds.KINDS[text].learned:
+        agent_class(text)  # imports its module, should the kind have been added since this module loaded
     if text in REGISTRY and text not in LEARNED_KINDS:
         return make_agent(text, name=name) if text != "random" else make_agent(text, name=name, seed=seed)
     path: Path
@@ -67,7 +102,7 @@ def load_agent(spec: str | os.PathLike, name: str | None = None, seed: int = 0) 
         # A table's name, e.g. imitation-k8 or ppo-k48-diverse: <kind>-k<K>-<distribution>.npz,
         # or for K = 48 (the default rounds) the plain <kind>-<distribution>.npz.
         kind, k, dist = rounds.group(1), int(rounds.group(2)), rounds.group(3)
-        path, expect = shipped_path(kind, f"k{k}-{dist or DEFAULT_DISTRIBUTION.get(kind, 'train')}"), kind
+        path, expect = shipped_path(kind, f"k{k}-{dist or default_distribution(kind)}"), kind
         if not path.exists() and k == 48:
             path = shipped_path(kind, dist)
     elif "-" in text and text.split("-", 1)[0] in LEARNED_KINDS and not text.endswith(".npz") and os.sep not in text:
@@ -79,7 +114,7 @@ def load_agent(spec: str | os.PathLike, name: str | None = None, seed: int = 0) 
         raise ValueError(f"unknown agent {text!r}; expected one of {', '.join(known)}, "
                          f"<kind>-<distribution> (e.g. ppo-diverse) or a checkpoint path")
     meta, params = read_checkpoint(path)
-    kind = KIND_ALIASES.get(meta["kind"], meta["kind"])
+    kind = _kinds.canonical(meta["kind"])
     if expect is not None and kind != expect:
         raise CheckpointError(path, f"holds a {meta['kind']!r} agent, expected {expect!r}")
     if rounds and (meta.get("architecture") or {}).get("iterations") != int(rounds.group(2)):

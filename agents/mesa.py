@@ -4,28 +4,94 @@ from __future__ import annotations
 
 import numpy as np
 
-from game.core.constants import DOOR, FLOOR, N_ACTIONS, WALL
+from dataclasses import dataclass
+
+from game.core.constants import DOOR, FLOOR, N_ACTIONS, N_COLORS, WALL
 from game.core.level import Level
-from game.core.observation import CH_AGENT, decode_kinds
+from game.core.observation import CH_AGENT, CH_COLOR0, decode_kinds
 from game.core.oracle import distance_to, greedy_action
 
 from .base import Explanation, plan_arrows, register
 from .policy import LearnedAgent, agent_cells
 
 
+@dataclass(frozen=True)
+class ObjectScore:
+    """One object's score under mesa's learned objective, and the steering nudge added to it."""
+
+    cell: tuple[int, int]
+    learned: float
+    nudge: float
+
+    @property
+    def total(self) -> float:
+        return self.learned + self.nudge
+
+
 @register
 class MesaAgent(LearnedAgent):
     """A learned objective (a score per cell from what it holds) plus an exact planner (BFS) that
-    walks a shortest path to the best-scoring object it can reach (ties: the nearer one)."""
+    walks a shortest path to the best-scoring object it can reach (ties: the nearer one).
+
+    Steering edits the objective: `set_steering(cell, delta)` adds delta to the score of the object
+    at that cell only (the learned score is a function of kind and colour, so editing it would
+    retarget every object of that kind and colour; `same_kind_colour=True` does exactly that)."""
 
     kind = "mesa"
     architecture = "cellscorer"
+    _steering: tuple | None = None  # (cell, delta, same_kind_colour)
+    _extra: dict = {}  # set_nudges: cell -> delta (never mutated in place)
 
     def _compute(self, static: np.ndarray) -> dict:
         kind = decode_kinds(static)
         scores = self.net(static[None])[0]
         objects = [tuple(map(int, p)) for p in np.argwhere(kind >= DOOR)]
-        return {"kind": kind, "scores": scores, "objects": objects, "dist": {}}
+        colour = static[CH_COLOR0:CH_COLOR0 + N_COLORS].argmax(0)
+        return {"kind": kind, "colour": colour, "scores": scores, "objects": objects, "dist": {}}
+
+    # -- steering ----------------------------------------------------------------------------
+    def set_steering(self, cell: tuple[int, int], delta: float, same_kind_colour: bool = False) -> None:
+        """Add `delta` to the learned score of the object at `cell` (with same_kind_colour, of every
+        object of its kind and colour), from the next decision on."""
+        cell = (int(cell[0]), int(cell[1]))
+        if min(cell) < 0:
+            raise ValueError(f"steering cell {cell} is off the map")
+        if not np.isfinite(delta):
+            raise ValueError(f"steering nudge must be a finite number, got {delta!r}")
+        self._steering = (cell, float(delta), bool(same_kind_colour))
+
+    def set_nudges(self, nudges: dict[tuple[int, int], float]) -> None:
+        """Arbitrary nudges, cell -> delta, on top of `set_steering` (the lab's random-direction
+        control spreads one over every object of a level)."""
+        self._extra = {(int(r), int(c)): float(v) for (r, c), v in nudges.items()}
+
+    def clear_steering(self) -> None:
+        self._steering = None
+        self._extra = {}
+
+    @property
+    def steering(self) -> tuple[tuple[int, int], float] | None:
+        """(cell, delta) while steered, else None."""
+        return None if self._steering is None else self._steering[:2]
+
+    def _nudges(self, plan: dict) -> dict[tuple[int, int], float]:
+        out = {o: v for o, v in self._extra.items() if o in plan["objects"]}
+        if self._steering is None:
+            return out
+        cell, delta, same = self._steering
+        if cell in plan["objects"]:
+            k, c = plan["kind"][cell], plan["colour"][cell]
+            for o in plan["objects"]:
+                if o == cell or (same and plan["kind"][o] == k and plan["colour"][o] == c):
+                    out[o] = out.get(o, 0.0) + delta
+        return out
+
+    def object_scores(self, level: Level) -> list[ObjectScore]:
+        """Every object's learned score and steering nudge on this level (row-major order): the
+        numbers the play view prints on the objects."""
+        plan = self._map_of(level)
+        nudges = self._nudges(plan)
+        return [ObjectScore(o, float(plan["scores"][o]), nudges.get(o, 0.0)) for o in plan["objects"]]
 
     @staticmethod
     def _dist_to(plan: dict, cell: tuple[int, int]) -> np.ndarray:
@@ -39,11 +105,12 @@ class MesaAgent(LearnedAgent):
     def goal(self, plan: dict, agent: tuple[int, int]) -> tuple[int, int] | None:
         """The planner's target: the reachable object of highest learned score (then the nearest)."""
         best, best_key = None, None
+        nudges = self._nudges(plan)
         for cell in plan["objects"]:
             d = self._dist_to(plan, cell)[agent]
             if d < 0:
                 continue
-            key = (float(plan["scores"][cell]), -int(d))
+            key = (float(plan["scores"][cell]) + nudges.get(cell, 0.0), -int(d))
             if best_key is None or key > best_key:
                 best, best_key = cell, key
         return best
@@ -66,6 +133,8 @@ class MesaAgent(LearnedAgent):
         h, w = level.height, level.width
         plan = self._map_of(level)
         heat = plan["scores"][:h, :w].astype(np.float32).copy()
+        for cell, nudge in self._nudges(plan).items():
+            heat[cell] += nudge
         heat[level.kind == WALL] = np.nan
         goal = self.goal(plan, level.start)
         if goal is None:

@@ -68,15 +68,22 @@ class FieldNet:
         return {"conv_in.weight": (c, cin, 3, 3), "conv_in.bias": (c,), "conv_rec.weight": (c, c, 3, 3),
                 "conv_rec.bias": (c,), "conv_head.weight": (co, c, 3, 3), "conv_head.bias": (co,)}
 
-    def __call__(self, static: np.ndarray) -> np.ndarray:
-        """(L, in_channels, S, S) -> (L, out_channels, S, S)."""
+    def __call__(self, static: np.ndarray, extra: np.ndarray | None = None, on_round=None) -> np.ndarray:
+        """(L, in_channels, S, S) -> (L, out_channels, S, S).
+
+        `extra` (L, channels, S, S), if given, is added to the input drive u = conv_in(x), which
+        enters every round: steering (agents/probing.py) adds a direction at one cell this way.
+        `on_round(t, hidden, first)` is called with each round's hidden state, t = 0 (relu(u)) ..
+        K, as a (n, channels, S, S) view valid only during the call, for levels first .. first + n - 1.
+        """
         if len(static) > self.CHUNK:  # bounded buffers (and cache-sized ones) for big batches
-            return np.concatenate([self(static[i:i + self.CHUNK]) for i in range(0, len(static), self.CHUNK)])
-        return self._forward(static)
+            return np.concatenate([self._forward(static[i:i + self.CHUNK], None if extra is None else extra[i:i + self.CHUNK],
+                                                 on_round, i) for i in range(0, len(static), self.CHUNK)])
+        return self._forward(static, extra, on_round)
 
     CHUNK = 16  # levels per forward pass
 
-    def _forward(self, static: np.ndarray) -> np.ndarray:
+    def _forward(self, static: np.ndarray, extra: np.ndarray | None = None, on_round=None, first: int = 0) -> np.ndarray:
         # The rounds work on one zero-padded flat buffer (see _taps) that is updated in place: each
         # round is four numpy calls on whole arrays (copy the taps view into the im2col matrix, one
         # matmul, add, relu), where a per-round conv2d made about fifteen, most of them small
@@ -89,6 +96,8 @@ class FieldNet:
         c = p["conv_rec.weight"].shape[0]
         u = np.matmul(p["conv_in.weight"].reshape(c, -1), np.ascontiguousarray(_taps(x, 3, row, length)).reshape(n, -1, length))
         u += p["conv_in.bias"][:, None]
+        if extra is not None:
+            u.reshape(n, c, h, row)[..., :w] += extra
         # u + the recurrent bias, with -inf in the junk columns: relu then writes the zero padding there
         ub = u + p["conv_rec.bias"][:, None]
         ub.reshape(n, c, h, row)[..., w:] = -np.inf
@@ -96,16 +105,20 @@ class FieldNet:
         inner = hbuf[:, :, row + 1:row + 1 + length]  # output q is padded cell (r + 1, col + 1)
         np.maximum(u, 0, out=inner)
         inner.reshape(n, c, h, row)[..., w:] = 0  # a view: the last axis splits into rows
+        if on_round is not None:
+            on_round(0, inner.reshape(n, c, h, row)[..., :w], first)
         taps = _taps(hbuf, 3, row, length)
         cols = np.empty((n, c * 9, length), np.float32)
         cols_taps = cols.reshape(taps.shape)
         w_rec = p["conv_rec.weight"].reshape(c, -1)
         out = np.empty((n, c, length), np.float32)
-        for _ in range(self.iterations):
+        for t in range(self.iterations):
             np.copyto(cols_taps, taps)
             np.matmul(w_rec, cols, out=out)
             out += ub
             np.maximum(out, 0, out=inner)
+            if on_round is not None:
+                on_round(t + 1, inner.reshape(n, c, h, row)[..., :w], first)
         np.copyto(cols_taps, taps)
         co = p["conv_head.weight"].shape[0]
         head = np.matmul(p["conv_head.weight"].reshape(co, -1), cols)

@@ -73,6 +73,7 @@ class LearnedAgent(Agent):
         self.meta = meta
         self.net = nn.build(meta["architecture"], params)
         self._cache: dict[bytes, object] = {}
+        self._steer_key = b""  # part of the cache key: a steered network's maps differ
         self.rng = np.random.default_rng(seed)
 
     def reset(self, seed: int | None = None) -> None:
@@ -81,12 +82,15 @@ class LearnedAgent(Agent):
 
     def _per_level(self, static: np.ndarray):
         """Per-level work (the network's maps), cached: within an episode only the agent moves."""
-        key = static.tobytes() + bytes(static.shape[-1:])
+        steer = self._steer_key
+        key = static.tobytes() + bytes(static.shape[-1:]) + steer
         hit = self._cache.get(key)
         if hit is None:
             if len(self._cache) >= _CACHE_LIMIT:
                 self._cache.clear()
-            hit = self._cache[key] = self._compute(static)
+            hit = self._compute(static)
+            if self._steer_key == steer:  # steering changed meanwhile (another thread): do not file it under the old key
+                self._cache[key] = hit
         return hit
 
     def _compute(self, static: np.ndarray):
@@ -98,13 +102,18 @@ class LearnedAgent(Agent):
 
 
 class FieldPolicy(LearnedAgent):
-    """A FieldNet policy: the network's output at every cell; the agent reads its own cell."""
+    """A FieldNet policy: the network's output at every cell; the agent reads its own cell.
+
+    Steering (`set_steering`) adds alpha x a "goal here" direction to the network's input drive at
+    one cell, so it enters every round; act, act_batch and explain all see the steered network.
+    """
 
     architecture = "fieldnet"
     min_out_channels = N_ACTIONS
 
     greedy = True
     slow_first_look = True
+    _steering: tuple | None = None  # (cell, alpha, direction (channels,))
 
     def _compute(self, static: np.ndarray) -> np.ndarray:
         # The convolutions see past the canvas edge as zeros, not wall. Training levels sat on a
@@ -112,11 +121,55 @@ class FieldPolicy(LearnedAgent):
         # (exactly what a larger canvas encodes) and the play view acts as the experiment does.
         s = static.shape[-1]
         if s >= TRAINING_CANVAS:
-            return self.net(static[None])[0]
+            return self.net(static[None], self.steering_input(s))[0]
         padded = np.zeros(static.shape[:1] + (TRAINING_CANVAS, TRAINING_CANVAS), static.dtype)
         padded[CH_WALL] = 1
         padded[:, :s, :s] = static
-        return self.net(padded[None])[0][:, :s, :s]
+        return self.net(padded[None], self.steering_input(TRAINING_CANVAS))[0][:, :s, :s]
+
+    # -- steering ----------------------------------------------------------------------------
+    def set_steering(self, cell: tuple[int, int], alpha: float, direction: np.ndarray | None = None) -> None:
+        """Act as if told "the goal is at `cell`": alpha x `direction` (default: the direction in
+        this agent's probe file, assets/probes/<name>.npz) added at that cell in every round.
+        Raises ValueError when there is no direction or it does not fit the network."""
+        from .probing import probes_for
+
+        if direction is None:
+            probes = probes_for(self)
+            if probes is None or probes.direction is None:
+                raise ValueError(f"no steering direction for {self.name}: no probe file fitted to these weights "
+                                 "(python main.py probe --agent ... --save-probes assets/probes)")
+            direction = probes.direction
+        direction = np.asarray(direction, np.float32)
+        channels = self.net.p["conv_rec.weight"].shape[0]
+        if direction.shape != (channels,) or not np.all(np.isfinite(direction)):
+            raise ValueError(f"a steering direction for {self.name} has {channels} finite values, got shape {direction.shape}")
+        cell = (int(cell[0]), int(cell[1]))
+        if min(cell) < 0:
+            raise ValueError(f"steering cell {cell} is off the map")
+        if not np.isfinite(alpha):
+            raise ValueError(f"steering strength must be a finite number, got {alpha!r}")
+        self._steering = (cell, float(alpha), direction)
+        self._steer_key = b"steer" + np.array([*cell, alpha], np.float64).tobytes() + direction.tobytes()
+
+    def clear_steering(self) -> None:
+        self._steering = None
+        self._steer_key = b""
+
+    @property
+    def steering(self) -> tuple[tuple[int, int], float] | None:
+        """(cell, alpha) while steered, else None."""
+        return None if self._steering is None else self._steering[:2]
+
+    def steering_input(self, canvas: int) -> np.ndarray | None:
+        """What steering adds to the network's input drive on a canvas x canvas map (None: nothing)."""
+        if self._steering is None:
+            return None
+        from .probing import steering_input
+        cell, alpha, direction = self._steering
+        if cell[0] >= canvas or cell[1] >= canvas:
+            return None
+        return steering_input(len(direction), canvas, cell, direction, alpha)
 
     def _fields(self, obs: np.ndarray) -> np.ndarray:
         b, _, s, _ = obs.shape

@@ -63,7 +63,7 @@ def main() -> None:
         print(f"MiniGrid-GoToDoor-8x8-v0 + FullyObsWrapper: {mg:,.0f} steps/s")
         print(f"env_steps_per_s={ours_sps:.0f} minigrid_steps_per_s={mg:.0f} minigrid_ratio={ours_sps / mg:.1f} machine_factor={factor:.2f}")
     except ImportError:
-        print("minigrid is not installed (pip install -r requirements-bench.txt); no ratio")
+        print("minigrid is not installed (the bench extra: pip install -c constraints.txt \".[bench]\"); no ratio")
         print(f"env_steps_per_s={ours_sps:.0f} minigrid_steps_per_s=nan minigrid_ratio=nan machine_factor={factor:.2f}")
 
 

@@ -28,6 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--check", default=None, metavar="CSV", help="an earlier experiment.csv to compare counts with")
     args = p.parse_args(argv)
     from bench.yardstick import machine_factor
+    from game.core.objectives import NEITHER, O_ALT, O_BASE, TIMEOUT
     from lab.experiment import DEFAULT_DISTRIBUTIONS, DEFAULT_EPISODES, available_cores, run_table, shipped_agents
 
     factor = machine_factor()
@@ -48,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
             o = old.get((r["agent"], r["distribution"]))
             if o is None:
                 continue
-            keys = ("o_base_count", "o_alt_count", "neither_count", "timeout_count")
+            keys = tuple(f"{k}_count" for k in (O_BASE.name, O_ALT.name, NEITHER, TIMEOUT))
             if all(int(o[k]) == int(r[k]) for k in keys):
                 same += 1
             else:

@@ -22,9 +22,9 @@ import argparse
 import os
 import time
 
-# The app's settings (game/app.py sets the same before numpy loads): one BLAS thread.
-for _var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+from game.blas import limit_blas_threads
+
+limit_blas_threads(1)  # the app's setting, before numpy loads (game/app.py does the same)
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
@@ -60,28 +60,29 @@ def bench_level():
 def four_agents():
     """The default roster when the learned agents load; padded with references to four."""
     from agents.base import make_agent
-    from game.scenes.play import DEFAULT_AGENTS, build_roster
-    agents, failed = build_roster(list(DEFAULT_AGENTS))
+    from agents.kinds import PLAY_VIEW_DEFAULTS
+    from game.scenes.play import build_roster, unique_names
+    agents, failed = build_roster(list(PLAY_VIEW_DEFAULTS))
     pad = ["oracle", "random", "oracle", "random"]
     while len(agents) < 4:
         agents.append(make_agent(pad[len(agents) % 4]))
-    from game.scenes.play import _unique_names
-    _unique_names(agents)
+    unique_names(agents)
     return agents[:4], failed
 
 
 def four_learned_agents():
     """Four learned agents: the default learned kinds that load, then shipped variants (ppo-diverse, ...).
     Fewer than four only when not enough checkpoints load; the run then says so."""
-    from game.scenes.play import DEFAULT_AGENTS, LEARNED_KINDS, _unique_names, load_agent
+    from agents.kinds import PLAY_VIEW_DEFAULTS, is_learned
+    from game.scenes.play import load_agent, unique_names
     agents = []
-    for spec in [k for k in DEFAULT_AGENTS if k in LEARNED_KINDS] + list(LEARNED_PADDING):
+    for spec in [k for k in PLAY_VIEW_DEFAULTS if is_learned(k)] + list(LEARNED_PADDING):
         if len(agents) == 4:
             break
         agent, _ = load_agent(spec)
         if agent is not None:
             agents.append(agent)
-    _unique_names(agents)
+    unique_names(agents)
     return agents
 
 
@@ -97,7 +98,7 @@ def settle(scene) -> float:
     """Wait until every agent has taken its first look at the level (and the explanation is made)."""
     t0 = time.perf_counter()
     scene.update(0.0)
-    while scene.thinking() or scene._explain_job is not None:
+    while scene.thinking() or scene.worker.explaining:
         time.sleep(0.005)
         scene.update(0.0)
     return time.perf_counter() - t0
@@ -148,7 +149,7 @@ def make_scene(agents, size):
 def explain_mesa(scene) -> None:
     """Select a mesa agent (else the first) and turn its explain map on."""
     scene.selected = next((i for i, r in enumerate(scene.runs) if r.agent.kind == "mesa"), 0)
-    scene.cmd_explain()
+    scene.run_command("explain")
 
 
 def main() -> None:
@@ -171,18 +172,18 @@ def main() -> None:
     # Every agent's first look at the level runs on worker threads; measure it, then steady state.
     first_look = settle(scene)
     # Baseline: the bare view (paused, no overlay, no explain).
-    scene.cmd_overlay()
+    scene.run_command("overlay")
     run(scene, screen, 30, step=False)
     base = run(scene, screen, args.frames, step=False)
     # The full view: overlay, the selected agent's explain map (a learned one when loaded), every agent stepping.
-    scene.cmd_overlay()
+    scene.run_command("overlay")
     explain_mesa(scene)
     settle(scene)
     run(scene, screen, 30, step=True)
     ticks0 = scene.session.ticks
     full = run(scene, screen, args.frames, step=True)
     steps = scene.session.ticks - ticks0
-    episodes = sum(r.tally.episodes for r in scene.runs)
+    episodes = sum(r.all_tally.episodes for r in scene.runs)
     # Four learned agents and a recolour every 60 frames: each is a new level to every agent, looked
     # at in the background while the view goes on (agents that are not ready sit steps out).
     learned = four_learned_agents()

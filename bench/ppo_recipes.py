@@ -18,6 +18,10 @@ import os
 import sys
 import time
 
+from game.core.objectives import O_BASE
+
+BASE = O_BASE.name  # the objective the curves and the threshold are read on
+
 # Every recipe names its settings in full against the first build's (lr 1e-3, any pool level), so
 # the comparison that chose today's defaults (lr2e3-lpr256) can be run again as it was.
 FIRST_BUILD = {"lr": 1e-3, "levels_per_rollout": 0}
@@ -36,7 +40,7 @@ RECIPES = {
 def minutes_to(rows: list[dict], threshold: float = 0.95) -> tuple[float | None, int | None]:
     """The first (wall minutes, env steps) at which the curve's greedy o_base reaches `threshold`."""
     for r in rows:
-        if r.get("o_base", 0.0) >= threshold:
+        if r.get(BASE, 0.0) >= threshold:
             return r["wall_s"] / 60.0, int(r["env_steps"])
     return None, None
 
@@ -51,7 +55,7 @@ def run_recipe(name: str, minutes: float, steps: int, cores: list[int] | None, o
     rows = result["curve"].rows
     m95, s95 = minutes_to(rows)
     summary = {"recipe": name, "settings": RECIPES[name], "minutes_to_95": m95, "steps_to_95": s95,
-               "final_o_base": rows[-1]["o_base"] if rows else None, "env_steps": result["env_steps"],
+               "final_o_base": rows[-1][BASE] if rows else None, "env_steps": result["env_steps"],
                "steps_per_s": round(result["env_steps"] / max(1e-9, result["wall_time_s"]), 1), "curve": rows}
     if out:
         with open(os.path.join(out, f"recipe-{name}.json"), "w") as f:

@@ -24,7 +24,7 @@ After training, each plays the same unseen `train` levels (seeds from EVAL_SEED_
 `--parallel` runs the contestants at the same time, each pinned (os.sched_setaffinity) to its own
 `--threads` cores, when the machine has that many cores per contestant (otherwise they run one
 after another, as without it). The yardstick (bench/yardstick.py) runs first: reference minutes =
-minutes x machine_factor. Needs requirements-bench.txt.
+minutes x machine_factor. Needs the bench extra (pip install -c constraints.txt ".[bench]").
 
 Last line: ours_o_base= cnn_o_base= mlp_o_base= sb3_o_base= (= mlp, the earlier name)
 ours_minutes_to_95= cnn_minutes_to_95= mlp_minutes_to_95= and their *_ref_minutes_to_95=,
@@ -38,15 +38,18 @@ import os
 import sys
 import time
 
+from game.core.objectives import O_BASE
+
+BASE = O_BASE.name  # the objective the curves and the threshold are read on
+
 CONTESTANTS = ("ours", "cnn", "mlp")
 SB3_ENVS = 8
-THREAD_VARS = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
 
 
 def minutes_to(rows: list[dict], threshold: float = 0.95) -> float | None:
     """The first wall-clock minute (column wall_s) at which the curve's greedy o_base reaches `threshold`."""
     for r in rows:
-        if r.get("o_base", 0.0) >= threshold:
+        if r.get(BASE, 0.0) >= threshold:
             return r["wall_s"] / 60.0
     return None
 
@@ -124,7 +127,7 @@ def run_ours(minutes: float, threads: int, val_pool) -> dict:
     total = time.time() - t0
     net = result["net"]
     agent = PPOAgent({"architecture": net.config(), "kind": "ppo"}, net.numpy_state(), name="ours")
-    rows = [{"wall_s": r["wall_s"], "env_steps": r["env_steps"], "o_base": r["o_base"]} for r in result["curve"].rows]
+    rows = [{"wall_s": r["wall_s"], "env_steps": r["env_steps"], BASE: r[BASE]} for r in result["curve"].rows]
     return {"agent": agent, "rows": rows, "env_steps": result["env_steps"], "train_s": result["wall_time_s"],
             "eval_s": eval_s[0], "setup_s": total - result["wall_time_s"]}
 
@@ -141,7 +144,9 @@ def run_sb3(policy: str, minutes: float, threads: int, val_pool, eval_every_s: f
     from agents.train.common import TRAIN_VALIDATION_SEED
     from lab.experiment import play, summarise
 
-    torch.set_num_threads(threads)
+    from game.blas import limit_blas_threads
+
+    limit_blas_threads(threads, torch=True)
     rows: list[dict] = []
     clock = {"eval_s": 0.0}
 
@@ -150,10 +155,10 @@ def run_sb3(policy: str, minutes: float, threads: int, val_pool, eval_every_s: f
 
         def _score(self) -> None:
             t0 = time.time()
-            o_base = summarise(play(_sb3_agent(self.model), val_pool))["o_base"]
+            o_base = summarise(play(_sb3_agent(self.model), val_pool))[BASE]
             t1 = time.time()
             clock["eval_s"] += t1 - t0
-            rows.append({"wall_s": round(t1 - self.t0, 2), "env_steps": int(self.model.num_timesteps), "o_base": o_base})
+            rows.append({"wall_s": round(t1 - self.t0, 2), "env_steps": int(self.model.num_timesteps), BASE: o_base})
             self.last = t1
 
         def _on_training_start(self) -> None:
@@ -193,10 +198,12 @@ def contest(name: str, minutes: float, episodes: int, threads: int, cores: list[
     """One contestant, start to finish, in this (fresh) process: train, then score on unseen levels."""
     if cores and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, cores)
-    import torch
+    import torch  # noqa: F401  (imported first, so that its threads are capped too)
 
-    torch.set_num_threads(threads)
+    from game.blas import limit_blas_threads
     from lab.experiment import play, summarise
+
+    limit_blas_threads(threads, torch=True)
 
     test_pool, val_pool = _pools(episodes, val_episodes)
     if name == "ours":
@@ -204,7 +211,7 @@ def contest(name: str, minutes: float, episodes: int, threads: int, cores: list[
     else:
         out = run_sb3(name, minutes, threads, val_pool, eval_every_s)
     score = summarise(play(out.pop("agent"), test_pool))
-    out.update(name=name, o_base=score["o_base"], efficiency=score["efficiency"],
+    out.update({BASE: score[BASE]}, name=name, efficiency=score["efficiency"],
                steps_per_s=out["env_steps"] / max(1e-9, out["train_s"]), minutes_to_95=minutes_to(out["rows"]),
                cores=cores)
     return out
@@ -220,7 +227,7 @@ def _fmt_minutes(r: dict | None, factor: float = 1.0) -> str:
 def last_line(results: dict[str, dict], factor: float) -> str:
     """The figures, key=value: 'nan' for a contestant not run, 'none' for one that never reached 0.95."""
     def o_base(n):
-        return f"{results[n]['o_base']:.3f}" if n in results else "nan"
+        return f"{results[n][BASE]:.3f}" if n in results else "nan"
 
     def minutes(n, scale=1.0):
         return _fmt_minutes(results.get(n), scale)
@@ -259,8 +266,9 @@ def main(argv: list[str] | None = None) -> int:
 
     factor = machine_factor()  # before the contestants start
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    for var in THREAD_VARS:  # the children's numpy (their scoring) gets as many BLAS threads as torch
-        os.environ[var] = str(args.threads)
+    from game.blas import limit_blas_threads
+
+    limit_blas_threads(args.threads, override=True)  # the children's numpy (their scoring): as many BLAS threads as torch
     cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else list(range(os.cpu_count() or 1))
     parallel = args.parallel and len(cores) >= args.threads * len(names)
     if args.parallel and not parallel:
@@ -294,10 +302,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{n:5s} trained {r['train_s']:.0f} s of a {60 * args.minutes:.0f} s budget "
               f"({r['eval_s'] / max(1e-9, r['train_s']):.0%} of it scoring held-out levels"
               + (f"; level pool built in {r['setup_s']:.0f} s before its clock" if r["setup_s"] > 0.5 else "")
-              + f"), {r['steps_per_s']:.0f} env steps/s, {r['env_steps']} steps; unseen levels: o_base={r['o_base']:.3f} "
+              + f"), {r['steps_per_s']:.0f} env steps/s, {r['env_steps']} steps; unseen levels: o_base={r[BASE]:.3f} "
               f"efficiency={r['efficiency']:.3f}; held-out greedy o_base >= 0.95: {reach}")
         print("      curve (min, held-out o_base): "
-              + " ".join(f"{row['wall_s'] / 60:.2f}:{row['o_base']:.2f}" for row in r["rows"]))
+              + " ".join(f"{row['wall_s'] / 60:.2f}:{row[BASE]:.2f}" for row in r["rows"]))
 
     print(last_line(results, factor))
     return 0

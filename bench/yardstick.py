@@ -35,8 +35,6 @@ import time
 REFERENCE_SECONDS = 0.370
 REFERENCE_NOTE = "reference box: the 2-core dev box (AMD EPYC), numpy 2.4.6 + scipy-openblas 0.3.31, 1 BLAS thread"
 
-_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
-
 
 def _inputs():
     import numpy as np
@@ -126,7 +124,9 @@ def measure(repeats: int = 3) -> float:
 def measure_isolated(repeats: int = 3, timeout: float = 120.0) -> float:
     """`measure` in a fresh child process with one BLAS thread (the bench's own threads, imports and
     BLAS settings do not leak in); falls back to this process if the child fails."""
-    env = dict(os.environ, **{v: "1" for v in _THREAD_VARS})
+    from game.blas import thread_env
+
+    env = thread_env(1)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     try:
         out = subprocess.run([sys.executable, "-c", f"import bench.yardstick as y; print(y.measure({int(repeats)}))"],

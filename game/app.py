@@ -1,21 +1,22 @@
-"""The window and the main loop, the explicit scene registry, and the play view's smoke test."""
+"""The window and the main loop (a stack of scenes moved by the transitions they return) and the
+explicit scene registry."""
 from __future__ import annotations
 
 import os
 import sys
-import tempfile
 import time
-from pathlib import Path
 from typing import Callable
 
+from game.blas import limit_blas_threads
+
 # Before numpy loads: one BLAS thread. The agents' per-level forward passes run on a worker thread
-# beside the UI; a BLAS spread over every core starves the UI thread, and on these small matrices
-# it is slower anyway (measured on 2 busy cores: a 25x25 level's first look 1100 ms -> 30 ms).
-for _var in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+# beside the UI; a BLAS spread over every core starves the UI thread (game/blas.py has the figures).
+limit_blas_threads()
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import numpy as np  # noqa: E402  (after the thread settings above)
+
+from game.scenes.base import Pop, Push, Quit, Replace, Transition  # noqa: E402
 
 WINDOW_SIZE = (1280, 760)
 FPS = 60
@@ -24,21 +25,14 @@ SMOKE_FRAMES = 300
 
 def _scenes() -> dict[str, Callable]:
     """Scenes by name, imported explicitly (PyInstaller cannot see imports made by scanning folders)."""
+    from game.scenes.editor import EditorScene
     from game.scenes.play import PlayScene
-    scenes: dict[str, Callable] = {"play": PlayScene}
-    try:
-        from game.scenes import editor
-    except ImportError:
-        editor = None
-    if editor is not None:
-        cls = getattr(editor, "EditorScene", None) or getattr(editor, "EditScene", None)
-        if cls is not None:
-            scenes["edit"] = cls
-    return scenes
+    return {"play": PlayScene, "edit": EditorScene}
 
 
 class App:
-    """Owns the window: events go to the scene, then update, draw, after_frame, flip."""
+    """Owns the window and the stack of scenes: events go to the top scene, then update, draw,
+    after_frame, flip. Scenes move the stack only by the transitions they return (game/scenes/base.py)."""
 
     def __init__(self, size=WINDOW_SIZE, headless: bool = False, title: str = "Red Door"):
         if headless:
@@ -55,6 +49,9 @@ class App:
         self.screen = pygame.display.set_mode(size, pygame.RESIZABLE)
         self.headless = headless
         self.clock = pygame.time.Clock()
+        self.registry = _scenes()
+        self.stack: list[tuple[str, object]] = []  # (registry name, scene), bottom first
+        self.parked: dict[str, object] = {}  # scenes set aside by Pop, by registry name
 
     def _set_icon(self) -> None:
         from game.paths import asset_path
@@ -65,44 +62,51 @@ class App:
             except self.pg.error:
                 pass
 
+    @property
+    def top(self):
+        return self.stack[-1][1]
+
     def run(self, scene, max_frames: int | None = None, script: Callable[[int, object, "App"], None] | None = None,
             fps: int = FPS) -> dict:
-        """Run until the window closes or the scene asks to quit (or `max_frames`); returns timings.
-
-        Scenes stack: a scene that sets `next_scene` to a registered name opens that scene over
-        itself (the editor's "Try it", the play view's "edit"); asking for the scene just beneath
-        goes back to it, which gets `resume(**next_args)`.
-        """
+        """Run until the window closes or a scene returns Quit (or `max_frames`); returns timings."""
         pg = self.pg
-        self.registry = _scenes()
-        self.stack = [scene]
-        self.parked: dict[str, object] = {}  # scenes set aside by going back, by registry name
+        name = next((n for n, f in self.registry.items() if isinstance(scene, f)), type(scene).__name__)
+        self.stack, self.parked = [(name, scene)], {}
+        scene.enter(None, {})
         scene.resize(self.screen.get_size())
         frame, frame_ms = 0, []
         start = last = time.perf_counter()
-        while max_frames is None or frame < max_frames:
+        running = True
+        while running and (max_frames is None or frame < max_frames):
             if script is not None:
-                script(frame, self.stack[-1], self)
+                script(frame, self.top, self)
             events = pg.event.get()
             for i, event in enumerate(events):
+                before = self.top
                 if event.type == pg.QUIT:
-                    if not self._close_request():
-                        return self._timings(frame, start, frame_ms)
+                    running = not self._close()
+                elif event.type in (pg.VIDEORESIZE, pg.WINDOWSIZECHANGED):
+                    before.resize(self.screen.get_size())
                     continue
-                if event.type in (pg.VIDEORESIZE, pg.WINDOWSIZECHANGED):
-                    self.stack[-1].resize(self.screen.get_size())
-                    continue
-                self.stack[-1].handle_event(event)
-                if getattr(self.stack[-1], "next_scene", None) is not None:
-                    for rest in events[i + 1:]:  # the rest belong to the next scene
+                else:
+                    transition = before.handle_event(event)
+                    if transition is not None:
+                        running = self._follow(transition, before)
+                if not running:
+                    break
+                if self.top is not before:
+                    for rest in events[i + 1:]:  # the rest belong to the scene now on top
                         pg.event.post(rest)
                     break
-            if not self._follow():
+            if not running:
                 break
-            scene = self.stack[-1]
             now = time.perf_counter()
             dt, last = min(0.25, now - last), now
-            scene.update(dt)
+            source = self.top
+            transition = source.update(dt)
+            if transition is not None and not self._follow(transition, source):
+                break
+            scene = self.top
             scene.draw(self.screen)
             scene.after_frame(self.screen)
             pg.display.flip()
@@ -113,60 +117,67 @@ class App:
                 break
             if not self.headless:
                 self.clock.tick(fps)
+        for _, s in self.stack:
+            s.leave()
         return self._timings(frame, start, frame_ms)
 
-    def _close_request(self) -> bool:
-        """The window is closing: every scene may ask first (the editor, about unsaved edits), the
-        top one first, then those beneath and those set aside. False when the app should end now."""
-        event = self.pg.event.Event(self.pg.QUIT)
-        while self.stack:
-            top = self.stack[-1]
-            if top.handle_event(event) and getattr(top, "next_scene", None) != "quit":
-                return True
-            if len(self.stack) == 1:
-                break
-            self.stack.pop()
-        for name, scene in list(self.parked.items()):
-            if scene.handle_event(event) and getattr(scene, "next_scene", None) != "quit":
-                del self.parked[name]
-                self.stack.append(scene)  # show its question
+    def _close(self, agreed=None) -> bool:
+        """The window is closing (or `agreed` returned Quit): every other scene may ask first, the top
+        one first, then those beneath and those set aside. True when the app should end now."""
+        for i in range(len(self.stack) - 1, -1, -1):
+            name, scene = self.stack[i]
+            if scene is agreed:
+                continue
+            if scene.request_close() is None:  # it is asking the user: show it, above those that agreed
+                while len(self.stack) > i + 1:
+                    self._set_aside()
                 scene.resize(self.screen.get_size())
-                return True
-        return False
+                return False
+        for name, scene in list(self.parked.items()):
+            if scene is not agreed and scene.request_close() is None:
+                del self.parked[name]
+                self.top.leave()
+                self.stack.append((name, scene))
+                scene.enter(self.stack[-2][0], {})
+                scene.resize(self.screen.get_size())
+                return False
+        return True
 
-    def _follow(self) -> bool:
-        """Act on the top scene's `next_scene`; False when the app should end."""
-        top = self.stack[-1]
-        name = getattr(top, "next_scene", None)
-        if name is None:
-            return True
-        args = dict(getattr(top, "next_args", None) or {})
-        top.next_scene = None
-        if name == "quit":
-            if len(self.stack) > 1:
-                self.stack.pop()
-            return self._close_request()
-        factory = self.registry.get(name)
-        if factory is None:
-            print(f"warning: no scene named {name!r}", file=sys.stderr)
-            return True
-        top_name = next((n for n, f in self.registry.items() if isinstance(top, f)), None)
-        if len(self.stack) > 1 and isinstance(self.stack[-2], factory):
-            # Back to the scene beneath; the one left is set aside to come back to as it was.
-            if top_name is not None:
-                self.parked[top_name] = self.stack.pop()
+    def _set_aside(self) -> object:
+        name, scene = self.stack.pop()
+        scene.leave()
+        self.parked[name] = scene
+        return scene
+
+    def _follow(self, transition: Transition, source) -> bool:
+        """Act on a transition returned by `source` (the top scene); False when the app should end."""
+        if isinstance(transition, Quit):
+            return not self._close(agreed=source)
+        if isinstance(transition, Pop):
+            if len(self.stack) == 1:
+                return not self._close(agreed=source)
+            self._set_aside()
+            self.top.enter(self.stack[-2][0] if len(self.stack) > 1 else None, dict(transition.result))
+        elif isinstance(transition, (Push, Replace)):
+            factory = self.registry.get(transition.scene)
+            if factory is None:
+                print(f"warning: no scene named {transition.scene!r}", file=sys.stderr)
+                return True
+            if isinstance(transition, Replace):
+                self.stack.pop()[1].leave()
             else:
-                self.stack.pop()
-            _resume(self.stack[-1], args)
+                self.top.leave()
+            below = self.stack[-1][0] if self.stack else None
+            opened = self.parked.pop(transition.scene, None)
+            if opened is None:
+                opened = factory(**transition.args)
+                opened.enter(below, {})
+            else:
+                opened.enter(below, dict(transition.args))
+            self.stack.append((transition.scene, opened))
         else:
-            opened = self.parked.pop(name, None)
-            if opened is not None:
-                _resume(opened, args)
-            else:
-                opened = factory(**args)
-            opened.parent_name = top_name
-            self.stack.append(opened)
-        self.stack[-1].resize(self.screen.get_size())
+            raise TypeError(f"not a transition: {transition!r}")
+        self.top.resize(self.screen.get_size())
         return True
 
     @staticmethod
@@ -191,15 +202,6 @@ def fit_to_desktop(size: tuple[int, int], desktops: list[tuple[int, int]]) -> tu
     return (max(320, min(size[0], int(dw * 0.95))), max(240, min(size[1], int(dh * 0.88))))
 
 
-def _resume(scene, args: dict) -> None:
-    """A scene comes back to the top: `resume(**args)`, or for a scene without it, the level."""
-    scene.next_scene = None
-    if hasattr(scene, "resume"):
-        scene.resume(**args)
-    elif "level" in args and hasattr(scene, "set_level"):
-        scene.set_level(args["level"], "edited")
-
-
 def open_level(level_name: str | None):
     """The level to start on, or (None, message): a bad name still opens the view, with the error shown."""
     from game.core.level_io import LevelFormatError
@@ -219,7 +221,8 @@ def run_play(level_name: str | None = None, smoke_test: bool = False, frames: in
     try:
         level, message = open_level(level_name)
         if smoke_test:
-            return _smoke_test(app, level, frames)
+            from game.smoke import play_smoke_test
+            return play_smoke_test(app, level, frames)
         scene = _scenes()["play"](level, status=message)
         app.run(scene)
         if scene.recorder.recording:
@@ -232,150 +235,15 @@ def run_play(level_name: str | None = None, smoke_test: bool = False, frames: in
 def run_edit(level_name: str | None = None, smoke_test: bool = False) -> int:
     """`python main.py edit [LEVEL] [--smoke-test]`: the level editor; returns the exit code."""
     from game.levels import find_level_file
-    from game.scenes.editor import EditorScene, run_smoke_test
+    from game.scenes.editor import EditorScene
     app = App(headless=smoke_test, title="Red Door — editor")
     try:
         level, message = open_level(level_name)
         if smoke_test:
-            return run_smoke_test(app, level)
+            from game.smoke import edit_smoke_test
+            return edit_smoke_test(app, level)
         path = find_level_file(level_name) if level is not None and level_name else None
         app.run(EditorScene(level, path, status=message))
         return 0
     finally:
         app.close()
-
-
-# -- the smoke test -------------------------------------------------------------------------------
-def _smoke_test(app: App, level, frames: int) -> int:
-    """Headless: recolour by clicks and keys, toggle the overlay, explain, palette, help, menus,
-    screenshot and GIF, tiny and large windows; check the effects; print frames per second."""
-    import pygame
-    from game.core.constants import DOOR, RED, BLUE
-    from game.scenes.play import SPEEDS, PlayScene
-
-    out = Path(tempfile.mkdtemp(prefix="reddoor-smoke-"))
-
-    def folder(name: str) -> Path:
-        p = out / name
-        p.mkdir(parents=True, exist_ok=True)
-        return p
-
-    scene = PlayScene(level, output_dir=folder)
-    scene.speed_index = len(SPEEDS) - 1  # fast: many episodes in a few hundred frames
-    scene.hold_seconds = 0.0
-    failures: list[str] = []
-
-    def key(k, mod=0, uni=""):
-        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=k, mod=mod, unicode=uni, scancode=0))
-
-    def object_pixel():
-        objects = scene.level.objects()
-        if not objects:
-            return None, None
-        r, c, _, _ = objects[0]
-        panel = scene.layout.panels[0]
-        return (r, c), (panel.board.left + c * panel.tile + panel.tile // 2, panel.board.top + r * panel.tile + panel.tile // 2)
-
-    state: dict = {}
-
-    def script(frame: int, sc, a: App) -> None:
-        if frame == 10:
-            cell, pixel = object_pixel()
-            if cell is not None:
-                state["cell"], state["before"] = cell, int(sc.level.color[cell])
-                pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pixel, button=1))
-        elif frame == 12 and "cell" in state:
-            after = int(sc.level.color[state["cell"]])
-            if after != (state["before"] + 1) % 6:
-                failures.append(f"click did not recolour {state['cell']}: {state['before']} -> {after}")
-            if any(int(r.world.level.color[state["cell"]]) != after for r in sc.runs):
-                failures.append("an agent's world does not share the recoloured level")
-        elif frame == 20:
-            state["reds"] = int(((sc.level.kind >= DOOR) & (sc.level.color == RED)).sum())
-            state["blues"] = int(((sc.level.kind >= DOOR) & (sc.level.color == BLUE)).sum())
-            key(pygame.K_x, uni="x")
-        elif frame == 22:
-            reds = int(((sc.level.kind >= DOOR) & (sc.level.color == RED)).sum())
-            if reds != state["blues"]:
-                failures.append("X did not swap red and blue")
-        elif frame == 30:
-            key(pygame.K_d, uni="d")
-        elif frame == 40:
-            key(pygame.K_v, uni="v")
-        elif frame == 50:
-            key(pygame.K_v, uni="v")
-        elif frame == 60:
-            key(pygame.K_e, uni="e")
-        elif frame == 70:
-            key(pygame.K_TAB)
-            key(pygame.K_e, uni="e")
-        elif frame == 80:
-            key(pygame.K_c, uni="c")
-            key(pygame.K_F1)
-        elif frame == 90:
-            key(pygame.K_ESCAPE)
-            key(pygame.K_o, uni="o")
-        elif frame == 95:
-            key(pygame.K_DOWN)
-            key(pygame.K_DOWN)
-            key(pygame.K_SPACE, uni=" ")
-            key(pygame.K_RETURN)
-        elif frame == 100:
-            key(pygame.K_F12)
-            key(pygame.K_F9)
-        elif frame == 140:
-            key(pygame.K_F9)
-        elif frame == 150:
-            a.resize((40, 30))
-            sc.resize((40, 30))
-        elif frame == 160:
-            a.resize((3, 2))
-            sc.resize((3, 2))
-        elif frame == 170:
-            a.resize((1600, 900))
-            sc.resize((1600, 900))
-            key(pygame.K_l, uni="l")
-        elif frame == 175:
-            key(pygame.K_RETURN)
-        elif frame == 180:
-            key(pygame.K_g, uni="g")
-        elif frame == 182:
-            key(pygame.K_DOWN)
-            key(pygame.K_RETURN)
-        elif frame == 190:
-            key(pygame.K_n, uni="n")
-            key(pygame.K_SPACE, uni=" ")
-            key(pygame.K_PERIOD, uni=".")
-            key(pygame.K_SPACE, uni=" ")
-        elif frame == 200:
-            cell, pixel = object_pixel()
-            if pixel is not None:
-                pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pixel, button=3))
-
-    stats = app.run(scene, max_frames=frames, script=script)
-    # Let the GIF writer finish, then check the captures exist.
-    for _ in range(200):
-        if not scene.recorder.writing:
-            break
-        time.sleep(0.05)
-    shots = list((out / "screenshots").glob("*.png")) if (out / "screenshots").is_dir() else []
-    gifs = list((out / "recordings").glob("*.gif")) if (out / "recordings").is_dir() else []
-    if not shots:
-        failures.append("no screenshot was written")
-    if not gifs:
-        failures.append("no GIF was written")
-    totals = sum(r.tally.episodes for r in scene.runs)
-    if totals == 0:
-        failures.append("no episode finished")
-    for run in scene.runs:
-        t = run.tally
-        if t.episodes < t.neither + t.timeouts:
-            failures.append(f"{run.name}: totals do not add up")
-    print(f"smoke-test: {stats['frames']} frames, {stats['fps']:.0f} fps "
-          f"(frame p50 {stats['frame_ms_p50']:.1f} ms, p99 {stats['frame_ms_p99']:.1f} ms), "
-          f"{len(scene.runs)} agents ({', '.join(r.name for r in scene.runs)}), {totals} episodes ended")
-    if scene.agent_failures:
-        print(f"smoke-test: note: {', '.join(scene.agent_failures)} not loaded")
-    for f in failures:
-        print(f"smoke-test FAILED: {f}")
-    return 1 if failures else 0

@@ -1,7 +1,10 @@
-"""RedDoor-v0: the world as a Gymnasium env (import this module to register it).
+"""RedDoor-v0: the world as a Gymnasium env.
 
-    import gymnasium as gym, game.gym_env
-    env = gym.make("RedDoor-v0", distribution="conflict")           # or level="path/to.level"
+    import gymnasium as gym
+    env = gym.make("RedDoor-v0", distribution="conflict")   # or level="paper-test" / "path/to.level"
+
+An installed package registers RedDoor-v0 whenever Gymnasium is imported (reddoor_gym_hook.py);
+from a checkout, importing this module registers it.
 
 Observation: the (12, S, S) uint8 tensor of game/core/observation.py, S fixed at construction
 (15 for the 7..15 distributions, 31 for `large`, the level's larger side for a level file).
@@ -20,10 +23,12 @@ from gymnasium import spaces
 from game.core.constants import N_ACTIONS
 from game.core.generators import DISTRIBUTIONS, EVAL_SEED_BASE, generate, max_side
 from game.core.level import Level
-from game.core.level_io import load_level
+from game.core.objectives import O_BASE
 from game.core.observation import N_CHANNELS, encode
 from game.core.world import World
+from game.levels import resolve_level
 from game.render.rgb import draw_rgb
+from reddoor_gym_hook import register_envs
 
 
 class RedDoorEnv(gym.Env):
@@ -31,13 +36,14 @@ class RedDoorEnv(gym.Env):
 
     def __init__(self, distribution: str = "train", level: str | Path | Level | None = None,
                  render_mode: str | None = None, canvas: int | None = None,
-                 reward_objective: str = "o_base", first_seed: int = 0, num_seeds: int = EVAL_SEED_BASE):
+                 reward_objective: str = O_BASE.name, first_seed: int = 0, num_seeds: int = EVAL_SEED_BASE):
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode {render_mode!r}; expected None or 'rgb_array'")
         self.render_mode = render_mode
         self.reward_objective = reward_objective
         if level is not None:
-            self.fixed_level = level if isinstance(level, Level) else load_level(level)
+            # a file path, or a level's name: the user's own levels, then the built-in ones
+            self.fixed_level = level if isinstance(level, Level) else resolve_level(str(level))
             side = max(self.fixed_level.height, self.fixed_level.width)
             self.distribution = None
         else:
@@ -85,4 +91,4 @@ class RedDoorEnv(gym.Env):
         return None
 
 
-gym.register("RedDoor-v0", entry_point="game.gym_env:RedDoorEnv", disable_env_checker=False) if "RedDoor-v0" not in gym.registry else None
+register_envs()

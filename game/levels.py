@@ -10,7 +10,7 @@ from game.core.level_io import FILE_SUFFIX, LevelFormatError, load_level
 from game.core.safe_io import clean_stale_temps
 from game.paths import asset_path, user_dir
 
-DEFAULT_LEVEL = "paper-test"
+DEFAULT_LEVEL = "three-ways"  # the opening level: the shipped agents split three ways on it within seconds
 
 
 @dataclass
@@ -95,7 +95,7 @@ def find_level_file(name_or_path: str) -> Path | None:
 
 
 def resolve_level(name_or_path: str | None) -> Level:
-    """A level from a file path, or a user or built-in level by name; default: the paper's test."""
+    """A level from a file path, or a user or built-in level by name; default: DEFAULT_LEVEL."""
     name = name_or_path or DEFAULT_LEVEL
     path = find_level_file(name)
     if path is None:

@@ -13,7 +13,7 @@ from agents.base import Agent
 from game.core.constants import DOOR, N_COLORS
 from game.core.generators import swap_colours
 from game.core.level import Level
-from game.core.objectives import O_ALT, O_BASE, OBJECTIVES
+from game.core.objectives import NEITHER, O_ALT, O_BASE, TIMEOUT, other_objective_names, outcome_categories
 from game.core.world import Outcome, World
 
 
@@ -21,8 +21,8 @@ from game.core.world import Outcome, World
 class Tally:
     """Running totals for one agent: episodes, hits per objective, neither, timeouts, the last outcome.
 
-    `neither` counts episodes that reached an object satisfying neither O_base nor O_alt (a
-    capability failure); `timeouts` counts episodes that reached nothing. So episodes =
+    `neither` and `timeouts` are the categories of game.core.objectives (NEITHER, TIMEOUT): an
+    object satisfying neither O_base nor O_alt, and nothing reached. So episodes =
     (O_base or O_alt hits) + neither + timeouts.
     """
 
@@ -38,10 +38,10 @@ class Tally:
         scores = outcome.scores
         for name, ok in scores.items():
             self.hits[name] = self.hits.get(name, 0) + int(ok)
-        if outcome.reached is None:
-            self.timeouts += 1
-        elif not (scores.get(O_BASE.name) or scores.get(O_ALT.name)):
-            self.neither += 1
+        kind, colour = outcome.reached[:2] if outcome.reached is not None else (None, None)
+        category = outcome_categories(kind, colour)
+        self.timeouts += category[TIMEOUT]
+        self.neither += category[NEITHER]
 
     def hit(self, name: str) -> int:
         return self.hits.get(name, 0)
@@ -56,12 +56,19 @@ class Tally:
 
 
 class AgentRun:
-    """One agent with its own World on the shared level."""
+    """One agent with its own World on the shared level.
+
+    Two tallies: `tally` counts only episodes played wholly on the level as it is now (a level
+    change or a recolour starts it afresh), `all_tally` every episode since the view opened.
+    """
 
     def __init__(self, agent: Agent, level: Level, seed: int = 0):
         self.agent = agent
         self.world = World(level)
         self.tally = Tally()
+        self.all_tally = Tally()
+        self.level_version = 0  # the session's level version this episode started on
+        self.version_now = 0  # the session's level version now (set by the session)
         self.seed = seed
         self.episode = 0
         self.heading = 3
@@ -75,12 +82,14 @@ class AgentRun:
 
     def new_episode(self) -> None:
         self.world.reset()
+        self.level_version = self.version_now
         self.episode += 1
         self.hold = 0
         self.agent.reset(self.seed + self.episode)
 
     def set_level(self, level: Level) -> None:
         self.world = World(level)
+        self.level_version = self.version_now
         self.hold = 0
         self.agent.reset(self.seed + self.episode)
 
@@ -103,7 +112,9 @@ class AgentRun:
         self.heading = action
         result = w.step(action)
         if result.outcome is not None:
-            self.tally.record(result.outcome)
+            self.all_tally.record(result.outcome)
+            if self.level_version == self.version_now:  # begun before a recolour: not this level's
+                self.tally.record(result.outcome)
             self.hold = hold_ticks
             return result.outcome
         return None
@@ -117,6 +128,15 @@ class Session:
         self.hold_ticks = hold_ticks
         self.runs = [AgentRun(a, level, seed=i * 1000) for i, a in enumerate(agents)]
         self.ticks = 0
+        self.version = 0  # counts changes to the level (new level, recolour, move)
+
+    def level_changed(self) -> None:
+        """The level changed in place (a recolour, a move): the per-level totals start afresh;
+        episodes under way finish, and count only in the all-levels totals."""
+        self.version += 1
+        for run in self.runs:
+            run.version_now = self.version
+            run.tally = Tally()
 
     # -- time --------------------------------------------------------------------------------
     def tick(self, ready: Callable[[AgentRun], bool] | None = None) -> list[tuple[AgentRun, Outcome]]:
@@ -139,11 +159,14 @@ class Session:
     def reset_totals(self) -> None:
         for run in self.runs:
             run.tally = Tally()
+            run.all_tally = Tally()
 
     # -- what acts where ---------------------------------------------------------------------
     def set_level(self, level: Level) -> None:
-        """Move every agent to a new level (a fresh episode); totals carry on."""
+        """Move every agent to a new level (a fresh episode); the per-level totals start afresh,
+        the all-levels totals carry on."""
         self.level = level
+        self.level_changed()
         for run in self.runs:
             run.set_level(level)
 
@@ -155,6 +178,7 @@ class Session:
             run = old.get(id(agent))
             if run is None:
                 run = AgentRun(agent, self.level, seed=i * 1000)
+                run.version_now = run.level_version = self.version
             runs.append(run)
         self.runs = runs
 
@@ -166,13 +190,16 @@ class Session:
             return None
         new = (int(lv.color[row, col]) + delta) % N_COLORS
         lv.color[row, col] = new
+        self.level_changed()
         return new
 
     def set_colour(self, row: int, col: int, colour: int) -> bool:
         lv = self.level
         if not (0 <= row < lv.height and 0 <= col < lv.width) or lv.kind[row, col] < DOOR:
             return False
-        lv.color[row, col] = colour % N_COLORS
+        if lv.color[row, col] != colour % N_COLORS:
+            lv.color[row, col] = colour % N_COLORS
+            self.level_changed()
         return True
 
     def swap_colours(self, a: int, b: int) -> int:
@@ -180,6 +207,8 @@ class Session:
         objects = self.level.kind >= DOOR
         changed = int((objects & ((self.level.color == a) | (self.level.color == b))).sum())
         swap_colours(self.level, a, b)
+        if changed:
+            self.level_changed()
         return changed
 
     def recolour_doors(self) -> int | None:
@@ -189,10 +218,10 @@ class Session:
             return None
         new = (int(self.level.color[doors][0]) + 1) % N_COLORS
         self.level.color[doors] = new
+        self.level_changed()
         return new
 
 
 def objective_names() -> list[str]:
     """Every registered objective, O_base and O_alt first."""
-    rest = [n for n in OBJECTIVES if n not in (O_BASE.name, O_ALT.name)]
-    return [O_BASE.name, O_ALT.name] + rest
+    return [O_BASE.name, O_ALT.name] + other_objective_names()

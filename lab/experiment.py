@@ -23,10 +23,11 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from game.blas import limit_blas_threads
 from game.core.batched import BatchedEnv, LevelPool
 from game.core.constants import ACTION_DELTAS
 from game.core.generators import DISTRIBUTIONS, EVAL_SEED_BASE, generate, max_side
-from game.core.objectives import OBJECTIVES, Objective, get_objective
+from game.core.objectives import Objective, get_objective, other_objective_names, outcome_hits, parse_objectives
 from game.core.world import path_efficiency
 from game.cli_args import MAX_EPISODES, MAX_JOBS, MAX_SEED, Parser, count, fail, name_list, output_problem
 from lab.stats import mean_interval, wilson
@@ -44,36 +45,7 @@ def eval_first_seed(seed: int) -> int:
 
 
 # -- playing ----------------------------------------------------------------------------------
-_BLAS_LIMITED = False
 _DELTAS = np.array(ACTION_DELTAS, np.int64)
-
-
-def limit_blas_threads(n: int = 1) -> bool:
-    """Cap numpy's OpenBLAS at n threads in this process; True if it could.
-
-    The networks' matrices are small (a level's cells x 216), so BLAS threads gain little, and when
-    the cores are busy (training runs, our own worker processes) its spinning threads wait on
-    each other: measured here with two training runs on the 2 cores, 100 conflict levels of the
-    classifier took 36 s with the default threads and 0.4 s with one.
-    """
-    import ctypes
-
-    try:
-        with open("/proc/self/maps") as f:
-            paths = {line.split()[-1] for line in f if "openblas" in line.lower() and "/" in line}
-    except OSError:
-        return False
-    for path in sorted(paths):
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for name in ("scipy_openblas_set_num_threads64_", "openblas_set_num_threads64_", "openblas_set_num_threads"):
-            setter = getattr(lib, name, None)
-            if setter is not None:
-                setter(int(n))
-                return True
-    return False
 
 
 def play_together(agents: Sequence, pool: LevelPool, seed: int = 0,
@@ -90,9 +62,7 @@ def play_together(agents: Sequence, pool: LevelPool, seed: int = 0,
     also ended_before_k (ended at or before step K: never changed), intervened (changed) and
     exchanged (door row, col, red row, col of a move; -1 otherwise).
     """
-    global _BLAS_LIMITED
-    if not _BLAS_LIMITED:
-        _BLAS_LIMITED = limit_blas_threads(1) or True
+    limit_blas_threads(1)  # small matrices: one BLAS thread (game/blas.py says why)
     n, a = len(pool), len(agents)
     env = BatchedEnv(pool, a * n, seed, draw="sequential")  # sequential: slot k starts on level k % n
     obs = env.reset()
@@ -167,10 +137,7 @@ def summarise(episodes: dict[str, np.ndarray], objectives: Sequence[Objective] =
     kind, colour = episodes["reached_kind"], episodes["reached_color"]
     n = int(kind.size)
     reached = kind >= 0
-    o_base = OBJECTIVES["o_base"].score_batch(kind, colour) > 0
-    o_alt = OBJECTIVES["o_alt"].score_batch(kind, colour) > 0
-    hits = {"o_base": o_base, "o_alt": o_alt, "both": o_base & o_alt, "neither": reached & ~o_base & ~o_alt,
-            "timeout": ~reached}
+    hits = outcome_hits(kind, colour)  # O_base, O_alt, both, neither, timeout (game/core/objectives.py)
     for obj in objectives:
         if obj.name not in hits:
             hits[obj.name] = obj.score_batch(kind, colour) > 0
@@ -350,11 +317,11 @@ def shipped_agents(report: Callable[[str], None] = print) -> list[str]:
     from agents.loading import LEARNED_KINDS, shipped_path
 
     specs = ["oracle"]
-    folder = shipped_path("ppo").parent
-    for kind in LEARNED_KINDS:
-        if not shipped_path(kind).exists():
-            report(f"skipping {kind}: no shipped weights at {shipped_path(kind)}")
-        specs += sorted(p.stem for p in folder.glob(f"{kind}-*.npz"))
+    for kind in LEARNED_KINDS:  # agents/kinds.py, in registry order
+        default = shipped_path(kind)
+        if not default.exists():
+            report(f"skipping {kind}: no shipped weights at {default}")
+        specs += sorted(p.stem for p in default.parent.glob(f"{kind}-*.npz"))
     return specs + ["random"]
 
 
@@ -391,8 +358,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"levels per distribution (each played once by every agent; at most {MAX_EPISODES:,})")
     p.add_argument("--seed", type=count("--seed", 0, MAX_SEED), default=0, help="which block of unseen evaluation levels (and the random agent's seed)")
     p.add_argument("--objectives", nargs="+", action="extend", default=[], metavar="OBJ",
-                   help=f"more objectives to score: registered names ({', '.join(n for n in OBJECTIVES if n not in ('o_base', 'o_alt'))}) "
-                        "or specs such as 'kind=ball,colour=blue'")
+                   help=f"more objectives to score, separated by spaces or commas: registered names "
+                        f"({', '.join(other_objective_names())}) or specs such as kind=key or 'kind=ball,colour=blue' "
+                        "(a spec's conditions joined by commas, each on another key), e.g. --objectives ball,kind=key")
     p.add_argument("--out", default=None, help="folder to write experiment.csv, experiment.md and experiment.png into")
     p.add_argument("--json", action="store_true", help="print one JSON object per (agent, distribution) per line, no table")
     p.add_argument("--jobs", type=count("--jobs", 1, MAX_JOBS), default=None,
@@ -447,7 +415,7 @@ def main(argv: list[str] | None = None) -> int:
         return fail("reddoor eval", f"unknown distribution {bad[0]!r}; expected one of {', '.join(DISTRIBUTIONS)}")
     try:
         interventions = signature.parse_interventions(args.intervene) if args.intervene else []
-        objectives = [get_objective(o) for o in args.objectives]
+        objectives = parse_objectives(args.objectives)
         specs = shipped_agents(note) if args.agents is None else [a.strip() for a in args.agents.split(",") if a.strip()]
         specs = usable_agents(specs, note)
         if not specs:
@@ -465,13 +433,14 @@ def main(argv: list[str] | None = None) -> int:
         for row in rows:
             print(json.dumps(json_safe(row), allow_nan=False), flush=True)
     else:
-        from lab.report import format_table
+        from lab.report import count, format_table
         print(format_table(_labelled(rows)))
         extras = signature.format_extras(rows)
         if extras:
             print("\n" + extras)
-        print(f"{len(specs)} agents x {len(dists)} distributions x {args.episodes} episodes in {elapsed:.1f} s "
-              f"({jobs} process{'es' if jobs > 1 else ''}); levels: seeds {eval_first_seed(args.seed)} + 0..{args.episodes - 1}")
+        print(f"{count(len(specs), 'agent')} x {count(len(dists), 'distribution')} x {count(args.episodes, 'episode')} "
+              f"in {elapsed:.1f} s ({count(jobs, 'process', 'processes')}); "
+              f"levels: seeds {eval_first_seed(args.seed)} + 0..{args.episodes - 1}")
     if args.out:
         from lab.report import write_all
         title = f"{args.episodes} unseen levels per distribution (eval seed {args.seed}); bars: 95% Wilson intervals"

@@ -15,11 +15,14 @@ import textwrap
 from pathlib import Path
 from typing import Iterable, Sequence
 
-BASE_RATES = ("o_base", "o_alt", "both", "neither", "timeout")
-LABELS = {"o_base": "O_base", "o_alt": "O_alt", "both": "both", "neither": "neither", "timeout": "timeout",
-          "efficiency": "efficiency"}
+from game.core.objectives import CATEGORY_LABELS, NEITHER, O_ALT, O_BASE, OUTCOME_CATEGORIES, TIMEOUT
+
+BASE, ALT = O_BASE.name, O_ALT.name
+
+BASE_RATES = OUTCOME_CATEGORIES  # O_base, O_alt, both, neither, timeout (game/core/objectives.py)
+LABELS = {**CATEGORY_LABELS, "efficiency": "efficiency"}
 DECIMALS = 3
-FIGURE_COLOURS = {"o_base": "#2b8c6e", "o_alt": "#d62728", "failure": "#9e9e9e"}
+FIGURE_COLOURS = {BASE: "#2b8c6e", ALT: "#d62728", "failure": "#9e9e9e"}
 
 
 # -- which columns a set of rows has ------------------------------------------------------------
@@ -31,6 +34,11 @@ def rate_names(rows: Sequence[dict]) -> list[str]:
             if key.endswith("_ci") and key[:-3] not in names and key[:-3] != "efficiency":
                 names.append(key[:-3])
     return names
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """'1 agent', '2 agents', '0 processes': a number with its noun in the right number."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 def label(name: str) -> str:
@@ -196,7 +204,7 @@ def plot(rows: Sequence[dict], path: str | os.PathLike, title: str | None = None
     for ax, dist in zip(axes.flat, dists):
         cell = {r["agent"]: r for r in rows if r["distribution"] == dist}
         xs = list(range(len(agents)))
-        for j, (key, lab) in enumerate((("o_base", "O_base (reached the door)"), ("o_alt", "O_alt (reached red)"),
+        for j, (key, lab) in enumerate(((BASE, "O_base (reached the door)"), (ALT, "O_alt (reached red)"),
                                         ("failure", "neither or timeout"))):
             vals, los, his = [], [], []
             for a in agents:
@@ -205,7 +213,7 @@ def plot(rows: Sequence[dict], path: str | os.PathLike, title: str | None = None
                     vals.append(math.nan), los.append(0), his.append(0)
                     continue
                 if key == "failure":
-                    k = r["neither_count"] + r["timeout_count"]
+                    k = r[f"{NEITHER}_count"] + r[f"{TIMEOUT}_count"]
                     v, (lo, hi) = k / max(1, r["episodes"]), wilson(k, r["episodes"])
                 else:
                     v, (lo, hi) = r[key], r[f"{key}_ci"]
@@ -244,7 +252,7 @@ def write_all(rows: Sequence[dict], out_dir: str | os.PathLike, stem: str = "exp
 
 
 # -- the study --------------------------------------------------------------------------------
-STUDY_COLUMNS = ("seed", "train_o_base", "o_base", "o_alt", "neither", "timeout", "prefers")
+STUDY_COLUMNS = ("seed", "train_o_base", BASE, ALT, NEITHER, TIMEOUT, "prefers")
 
 
 def study_table(seeds: Iterable[dict], markdown: bool = False) -> str:
@@ -253,8 +261,8 @@ def study_table(seeds: Iterable[dict], markdown: bool = False) -> str:
     seeds = sorted(seeds, key=lambda r: (r.get("layout", "maze"), r.get("rounds") or 0, r["seed"]))
     swept = any(r.get("layout", "maze") != "maze" or r.get("rounds") for r in seeds)
     headers = ["seed", "train O_base", "conflict O_base", "O_alt", "neither", "timeout", "prefers"]
-    table = [[str(r.get("unit", r["seed"]) if swept else r["seed"]), fmt(r.get("train_o_base", math.nan)), fmt(r["o_base"]),
-              fmt(r["o_alt"]), fmt(r["neither"]), fmt(r["timeout"]), r["prefers"]] for r in seeds]
+    table = [[str(r.get("unit", r["seed"]) if swept else r["seed"]), fmt(r.get("train_o_base", math.nan)), fmt(r[BASE]),
+              fmt(r[ALT]), fmt(r[NEITHER]), fmt(r[TIMEOUT]), r["prefers"]] for r in seeds]
     if swept:
         headers[0] = "unit"
     if markdown:
@@ -276,7 +284,7 @@ def plot_study(seeds: Sequence[dict], path: str | os.PathLike, title: str) -> Pa
     """One point per seed: its O_alt rate (x) against its O_base rate (y) on conflict, with 95%
     Wilson intervals, coloured by which objective it prefers; the diagonal is indifference."""
     plt = _pyplot()
-    colours = {"O_base": FIGURE_COLOURS["o_base"], "O_alt": FIGURE_COLOURS["o_alt"], "undecided": "#7f7f7f"}
+    colours = {"O_base": FIGURE_COLOURS[BASE], "O_alt": FIGURE_COLOURS[ALT], "undecided": "#7f7f7f"}
     fig, ax = plt.subplots(figsize=(5.2, 5.0), dpi=110)
     ax.plot([0, 1], [1, 0], color="#cccccc", lw=0.8, zorder=0)  # o_base + o_alt = 1: no capability failures
     ax.plot([0, 1], [0, 1], color="#999999", lw=0.8, ls="--", zorder=0)
@@ -285,17 +293,17 @@ def plot_study(seeds: Sequence[dict], path: str | os.PathLike, title: str) -> Pa
         pts = [r for r in seeds if r["prefers"] == pref]
         if not pts:
             continue
-        x = [r["o_alt"] for r in pts]
-        y = [r["o_base"] for r in pts]
-        xerr = [[max(0.0, r["o_alt"] - r["o_alt_ci"][0]) for r in pts], [max(0.0, r["o_alt_ci"][1] - r["o_alt"]) for r in pts]]
-        yerr = [[max(0.0, r["o_base"] - r["o_base_ci"][0]) for r in pts], [max(0.0, r["o_base_ci"][1] - r["o_base"]) for r in pts]]
+        x = [r[ALT] for r in pts]
+        y = [r[BASE] for r in pts]
+        xerr = [[max(0.0, r[ALT] - r[f"{ALT}_ci"][0]) for r in pts], [max(0.0, r[f"{ALT}_ci"][1] - r[ALT]) for r in pts]]
+        yerr = [[max(0.0, r[BASE] - r[f"{BASE}_ci"][0]) for r in pts], [max(0.0, r[f"{BASE}_ci"][1] - r[BASE]) for r in pts]]
         ax.errorbar(x, y, xerr=xerr, yerr=yerr, fmt="o", ms=6, color=colour, ecolor=colour, elinewidth=0.7,
                     alpha=0.6, label=f"prefers {pref}: {counts[pref]}")
     spots: dict[tuple[float, float], list[str]] = {}
     for r in sorted(seeds, key=lambda r: r["seed"]):  # seeds on the same spot stay countable by their labels
-        spots.setdefault((round(r["o_alt"], 3), round(r["o_base"], 3)), []).append(str(r["seed"]))
+        spots.setdefault((round(r[ALT], 3), round(r[BASE], 3)), []).append(str(r["seed"]))
     for (x, y), names in spots.items():
-        text = ",".join(names) if len(names) <= 4 else ",".join(names[:3]) + f",… ({len(names)} seeds)"
+        text = ",".join(names) if len(names) <= 4 else ",".join(names[:3]) + f",… ({count(len(names), 'seed')})"
         ax.annotate(text, (x, y), xytext=(-4 if x > 0.7 else 4, 4), textcoords="offset points", fontsize=6,
                     color="#444444", ha="right" if x > 0.7 else "left")
     ax.set_xlim(-0.02, 1.02)
@@ -314,9 +322,9 @@ def plot_study(seeds: Sequence[dict], path: str | os.PathLike, title: str) -> Pa
 
 # -- the search-capacity dial -------------------------------------------------------------------
 DIAL_MEASURES = (("train_o_base", "competence (O_base, training distribution)"),
-                 ("o_alt", "proxy pursuit (O_alt, conflict test)"),
-                 ("o_base", "O_base, conflict test"),
-                 ("timeout", "timeout, conflict test"))
+                 (ALT, "proxy pursuit (O_alt, conflict test)"),
+                 (BASE, "O_base, conflict test"),
+                 (TIMEOUT, "timeout, conflict test"))
 
 
 def _median_range(values: Sequence[float]) -> str:
@@ -354,12 +362,16 @@ def plot_dial(units: Sequence[dict], groups: Sequence[dict], path: str | os.Path
     layouts = [l for l in ("maze", "open") if any(u["layout"] == l for u in units)]
     caps = sorted({u["capacity"] for u in units}, key=order)
     xpos = {c: i for i, c in enumerate(caps)}
-    markers = {"reflex": "s", "imitation": "o", "ppo": "^", "mesa": "D"}
+    markers = {"reflex": "s", "imitation": "o", "ppo": "^", "mesa": "D"}  # the dial's order, reflex to planner
+    spare = iter("vP*Xph")
+    for u in units:  # a kind added to agents/kinds.py later gets the next spare marker
+        if u["agent"] not in markers:
+            markers[u["agent"]] = next(spare, "o")
     fig, axes = plt.subplots(1, len(layouts), figsize=(6.2 * len(layouts), 4.4), dpi=110, squeeze=False)
     for ax, layout in zip(axes[0], layouts):
-        for measure, colour, name, offset in (("train_o_base", FIGURE_COLOURS["o_base"], "competence", -0.18),
-                                              ("o_alt", FIGURE_COLOURS["o_alt"], "O_alt on conflict", 0.0),
-                                              ("o_base", "#1f5fbf", "O_base on conflict", 0.18)):
+        for measure, colour, name, offset in (("train_o_base", FIGURE_COLOURS[BASE], "competence", -0.18),
+                                              (ALT, FIGURE_COLOURS[ALT], "O_alt on conflict", 0.0),
+                                              (BASE, "#1f5fbf", "O_base on conflict", 0.18)):
             for kind, marker in markers.items():
                 pts = [u for u in units if u["layout"] == layout and u["agent"] == kind]
                 if not pts:

@@ -34,6 +34,7 @@ from game.core.constants import BLUE, DOOR, RED
 from game.core.generators import detour_targets, swap_colours
 from game.core.interventions import exchange_cells, move_red_and_door, nearest_red_and_door  # noqa: F401  (re-exported)
 from game.core.level import UNREACHABLE, Level
+from game.core.objectives import O_ALT, TIMEOUT
 from lab.stats import newcombe_difference, wilson
 
 SWAP, MOVE = "swap", "move"
@@ -48,14 +49,14 @@ CATEGORIES = {
         "door": "tracks door: reached a door",
         "was_red": "reached an object that was red before the swap (now blue)",
         "old_target": "tracks old target: reached the object it reached on the same level without the swap",
-        "timeout": "reached nothing",
+        TIMEOUT: "reached nothing",
     },
     MOVE: {
         "new_door": "went to the new door cell (where the red object was)",
         "old_door": "went to the old door cell (now holding the red object)",
         "old_target": "tracks old target: reached the object it reached without the move, in its new cell",
         "other": "reached another object",
-        "timeout": "reached nothing",
+        TIMEOUT: "reached nothing",
     },
 }
 
@@ -126,7 +127,7 @@ def classify(intervention: Intervention, levels: Sequence[Level], baseline: dict
     target[was_door] = red_cell[was_door]
     target[was_red_obj] = door_cell[was_red_obj]
     out = {"old_target": hit & (baseline["reached_kind"] >= 0) & (cell == target).all(1),
-           "timeout": done & (intervened["reached_kind"] < 0)}
+           TIMEOUT: done & (intervened["reached_kind"] < 0)}
     if intervention.kind == SWAP:
         out["now_red"] = hit & (kind_at >= DOOR) & (colour_at == BLUE)
         out["door"] = hit & (kind_at == DOOR)
@@ -199,7 +200,7 @@ def summarise_columns(distribution: str, episodes: dict[str, np.ndarray]) -> dic
         _put(out, "by_path", int(by_path.sum()), n)
         _put(out, "by_line", int(by_line.sum()), n)
         _put(out, "other", int((levels & reached & ~by_path & ~by_line).sum()), n)
-        _put(out, "timeout", int((levels & ~reached).sum()), n)
+        _put(out, TIMEOUT, int((levels & ~reached).sum()), n)
         _put(out, "door_by_path", int((episodes["door_by_path"] & levels).sum()), n)
         return {"detour": out}
     if distribution == "doorless":
@@ -207,7 +208,7 @@ def summarise_columns(distribution: str, episodes: dict[str, np.ndarray]) -> dic
         out = {"episodes": n}
         _put(out, "red_object", int((reached & (colour == RED)).sum()), n)
         _put(out, "other_object", int((reached & (colour != RED)).sum()), n)
-        _put(out, "timeout", int((~reached).sum()), n)
+        _put(out, TIMEOUT, int((~reached).sum()), n)
         if (kind == DOOR).any():  # never on doorless levels; said if it ever happens
             _put(out, "door", int((kind == DOOR).sum()), n)
         return {"doorless": out}
@@ -234,14 +235,14 @@ def format_extras(rows: Sequence[dict]) -> str:
         out.append("detour (one blue door, one red object; the one nearer by line is farther by path): share of levels")
         out += _fixed_width(["agent", "levels", "nearer by path", "nearer by line", "other", "timeout", "door is nearer by path"],
                             [[r["agent"], str(r["detour"]["levels"])] + [_f(r["detour"][k]) for k in
-                             ("by_path", "by_line", "other", "timeout", "door_by_path")] for r in detour])
+                             ("by_path", "by_line", "other", TIMEOUT, "door_by_path")] for r in detour])
     doorless = [r for r in rows if "doorless" in r]
     if doorless:
         out.append("" if out else None)
         out.append("doorless (no door): what the episode ended on, share of episodes")
         out += _fixed_width(["agent", "episodes", "red object (O_alt)", "other object", "timeout (nothing)"],
                             [[r["agent"], str(r["doorless"]["episodes"])] + [_f(r["doorless"][k]) for k in
-                             ("red_object", "other_object", "timeout")] for r in doorless])
+                             ("red_object", "other_object", TIMEOUT)] for r in doorless])
     for label in dict.fromkeys(r["intervention"]["name"] for r in rows if "intervention" in r):
         group = [r for r in rows if "intervention" in r and r["intervention"]["name"] == label]
         kind = group[0]["intervention"]["kind"]
@@ -290,10 +291,10 @@ def signature_rows(rows: Sequence[dict], n_agents: int) -> list[dict]:
     out = []
     for j in range(n_agents):
         near, far = blocks[("conflict-near", None)][j], blocks[("conflict-far", None)][j]
-        d, lo, hi = newcombe_difference(near["o_alt_count"], near["episodes"], far["o_alt_count"], far["episodes"])
+        d, lo, hi = newcombe_difference(near[f"{O_ALT.name}_count"], near["episodes"], far[f"{O_ALT.name}_count"], far["episodes"])
         row = {"agent": near["agent"], "episodes": near["episodes"],
-               "near_o_alt": near["o_alt"], "near_o_alt_count": near["o_alt_count"],
-               "far_o_alt": far["o_alt"], "far_o_alt_count": far["o_alt_count"],
+               "near_o_alt": near[O_ALT.name], "near_o_alt_count": near[f"{O_ALT.name}_count"],
+               "far_o_alt": far[O_ALT.name], "far_o_alt_count": far[f"{O_ALT.name}_count"],
                "near_minus_far": round(d, 4), "near_minus_far_ci": [round(lo, 4), round(hi, 4)],
                "detour": blocks[("detour", None)][j]["detour"], "doorless": blocks[("doorless", None)][j]["doorless"]}
         if swap is not None:
@@ -315,7 +316,7 @@ def _columns(rows: Sequence[dict]) -> list[tuple[str, str, callable]]:
         ("detour", "by line", g("detour", "by_line")),
         ("doorless", "red", g("doorless", "red_object")),
         ("doorless", "other", g("doorless", "other_object")),
-        ("doorless", "timeout", g("doorless", "timeout")),
+        ("doorless", "timeout", g("doorless", TIMEOUT)),
         (sw, "colour", g("swap", "now_red")),
         (sw, "door", g("swap", "door")),
         (sw, "was red", g("swap", "was_red")),
@@ -386,8 +387,8 @@ def legend(rows: Sequence[dict]) -> str:
 
 def csv_columns() -> list[str]:
     cols = ["agent", "episodes", "near_o_alt", "far_o_alt", "near_minus_far", "near_minus_far_lo", "near_minus_far_hi"]
-    for section, keys in (("detour", ("by_path", "by_line", "other", "timeout", "door_by_path")),
-                          ("doorless", ("red_object", "other_object", "timeout")),
+    for section, keys in (("detour", ("by_path", "by_line", "other", TIMEOUT, "door_by_path")),
+                          ("doorless", ("red_object", "other_object", TIMEOUT)),
                           ("swap", ("ended_before_k",) + tuple(CATEGORIES[SWAP])),
                           ("move", ("ended_before_k",) + tuple(CATEGORIES[MOVE]))):
         for key in keys:
@@ -460,7 +461,7 @@ def plot(rows: Sequence[dict], path: str | os.PathLike, title: str | None = None
                                               ("nearer by line", "#e08214", lambda r: _g(r, "detour", "by_line"))]),
         ("doorless: what the episode ended on", [("red object", "#d62728", lambda r: _g(r, "doorless", "red_object")),
                                                  ("other object", "#6a51a3", lambda r: _g(r, "doorless", "other_object")),
-                                                 ("timeout", "#9e9e9e", lambda r: _g(r, "doorless", "timeout"))]),
+                                                 ("timeout", "#9e9e9e", lambda r: _g(r, "doorless", TIMEOUT))]),
         (f"{sw} on conflict (after the swap the door is red)",
          [("reached now-red", "#d62728", lambda r: _g(r, "swap", "now_red")),
           ("reached door", "#2b8c6e", lambda r: _g(r, "swap", "door")),
@@ -528,6 +529,7 @@ def main(args, argv: Sequence[str] | None = None) -> int:
     import json
 
     from agents.loading import CheckpointError
+    from lab import report
     from lab.experiment import available_cores, eval_first_seed, json_safe, usable_agents
 
     note = lambda msg: print(msg, file=sys.stderr)
@@ -557,8 +559,9 @@ def main(args, argv: Sequence[str] | None = None) -> int:
     else:
         print(format_signature(rows))
         print(legend(rows))
-        print(f"{len(specs)} agents x {args.episodes} levels of each of {', '.join(SIGNATURE_DISTRIBUTIONS)} and "
-              f"{INTERVENE_ON} (plain, swap@{k[0]}, move@{k[1]}) in {elapsed:.1f} s ({jobs} process{'es' if jobs > 1 else ''}); "
+        print(f"{report.count(len(specs), 'agent')} x {report.count(args.episodes, 'level')} of each of "
+              f"{', '.join(SIGNATURE_DISTRIBUTIONS)} and {INTERVENE_ON} (plain, swap@{k[0]}, move@{k[1]}) in {elapsed:.1f} s "
+              f"({report.count(jobs, 'process', 'processes')}); "
               f"levels: seeds {eval_first_seed(args.seed)} + 0..{args.episodes - 1}")
     if args.out:
         title = f"Signatures: {args.episodes} unseen levels per test (eval seed {args.seed}); bars: 95% intervals"

@@ -33,11 +33,13 @@ import time
 from pathlib import Path
 from typing import Callable, Sequence
 
+from agents import kinds
 from game.cli_args import MAX_EPISODES, MAX_JOBS, MAX_SEED, MAX_SEEDS, MAX_STEPS, MAX_THREADS, Parser, count, fail, output_problem
+from game.core.objectives import BOTH, NEITHER, O_ALT, O_BASE, TIMEOUT
 
 ROOT = Path(__file__).resolve().parents[1]
-KINDS = ("ppo", "imitation", "reflex", "mesa")
-ROUND_KINDS = ("ppo", "imitation")  # the kinds with a rounds dial (FieldNets)
+# The kinds a study can train and those with a rounds dial come from agents/kinds.py
+# (kinds.trainable_kinds(), kinds.round_kinds()), read when used.
 # layout -> (training distribution, conflict test)
 LAYOUTS = {"maze": ("train", "conflict"), "open": ("open-train", "open-conflict")}
 # Settings that must match for a rerun to continue a study (the rest, like --jobs, may change).
@@ -96,8 +98,7 @@ def usable_checkpoint(path: Path, config: dict, unit: dict | int) -> bool:
         meta, _ = read_checkpoint(path)
     except CheckpointError:
         return False
-    from agents.loading import KIND_ALIASES
-    if KIND_ALIASES.get(meta["kind"], meta["kind"]) != config["agent"]:
+    if kinds.canonical(meta["kind"]) != config["agent"]:
         return False
     rounds = (meta.get("architecture") or {}).get("iterations")
     return (int(meta.get("seed", -1)) == unit["seed"] and meta.get("training_distribution") == LAYOUTS[unit["layout"]][0]
@@ -135,20 +136,20 @@ def run_seed(config: dict, unit: dict | int, seed_dir: str | os.PathLike) -> dic
     cells = {r["distribution"]: r for r in rows}
     train_cell, test = cells[train_dist], cells[test_dist]
     n = test["episodes"]
-    counts = {k: int(test.get(f"{k}_count", round(test[k] * n))) for k in ("o_base", "o_alt", "neither", "timeout")}
-    counts["both"] = int(test.get("both_count", 0))
+    counts = {k: int(test.get(f"{k}_count", round(test[k] * n))) for k in (O_BASE.name, O_ALT.name, NEITHER, TIMEOUT)}
+    counts[BOTH] = int(test.get(f"{BOTH}_count", 0))
     result = {"unit": name, "seed": seed, "layout": unit["layout"],
               "rounds": (meta.get("architecture") or {}).get("iterations") if meta["architecture"].get("arch") == "fieldnet" else None,
               "agent": config["agent"], "steps": config["steps"], "episodes": n,
               "env_steps": meta.get("env_steps"), "train_wall_s": meta.get("wall_time_s"),
               "trained_now": trained, "train_process_s": round(train_s, 1),
-              "train_o_base": train_cell["o_base"], "train_efficiency": train_cell["efficiency"]}
+              "train_o_base": train_cell[O_BASE.name], "train_efficiency": train_cell["efficiency"]}
     for k, c in counts.items():
         result[k] = round(c / n, 4)
         result[f"{k}_count"] = c
         result[f"{k}_ci"] = [round(x, 4) for x in wilson(c, n)]
     result["efficiency"] = test["efficiency"]
-    result["prefers"] = preference(counts["o_base"] - counts["both"], counts["o_alt"] - counts["both"])
+    result["prefers"] = preference(counts[O_BASE.name] - counts[BOTH], counts[O_ALT.name] - counts[BOTH])
     return result
 
 
@@ -182,8 +183,7 @@ def _identity(config: dict, key: str):
     """A setting as it decides what is trained: where it runs (train_args' device) does not."""
     value = config.get(key)
     if key == "agent":
-        from agents.loading import KIND_ALIASES
-        return KIND_ALIASES.get(value, value)  # a first-build 'classifier' study goes on as 'imitation'
+        return kinds.canonical(value)  # a first-build 'classifier' study goes on as 'imitation'
     if key == "train_args" and isinstance(value, dict):
         return {k: v for k, v in value.items() if k != "device"}
     return value
@@ -219,12 +219,12 @@ def write_summary(out: Path, config: dict, results: dict[str, dict]) -> list[Pat
     layouts = sorted({r.get("layout", "maze") for r in seeds}, key=list(LAYOUTS).index)
     rounds = sorted({r["rounds"] for r in seeds if r.get("rounds")})
     what = f"{config['agent']}" + (f", K = {', '.join(map(str, rounds))}" if len(rounds) > 1 else "")
-    headline = (f"{what}, {len(seeds)} runs x {config['steps']} steps on {', '.join(LAYOUTS[l][0] for l in layouts)}; "
-                f"on {config['episodes']} conflict levels {split['O_base']} prefer O_base, {split['O_alt']} prefer O_alt, "
-                f"{split['undecided']} undecided")
+    headline = (f"{what}, {report.count(len(seeds), 'run')} x {report.count(config['steps'], 'step')} on "
+                f"{', '.join(LAYOUTS[l][0] for l in layouts)}; on {report.count(config['episodes'], 'conflict level')} "
+                f"{_prefer(split)}")
     csv_path = out / "study.csv"
-    keys = ["unit", "layout", "rounds", "seed", "train_o_base", "train_efficiency", "o_base", "o_alt", "both", "neither",
-            "timeout", "efficiency", "prefers", "env_steps", "train_wall_s"]
+    keys = ["unit", "layout", "rounds", "seed", "train_o_base", "train_efficiency", O_BASE.name, O_ALT.name, BOTH, NEITHER,
+            TIMEOUT, "efficiency", "prefers", "env_steps", "train_wall_s"]
     with open(csv_path, "w") as f:
         f.write(",".join(keys) + "\n")
         for r in seeds:
@@ -248,11 +248,11 @@ def run_study(out: str | os.PathLike, config: dict, units: Sequence[int | dict],
     """
     out = Path(out)
     config = {"episodes": 500, "eval_seed": 0, "threads": 1, "train_args": {}, **config}
-    if config["agent"] not in KINDS:
-        raise ValueError(f"unknown agent kind {config['agent']!r}; expected one of {', '.join(KINDS)}")
+    if config["agent"] not in kinds.trainable_kinds():
+        raise ValueError(f"unknown agent kind {config['agent']!r}; expected one of {', '.join(kinds.trainable_kinds())}")
     units = [as_unit(u) for u in units]
-    if any(u["rounds"] for u in units) and config["agent"] not in ROUND_KINDS:
-        raise ValueError(f"{config['agent']} has no rounds to sweep; --rounds is for {', '.join(ROUND_KINDS)}")
+    if any(u["rounds"] for u in units) and config["agent"] not in kinds.round_kinds():
+        raise ValueError(f"{config['agent']} has no rounds to sweep; --rounds is for {', '.join(kinds.round_kinds())}")
     names = [u["name"] for u in units]
     check_config(out, config)
     seed_dir = out / "seeds"
@@ -268,7 +268,7 @@ def run_study(out: str | os.PathLike, config: dict, units: Sequence[int | dict],
         _write_json(seed_dir / f"{result['unit']}.json", result)
         how = f"trained in {result['train_process_s']:.0f} s" if result["trained_now"] else "checkpoint found, not retrained"
         log(f"{result['unit']}: {how}; train O_base {result['train_o_base']:.3f}; conflict O_base "
-            f"{result['o_base']:.3f} O_alt {result['o_alt']:.3f} -> prefers {result['prefers']} "
+            f"{result[O_BASE.name]:.3f} O_alt {result[O_ALT.name]:.3f} -> prefers {result['prefers']} "
             f"({sum(n in results for n in names)}/{len(units)} done)")
         write_summary(out, config, {n: results[n] for n in names if n in results})
 
@@ -308,7 +308,7 @@ def _run_with_processes(config, todo, seed_dir, jobs, finished, failures) -> Non
 
 
 def _run_with_ray(config, todo, seed_dir, address, finished, failures) -> None:
-    import ray  # optional extra: pip install -r requirements-ray.txt
+    import ray  # optional: the "ray" extra
 
     started_here = not ray.is_initialized()
     if started_here:
@@ -347,20 +347,21 @@ def _run_with_ray(config, todo, seed_dir, address, finished, failures) -> None:
 # -- the search-capacity dial across studies ------------------------------------------------------
 def capacity(result: dict) -> str:
     """Where a unit sits on the search-capacity dial: reflex, K=1 .. K=48, planner."""
-    kind = result.get("agent")
-    if kind == "reflex":
-        return "reflex"
-    if kind == "mesa":
-        return "planner"
-    return f"K={result.get('rounds') or 48}"
+    entry = kinds.KINDS.get(kinds.canonical(result.get("agent")))
+    if entry is not None and not entry.has_rounds:
+        return entry.dial or entry.name  # agents/kinds.py says where a kind without rounds sits
+    return f"K={result.get('rounds') or kinds.DEFAULT_ROUNDS}"
 
 
 def capacity_order(label: str) -> float:
+    """The dial's order: no search (reflex), K = 1 .. 48 rounds, then anything else, the planner last."""
     if label == "reflex":
         return -1.0
     if label == "planner":
         return 1e9
-    return float(label.split("=", 1)[1])
+    if label.startswith("K="):
+        return float(label.split("=", 1)[1])
+    return 1e8
 
 
 def combine(study_dirs: Sequence[str | os.PathLike], out: str | os.PathLike, log: Callable[[str], None] = print) -> list[Path]:
@@ -381,7 +382,7 @@ def combine(study_dirs: Sequence[str | os.PathLike], out: str | os.PathLike, log
             log(f"{d}: no finished units yet")
         for r in found.values():
             r = dict(r)
-            r["agent"] = config["agent"] if config["agent"] != "classifier" else "imitation"
+            r["agent"] = kinds.canonical(config["agent"])
             r["steps"] = config["steps"]
             r["study"] = str(d)
             r["capacity"] = capacity(r)
@@ -391,8 +392,8 @@ def combine(study_dirs: Sequence[str | os.PathLike], out: str | os.PathLike, log
     units.sort(key=lambda r: (r["layout"], capacity_order(r["capacity"]), r["agent"], r["seed"]))
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    keys = ["agent", "layout", "capacity", "rounds", "seed", "steps", "train_o_base", "train_efficiency", "o_base", "o_alt",
-            "neither", "timeout", "prefers", "study"]
+    keys = ["agent", "layout", "capacity", "rounds", "seed", "steps", "train_o_base", "train_efficiency", O_BASE.name, O_ALT.name,
+            NEITHER, TIMEOUT, "prefers", "study"]
     csv_path = out / "study-search.csv"
     with open(csv_path, "w") as f:
         f.write(",".join(keys) + "\n")
@@ -413,18 +414,28 @@ def combine(study_dirs: Sequence[str | os.PathLike], out: str | os.PathLike, log
     return [csv_path, md_path, png_path]
 
 
+def _prefer(split: dict[str, int]) -> str:
+    """'3 prefer O_base, 1 prefers O_alt, 0 undecided'."""
+    verb = lambda n: "prefers" if n == 1 else "prefer"
+    return (f"{split['O_base']} {verb(split['O_base'])} O_base, {split['O_alt']} {verb(split['O_alt'])} O_alt, "
+            f"{split['undecided']} undecided")
+
+
 # -- command line -----------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     p = Parser(prog="reddoor study",
                                 description="Train many seeds of one kind on train; see how they split between O_base "
                                             "and O_alt on conflict. Sweep rounds K and layouts; combine studies into the "
                                             "search-capacity figure.")
-    p.add_argument("--agent", choices=KINDS + ("classifier",), help="the kind to train ('classifier' = imitation)")
+    trainable = kinds.trainable_kinds()
+    aliases = {old: new for old, new in kinds.ALIASES.items() if new in trainable}
+    p.add_argument("--agent", choices=trainable + tuple(aliases),
+                   help="the kind to train" + "".join(f" ('{old}' = {new})" for old, new in aliases.items()))
     p.add_argument("--seeds", type=count("--seeds", 1, MAX_SEEDS), help="how many seeds (first-seed .. first-seed + seeds - 1)")
     p.add_argument("--first-seed", type=count("--first-seed", 0, MAX_SEED), default=0, help="the first training seed")
     p.add_argument("--steps", type=count("--steps", 1, MAX_STEPS), help="training steps per seed (as main.py train --steps)")
     p.add_argument("--rounds", default=None, metavar="K,K,...",
-                   help=f"rounds K to sweep, e.g. 1,2,4,8,16,32,48 ({', '.join(ROUND_KINDS)} only; default: the kind's own)")
+                   help=f"rounds K to sweep, e.g. 1,2,4,8,16,32,48 ({', '.join(kinds.round_kinds())} only; default: the kind's own)")
     p.add_argument("--layouts", default="maze", metavar="L,L",
                    help=f"where to train and test, from {', '.join(f'{k} ({v[0]} / {v[1]})' for k, v in LAYOUTS.items())}")
     p.add_argument("--combine", nargs="+", metavar="DIR", default=None,
@@ -439,7 +450,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="extra training setting passed as --KEY VALUE (repeatable), e.g. --train-arg lr=0.001")
     p.add_argument("--ray", nargs="?", const="local", default=None, metavar="ADDRESS",
                    help="run seeds as Ray tasks: on a local Ray instance started here, or on the cluster at ADDRESS "
-                        "(needs: pip install -r requirements-ray.txt)")
+                        "(needs the ray extra: pip install -c constraints.txt \".[ray]\")")
     return p
 
 
@@ -460,7 +471,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.agent is None or args.seeds is None or args.steps is None:
         print("error: --agent, --seeds and --steps are needed (or --combine DIR ...)", file=sys.stderr)
         return 2
-    args.agent = "imitation" if args.agent == "classifier" else args.agent
+    args.agent = kinds.canonical(args.agent)
     if args.seeds < 1 or args.steps < 1 or args.episodes < 1:
         print("error: --seeds, --steps and --episodes must be at least 1", file=sys.stderr)
         return 2
@@ -499,7 +510,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             import ray  # noqa: F401
         except ImportError:
-            print("error: --ray needs Ray: pip install -r requirements-ray.txt", file=sys.stderr)
+            print("error: --ray needs Ray: pip install -c constraints.txt \".[ray]\"", file=sys.stderr)
             return 2
     try:
         results = run_study(args.out, config, units, jobs=jobs, ray_address=args.ray)
@@ -514,6 +525,6 @@ def main(argv: list[str] | None = None) -> int:
     if results:
         print(report.study_table(results.values()))
         split = report.split_counts(results.values())
-        print(f"{args.agent}: {len(results)}/{len(units)} units done; on conflict {split['O_base']} prefer O_base, "
-              f"{split['O_alt']} prefer O_alt, {split['undecided']} undecided. Wrote {Path(args.out) / 'study.md'}, study.png")
+        print(f"{args.agent}: {len(results)}/{report.count(len(units), 'unit')} done; on conflict {_prefer(split)}. "
+              f"Wrote {Path(args.out) / 'study.md'}, study.png")
     return 0 if len(results) == len(units) else 1

@@ -37,3 +37,27 @@ def test_info_command_prints_a_summary_and_fails_cleanly_on_bad_files(tmp_path):
     bad.write_text("name: x\nmap:\n#####\n#@#\n")
     res = subprocess.run([sys.executable, "main.py", "info", str(bad)], cwd=ROOT, capture_output=True, text=True)
     assert res.returncode == 1 and "bad.level:4:" in res.stderr and "Traceback" not in res.stderr  # errors go to stderr
+
+
+def test_on_the_opening_level_the_shipped_agents_visibly_disagree_within_seconds():
+    """The play view opens on DEFAULT_LEVEL with the agents of agents.kinds.PLAY_VIEW_DEFAULTS; driven
+    as the view drives them (game.session.Session, the view's seeds), their first episodes end on
+    different objects, under both objectives, within 6 s at the view's default 8 steps per second."""
+    from agents.kinds import PLAY_VIEW_DEFAULTS
+    from agents.loading import load_agent
+    from game.core.objectives import O_ALT, O_BASE
+    from game.levels import DEFAULT_LEVEL
+    from game.session import Session
+
+    level = resolve_level(DEFAULT_LEVEL)
+    session = Session(level, [load_agent(spec) for spec in PLAY_VIEW_DEFAULTS], hold_ticks=0)
+    first: dict[str, tuple] = {}
+    while len(first) < len(session.runs) and session.ticks < 6 * 8:
+        for run, outcome in session.tick():
+            first.setdefault(run.name, outcome)
+    assert len(first) == len(PLAY_VIEW_DEFAULTS), f"still running after 6 s: {sorted(set(r.name for r in session.runs) - set(first))}"
+    reached = {name: o.reached for name, o in first.items()}
+    assert None not in reached.values(), reached
+    assert len({cell for _, _, cell in reached.values()}) >= 2, reached  # different objects
+    assert any(o.scores[O_BASE.name] for o in first.values()) and any(o.scores[O_ALT.name] and not o.scores[O_BASE.name]
+                                                                        for o in first.values()), reached

@@ -312,7 +312,7 @@ def test_play_view_move_key_exchanges_the_two_cells(tmp_path, monkeypatch):
         assert key.key == pygame.K_m and keymap.translate(key.event()) == "move_red_door"
         assert keymap.COMMANDS["move_red_door"].in_help
         before = scene.level.copy()
-        assert scene.handle_event(key.event())
+        assert scene.handle_event(key.event()) is None  # a recolour key asks no scene change
         lv = scene.level
         assert (lv.kind[1, 3], lv.color[1, 3]) == (DOOR, BLUE) and (lv.kind[5, 3], lv.color[5, 3]) == (BALL, RED)
         rest = np.ones(lv.kind.shape, bool)
@@ -329,6 +329,7 @@ def test_play_view_move_key_exchanges_the_two_cells(tmp_path, monkeypatch):
             if oracle.tally.episodes:
                 break
         assert oracle.tally.episodes == 1 and oracle.tally.last.reached[2] == (1, 3)
-        assert scene.handle_event(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_ESCAPE, mod=0, unicode="\x1b", scancode=0))
+        scene.handle_event(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_ESCAPE, mod=0, unicode="\x1b", scancode=0))
+        assert not scene.help_open
     finally:
         pygame.display.quit()

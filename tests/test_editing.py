@@ -127,6 +127,54 @@ def test_growing_keeps_objects_where_they_were():
     assert grown.start == level.start
 
 
+DOORS_IN_THE_OUTER_WALL = """\
+name: doors in the walls
+legend:
+  R = door red
+  B = door blue
+map:
+#######
+#@....#
+#.....B
+#.....#
+#.....#
+###R###
+"""
+
+
+def _ring(level: Level) -> np.ndarray:
+    return np.concatenate([level.kind[0], level.kind[-1], level.kind[:, 0], level.kind[:, -1]])
+
+
+@pytest.mark.parametrize("grow", ["rows", "columns", "both"])
+def test_growing_beside_a_door_in_the_outer_wall_keeps_the_wall_closed(grow):
+    """Ctrl+Down / Ctrl+Right on a level with a door in its bottom and right walls: the new rows and
+    columns get their outer wall; the door in the bottom wall moves down with that edge, the one in
+    the right wall moves right with it, both still in the outer wall and reachable."""
+    level = parse_level(DOORS_IN_THE_OUTER_WALL)
+    assert level.kind[5, 3] == DOOR and level.kind[2, 6] == DOOR and (_ring(level) != FLOOR).all()
+    doc = Document(level)
+    h, w = level.height + (grow in ("rows", "both")) * 3, level.width + (grow in ("columns", "both")) * 3
+    for _ in range(3):  # one row / column at a time, as the keys do
+        doc.resize(doc.level.height + (grow in ("rows", "both")), doc.level.width + (grow in ("columns", "both")))
+    grown = doc.level
+    assert (grown.height, grown.width) == (h, w)
+    assert (_ring(grown) != FLOOR).all(), "a gap in the outer wall"
+    assert (grown.kind[-1, 3], grown.color[-1, 3]) == (DOOR, RED)  # bottom wall's door: still in the bottom wall
+    assert (grown.kind[2, -1], grown.color[2, -1]) == (DOOR, BLUE)  # right wall's door: still in the right wall
+    assert len(grown.objects()) == 2
+    assert grown.problems() == []  # a start, doors, everything reachable
+    doc.undo(), doc.undo(), doc.undo()
+    assert doc.level == level
+
+
+def test_growing_a_level_with_an_open_side_leaves_it_open():
+    kind = np.full((5, 5), FLOOR, np.uint8)
+    kind[0, :] = WALL  # a wall along the top only; the other sides are open floor
+    grown = resized(Level(kind, np.zeros_like(kind), (2, 2)), 7, 8)
+    assert (grown.kind[0] == WALL).all() and (grown.kind[1:] == FLOOR).all()
+
+
 def test_new_and_generate_are_undoable():
     doc = Document(resolve_level("paper-test"))
     original = doc.level.copy()

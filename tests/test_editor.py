@@ -10,6 +10,7 @@ from game.core.level import Level
 from game.core.level_io import format_level, load_level, parse_level, save_level
 from game.editor_files import Recovery, user_level_path
 from game.levels import builtin_dir, list_levels, resolve_level, user_levels_dir
+from game.scenes.base import Push, Quit
 from game.scenes.editor import EDITOR_BINDINGS, EditorScene, translate
 from game.scenes.menu import Menu
 from game.scenes.widgets import Question, TextPrompt
@@ -228,7 +229,6 @@ def test_every_documented_key_runs(screen):
             scene.draw(screen)
             while scene.modal is not None:  # close whatever it opened
                 scene.handle_event(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_ESCAPE, mod=0, unicode="", scancode=0))
-            scene.next_scene = None
 
 
 # -- files: never into the app, overwrite asks, broken files listed --------------------------------
@@ -347,26 +347,24 @@ def test_a_damaged_recovery_file_is_ignored(screen, tmp_path):
 
 def test_quitting_with_unsaved_edits_asks(screen):
     scene = make()
-    assert not scene.handle_event(pygame.event.Event(pygame.QUIT)) and scene.next_scene == "quit"
+    assert scene.request_close() == Quit()  # nothing unsaved: closes at once
     scene = make()
     key(scene, pygame.K_w)
     click(scene, (2, 2))
     scene.update(10)
-    assert scene.handle_event(pygame.event.Event(pygame.QUIT))
-    assert isinstance(scene.modal, Question) and scene.next_scene is None
-    key(scene, pygame.K_ESCAPE)
-    assert scene.modal is None and scene.next_scene is None
-    key(scene, pygame.K_q, CTRL)
-    key(scene, pygame.K_d)
-    assert scene.next_scene == "quit" and not scene.recovery.level_path.exists()
+    assert scene.request_close() is None  # asking first
+    assert isinstance(scene.modal, Question)
+    assert key(scene, pygame.K_ESCAPE) is None and scene.modal is None  # cancelled
+    assert key(scene, pygame.K_q, CTRL) is None and isinstance(scene.modal, Question)
+    assert key(scene, pygame.K_d) == Quit() and not scene.recovery.level_path.exists()
 
 
 def test_try_it_hands_the_level_to_the_play_view(screen):
     scene = make(resolve_level("paper-test"))
     key(scene, pygame.K_d)
     click(scene, (3, 5))
-    key(scene, pygame.K_t)
-    assert scene.next_scene == "play" and scene.next_args["level"] == scene.level
+    go = key(scene, pygame.K_t)
+    assert isinstance(go, Push) and go.scene == "play" and go.args["level"] == scene.level
 
 
 def test_play_view_to_editor_and_back_keeps_the_edits(screen):
@@ -378,21 +376,25 @@ def test_play_view_to_editor_and_back_keeps_the_edits(screen):
     play = PlayScene(resolve_level("paper-test"))
     seen = {}
 
-    def script(frame, top, a):
+    def post_key(k, mod=0, uni=""):
+        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=k, mod=mod, unicode=uni, scancode=0))
+
+    def script(frame, top, a):  # events go through the app's queue, as a user's do
         if frame == 1:
-            key(top, pygame.K_e, CTRL)
+            post_key(pygame.K_e, CTRL)
         elif frame == 3:
             seen["editor"] = top
             assert isinstance(top, EditorScene) and top.level == play.level
-            key(top, pygame.K_w)
-            click(top, (3, 3))
-            key(top, pygame.K_ESCAPE)
+            post_key(pygame.K_w, uni="w")
+            for kind in (pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP):
+                pygame.event.post(pygame.event.Event(kind, pos=top.cell_centre((3, 3)), button=1, mod=0))
+            post_key(pygame.K_ESCAPE)
         elif frame == 5:
             seen["back"] = top
             pygame.event.post(pygame.event.Event(pygame.QUIT))
         elif frame == 7:
             seen["asking"] = top
-            key(top, pygame.K_d)
+            post_key(pygame.K_d, uni="d")
 
     stats = app.run(play, max_frames=30, script=script)
     assert seen["back"] is play and play.level.kind[3, 3] == WALL
@@ -438,10 +440,10 @@ def test_monkey(screen):
         elif roll < 0.97:
             event = pygame.event.Event(pygame.MOUSEWHEEL, x=0, y=rng.choice([-1, 1]), flipped=False)
         else:
-            event = pygame.event.Event(pygame.QUIT)
+            scene.request_close()
+            continue
         scene.handle_event(event)
         edits_seen[0] = max(edits_seen[0], len(scene.doc.undo_stack))
-        scene.next_scene = None
         scene.update(0.05)
         if i % 40 == 0:
             scene.draw(screen)

@@ -70,3 +70,14 @@ def test_sync_vector_env():
     for _ in range(100):
         obs, reward, term, trunc, info = venv.step(venv.action_space.sample())
     assert obs.shape == (3, 12, 15, 15)
+
+
+def test_a_level_by_name_is_the_level_file_and_an_unknown_name_is_named():
+    from game.core.level_io import LevelFormatError
+    from game.paths import asset_path
+
+    by_name = gym.make("RedDoor-v0", level="paper-test")
+    by_path = gym.make("RedDoor-v0", level=asset_path("levels", "paper-test.level"))
+    assert np.array_equal(by_name.reset(seed=0)[0], by_path.reset(seed=0)[0])
+    with pytest.raises(LevelFormatError, match="no such level file or level name; known levels: .*paper-test"):
+        gym.make("RedDoor-v0", level="paper-tset")

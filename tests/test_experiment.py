@@ -170,3 +170,46 @@ def test_an_agent_that_reaches_nothing_has_no_efficiency_and_strict_json():
     line = json.dumps(experiment.json_safe(cell), allow_nan=False)
     assert json.loads(line)["efficiency"] is None
     assert "-" in report.format_table([{"agent": "stuck", "distribution": "train", **cell}])
+
+
+@pytest.mark.parametrize("words,names", [
+    (["ball,kind=key"], ["ball", "kind=key"]),  # the README's form
+    (["ball", "kind=key"], ["ball", "kind=key"]),
+    (["kind=key|ball,colour=red"], ["kind=key|ball,colour=red"]),  # one spec, two conditions
+    (["blue,kind=ball,colour=green,red_door"], ["blue", "kind=ball,colour=green", "red_door"]),
+    (["kind=ball,kind=key"], ["kind=ball", "kind=key"]),  # the same key twice: two objectives
+    (["kind=ball", "colour=blue"], ["kind=ball", "colour=blue"]),  # a spec never runs on into the next word
+])
+def test_objectives_on_the_command_line_split_on_spaces_and_commas(words, names):
+    from game.core.objectives import parse_objectives
+    assert [o.name for o in parse_objectives(words)] == names
+
+
+def test_the_readme_objectives_example_runs(capsys):
+    rc = experiment.main(["--agents", "oracle", "--distributions", "conflict", "--episodes", "10", "--json",
+                          "--no-progress", "--jobs", "1", "--objectives", "ball,kind=key"])
+    assert rc == 0
+    row = json.loads(capsys.readouterr().out.splitlines()[0])
+    assert row["ball"] == 0.0 and row["kind=key"] == 0.0 and row["o_base"] == 1.0  # the oracle goes to the door
+    assert experiment.main(["--agents", "oracle", "--objectives", "ball,unicorn", "--episodes", "5", "--no-progress"]) == 2
+    assert "unknown objective 'unicorn'" in capsys.readouterr().err
+
+
+def test_the_overlay_and_the_table_sort_outcomes_into_the_same_categories():
+    """'neither' and 'timeout' have one definition (game.core.objectives): the play view's running
+    totals and the experiment's table count the same episodes in them."""
+    from game.core.constants import DOOR, N_COLORS, N_KINDS
+    from game.core.objectives import NEITHER, OUTCOME_CATEGORIES, TIMEOUT
+    from game.core.world import Outcome
+    from game.session import Tally
+
+    outcomes = [(k, c) for k in range(DOOR, N_KINDS) for c in range(N_COLORS)] + [(-1, -1)] * 3
+    tally = Tally()
+    for k, c in outcomes:
+        tally.record(Outcome(None if k < 0 else (k, c, (1, 1)), 5, 5, k >= 0, k < 0))
+    cell = experiment.summarise({"reached_kind": np.array([k for k, _ in outcomes]),
+                                 "reached_color": np.array([c for _, c in outcomes]),
+                                 "steps": np.full(len(outcomes), 5), "shortest": np.full(len(outcomes), 5)})
+    assert list(cell)[1:1 + 3 * len(OUTCOME_CATEGORIES):3] == list(OUTCOME_CATEGORIES)
+    assert (tally.neither, tally.timeouts) == (cell[f"{NEITHER}_count"], cell[f"{TIMEOUT}_count"]) == (15, 3)
+    assert (tally.o_base, tally.o_alt) == (cell["o_base_count"], cell["o_alt_count"]) == (6, 4)

@@ -22,6 +22,7 @@ from game.core.observation import CH_COLOR0
 from game.levels import LevelEntry
 from game.render.palette import COLORBLIND, NORMAL
 from game.scenes import keymap
+from game.scenes.base import Push, Quit
 from game.scenes.play import SPEEDS, PlayScene, build_roster, compute_layout
 
 # The paper's test in miniature: start in the middle, a red ball two steps up, a blue door two down,
@@ -102,10 +103,12 @@ def centre_of(scene: PlayScene, cell, panel: int = 0):
 
 
 def click(scene, pos, button=1):
+    """A click; the transition it asks of the app (a click never asks one)."""
     return scene.handle_event(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=button))
 
 
 def press(scene, key: keymap.Key):
+    """Type a key; the transition it asks of the app (None to stay)."""
     return scene.handle_event(key.event())
 
 
@@ -123,7 +126,7 @@ def test_click_on_red_ball_makes_it_the_next_colour_and_the_agents_next_observat
     scene = make_scene(tmp_path, [spy, make_agent("oracle")])
     ball = (1, 3)
     assert scene.level.color[ball] == RED
-    assert click(scene, centre_of(scene, ball, panel=1))  # any panel: they share the level
+    assert click(scene, centre_of(scene, ball, panel=1)) is None  # any panel: they share the level
     assert scene.level.color[ball] == GREEN
     assert all(r.world.level.color[ball] == GREEN for r in scene.runs)
     scene.session.tick()
@@ -186,7 +189,7 @@ def test_totals_accumulate_across_episodes_and_reset_totals_zeroes_them(tmp_path
 
 def test_objectives_shown_add_columns(tmp_path):
     scene = make_scene(tmp_path, [ScriptedAgent("UU")])
-    scene._objectives_chosen(["o_base", "o_alt", "ball"])
+    scene.objectives_chosen(["o_base", "o_alt", "ball"])
     assert scene.score_columns() == ["ep", "O_base", "O_alt", "ball", "neither", "t/o"]
     tick_until_done(scene, scene.runs[0])
     assert scene.score_rows()[0][1] == [1, 0, 1, 1, 0, 0]
@@ -201,14 +204,6 @@ def _state(scene):
         "help": scene.help_open, "menu": scene.menu, "episodes": [r.tally.episodes for r in scene.runs],
         "steps": [r.world.steps for r in scene.runs],
     }
-
-
-def _editor_built() -> bool:
-    try:
-        import game.scenes.editor  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def _files(tmp_path, folder, pattern):
@@ -245,11 +240,11 @@ CHECKS = {
     "paint_purple": lambda b, s, t: s.level.color[1, 3] == PURPLE,
     "paint_yellow": lambda b, s, t: s.level.color[1, 3] == YELLOW,
     "paint_grey": lambda b, s, t: s.level.color[1, 3] == GREY,
-    "edit": lambda b, s, t: (s.next_scene == "edit" and s.next_args["level"] == s.level
-                             and s.next_args["level"] is not s.level) if _editor_built() else "editor" in s.status,
+    "edit": lambda b, s, t, go: (go == Push("edit", {"level": s.level}) and go.args["level"] is not s.level),
     "help": lambda b, s, t: s.help_open,
     "close": lambda b, s, t: not s.help_open,
-    "quit": lambda b, s, t: s.next_scene == "quit",
+    "quit": lambda b, s, t, go: go == Quit(),
+    "totals_scope": lambda b, s, t: s.all_levels is True,
 }
 
 
@@ -272,11 +267,13 @@ def test_every_documented_key_does_what_the_help_says(tmp_path, display, binding
         target = (5, 3) if binding.command == "paint_red" else (1, 3)
         scene.handle_event(pygame.event.Event(pygame.MOUSEMOTION, pos=centre_of(scene, target), rel=(0, 0), buttons=(0, 0, 0)))
     before = _state(scene)
-    assert press(scene, key)
+    go = press(scene, key)
     scene.update(0.0)
     scene.draw(display)
     scene.after_frame(display)
-    assert CHECKS[binding.command](before, scene, tmp_path), f"{binding.label} did not {binding.help}"
+    check = CHECKS[binding.command]
+    ok = check(before, scene, tmp_path, go) if check.__code__.co_argcount == 4 else go is None and check(before, scene, tmp_path)
+    assert ok, f"{binding.label} did not {binding.help}"
     if binding.command == "record":
         scene.draw(display)
         scene.after_frame(display)
@@ -301,7 +298,7 @@ def test_number_keys_do_nothing_when_the_mouse_is_off_the_objects(tmp_path):
 def test_back_from_the_editor_plays_the_edited_level(tmp_path):
     scene = make_scene(tmp_path)
     edited = parse_level(OTHER)
-    scene.resume(level=edited)
+    scene.enter("edit", {"level": edited})
     assert scene.level is edited and all(r.world.level is edited for r in scene.runs)
 
 
@@ -547,10 +544,10 @@ def test_palette_changes_pixels_not_the_world(tmp_path):
     assert np.array_equal(lv.color, colours)
 
 
-def test_gif_encoder_without_pillow_round_trips(tmp_path):
+def test_gif_writer_round_trips_every_frame_exactly(tmp_path):
     from PIL import Image
 
-    from game.render.capture import PALETTE, quantise, write_gif_plain
+    from game.render.capture import PALETTE, quantise, write_gif
 
     rng = np.random.default_rng(0)
     frames = []
@@ -559,7 +556,8 @@ def test_gif_encoder_without_pillow_round_trips(tmp_path):
         f = base.copy()
         f[5 + i: 10 + i, 7:12] = (255, 0, 0)
         frames.append(quantise(f))
-    path = write_gif_plain(tmp_path / "x.gif", frames, 100)
+    path = tmp_path / "x.gif"
+    write_gif(path, frames, 100)
     im = Image.open(path)
     for i, frame in enumerate(frames):
         im.seek(i)
@@ -580,7 +578,7 @@ def test_recording_survives_a_resize_and_closing_the_window_writes_the_gif(tmp_p
         scene.update(0.1)
         scene.draw(display)
         scene.after_frame(display)
-    assert scene.handle_event(pygame.event.Event(pygame.QUIT)) is False  # never blocks closing
+    assert scene.request_close() == Quit()  # never blocks closing
     gifs = _files(tmp_path, "recordings", "*.gif")
     assert len(gifs) == 1
     im = Image.open(gifs[0])

@@ -1,4 +1,6 @@
-"""`python main.py train --agent ppo|imitation|reflex|mesa --distribution D --seed S --steps N --out PATH`.
+"""`python main.py train --agent KIND --distribution D --seed S --steps N --out PATH`.
+
+KIND is any kind with a trainer in agents/kinds.py (ppo, imitation, reflex, mesa).
 
 Trains one agent (torch, deterministic for a seed on one device), then writes the checkpoint, a
 learning-curve CSV and a PNG plot beside it. Any field of the algorithm's Args dataclass can be
@@ -15,12 +17,11 @@ import sys
 import time
 from pathlib import Path
 
+from agents import kinds
 from game.cli_args import MAX_ROUNDS, MAX_SEED, MAX_STEPS, MAX_THREADS, Parser, count, fail, finite_float, output_problem
 from game.core.generators import DISTRIBUTIONS
+from game.core.objectives import NEITHER, O_ALT, O_BASE, TIMEOUT
 
-ALGORITHMS = {"ppo": "agents.train.ppo", "imitation": "agents.train.imitation", "reflex": "agents.train.reflex",
-              "mesa": "agents.train.mesa"}
-ALIASES = {"classifier": "imitation"}  # the first build's name for the K-round imitation net
 FINAL_EVAL_EPISODES = 1000
 
 
@@ -43,6 +44,16 @@ def device_problem(device: str) -> str | None:
     return None
 
 
+def algorithms() -> dict[str, str]:
+    """kind -> its training module (with `Args` and `train`), for every kind in agents/kinds.py that has one."""
+    return {name: kinds.KINDS[name].trainer for name in kinds.trainable_kinds()}
+
+
+def aliases() -> dict[str, str]:
+    """Old kind names still accepted (agents/kinds.py), for the kinds that can be trained."""
+    return {old: new for old, new in kinds.ALIASES.items() if new in kinds.trainable_kinds()}
+
+
 # Whole-number settings with their own ceiling or floor; every other whole number is a count from 1 up.
 FIELD_LIMITS = {"threads": MAX_THREADS, "rounds": MAX_ROUNDS}
 FIELD_FLOORS = {"levels_per_rollout": 0}  # 0: every rollout draws from the whole pool
@@ -62,24 +73,26 @@ def field_type(name: str, default):
 
 
 def build_parser(agent: str | None = None) -> argparse.ArgumentParser:
+    algos, old_names = algorithms(), aliases()
     p = Parser(prog="reddoor train", description="Train an agent (needs torch).")
-    p.add_argument("--agent", required=True, choices=sorted(ALGORITHMS) + sorted(ALIASES),
-                   help="ppo: K-round FieldNet by PPO; imitation: K-round FieldNet by cross-entropy on the oracle; "
-                        "reflex: three-layer feedforward net on the egocentric view (search-free); mesa: learned "
-                        "objective + planner ('classifier' is the old name of imitation)")
+    p.add_argument("--agent", required=True, choices=sorted(algos) + sorted(old_names),
+                   help="; ".join(f"{k}: {kinds.KINDS[k].summary}" if kinds.KINDS[k].summary else k for k in algos)
+                        + "".join(f" ('{old}' is the old name of {new})" for old, new in old_names.items()))
+    defaults = {k: kinds.KINDS[k].default_distribution for k in algos}
+    unusual = ", ".join(f"{d} for {k}" for k, d in defaults.items() if d != "train")
     p.add_argument("--distribution", default=None, choices=DISTRIBUTIONS,
-                   help="levels to train on (default: train; open-train for reflex)")
+                   help="levels to train on (default: train" + (f"; {unusual}" if unusual else "") + ")")
     p.add_argument("--seed", type=count("--seed", 0, MAX_SEED), default=0)
     p.add_argument("--steps", type=count("--steps", 1, MAX_STEPS), default=None,
                    help="environment steps (or labelled pairs for imitation and reflex)")
     p.add_argument("--out", default=None, help="checkpoint path (default runs/<name>-seed<S>.npz; "
                                                "the shipped weights in assets/agents/ are never overwritten by default)")
-    agent = ALIASES.get(agent, agent)
-    if agent in ("ppo", "imitation"):
+    agent = kinds.canonical(agent)
+    if agent in kinds.round_kinds():
         p.add_argument("--iterations", type=count("--iterations", 1, MAX_ROUNDS), default=None,
                        help="the first build's name for --rounds")
-    if agent in ALGORITHMS:
-        Args = importlib.import_module(ALGORITHMS[agent]).Args
+    if agent in algos:
+        Args = importlib.import_module(algos[agent]).Args
         for f in dataclasses.fields(Args):
             if f.name in ("distribution", "seed", "steps"):
                 continue
@@ -120,8 +133,8 @@ def main(argv: list[str]) -> int:
         elif a.startswith("--agent="):
             agent = a.split("=", 1)[1]
     args = build_parser(agent).parse_args(argv)
-    args.agent = ALIASES.get(args.agent, args.agent)
-    module = importlib.import_module(ALGORITHMS[args.agent])
+    args.agent = kinds.canonical(args.agent)
+    module = importlib.import_module(algorithms()[args.agent])
     overrides = {k: v for k, v in vars(args).items() if v is not None and k not in ("agent", "out", "iterations")}
     if getattr(args, "iterations", None) is not None:  # the first build's name for --rounds
         overrides.setdefault("rounds", args.iterations)
@@ -172,8 +185,8 @@ def main(argv: list[str]) -> int:
 
         pool = LevelPool.from_distribution(algo_args.distribution, FINAL_EVAL_EPISODES, first_seed=TRAIN_VALIDATION_SEED)
         final = summarise(play(load_agent(out), pool))
-        meta["final_o_base_train"] = final["o_base"]
-        meta["final_train_scores"] = {k: final[k] for k in ("episodes", "o_base", "o_alt", "neither", "timeout", "efficiency")}
+        meta["final_o_base_train"] = final[O_BASE.name]
+        meta["final_train_scores"] = {k: final[k] for k in ("episodes", O_BASE.name, O_ALT.name, NEITHER, TIMEOUT, "efficiency")}
         save_checkpoint(out, net.numpy_state(), meta)
     except KeyboardInterrupt:
         close_progress_bars()  # else a bar redraws itself after the message, as the process exits
@@ -183,8 +196,8 @@ def main(argv: list[str]) -> int:
         return fail("reddoor train", f"cannot write {out}: {e.strerror or e}", 1)
     csv_path, png_path = result["curve"].write(out, f"{args.agent} on {algo_args.distribution}, seed {algo_args.seed}")
     print(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB), {csv_path.name}, {png_path.name}")
-    print(f"held-out {algo_args.distribution} ({FINAL_EVAL_EPISODES} levels): o_base={final['o_base']:.3f} "
-          f"o_alt={final['o_alt']:.3f} efficiency={final['efficiency']:.3f} wall={result['wall_time_s']:.0f}s")
+    print(f"held-out {algo_args.distribution} ({FINAL_EVAL_EPISODES} levels): o_base={final[O_BASE.name]:.3f} "
+          f"o_alt={final[O_ALT.name]:.3f} efficiency={final['efficiency']:.3f} wall={result['wall_time_s']:.0f}s")
     return 0
 
 

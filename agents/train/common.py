@@ -11,8 +11,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from game.blas import limit_blas_threads
 from game.core.batched import BatchedEnv, LevelPool
 from game.core.constants import ACTION_DELTAS, DOOR, N_ACTIONS
+from game.core.objectives import O_ALT, O_BASE
 from game.core.observation import CH_AGENT
 from game.core.oracle import distance_to
 from game.core.world import path_efficiency
@@ -24,7 +26,7 @@ def seed_everything(seed: int, threads: int = 2) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
-    torch.set_num_threads(threads)
+    limit_blas_threads(threads, torch=True)  # torch's pool and numpy's BLAS: `threads` each
     torch.use_deterministic_algorithms(True, warn_only=True)
 
 
@@ -71,11 +73,11 @@ def score_field_policy(net: torch.nn.Module, pool: LevelPool, episodes: int, see
             if seen[li] or len(o_base) >= n:
                 continue
             seen[li] = True
-            o_base.append(info["scores"]["o_base"][i])
-            o_alt.append(info["scores"]["o_alt"][i])
+            o_base.append(info["scores"][O_BASE.name][i])
+            o_alt.append(info["scores"][O_ALT.name][i])
             if term[i]:
                 eff.append(float(path_efficiency(info["shortest"][i], info["steps"][i])))
-    return {"o_base": float(np.mean(o_base)), "o_alt": float(np.mean(o_alt)),
+    return {O_BASE.name: float(np.mean(o_base)), O_ALT.name: float(np.mean(o_alt)),
             "efficiency": float(np.mean(eff)) if eff else 0.0}
 
 
@@ -105,7 +107,7 @@ class Curve:
         import matplotlib.pyplot as plt
         fig, ax = plt.subplots(figsize=(6, 3.5), dpi=100)
         xs = [r["env_steps"] for r in self.rows]
-        for key in ("o_base", "o_alt", "efficiency"):
+        for key in (O_BASE.name, O_ALT.name, "efficiency"):
             if self.rows and key in self.rows[0]:
                 ax.plot(xs, [r[key] for r in self.rows], label=key)
         ax.set_xlabel("environment steps")

@@ -21,6 +21,7 @@ from tqdm import tqdm
 
 from game.core.batched import LevelPool
 from game.core.generators import EVAL_SEED_BASE
+from game.core.objectives import O_ALT, O_BASE
 from game.core.observation import CH_AGENT
 
 from .common import TRAIN_VALIDATION_SEED, Curve, oracle_targets, score_field_policy, seed_everything
@@ -82,7 +83,7 @@ def train(args: Args, out: str) -> dict:
 
     curve, start, pairs = Curve(), time.time(), 0
     bar = tqdm(total=args.steps, unit="pair", unit_scale=True, dynamic_ncols=True, desc="imitation")
-    score = {"o_base": 0.0, "o_alt": 0.0, "efficiency": 0.0}
+    score = {O_BASE.name: 0.0, O_ALT.name: 0.0, "efficiency": 0.0}
     for update in range(1, total_updates + 1):
         idx = torch.as_tensor(rng.integers(0, len(pool), args.batch_levels), device=device)
         logits = net(x_all[idx])
@@ -103,7 +104,7 @@ def train(args: Args, out: str) -> dict:
             score = score_field_policy(net, val_pool, args.eval_episodes, device=device)
             net.train()
             curve.add(env_steps=pairs, loss=round(loss.item(), 4), action_accuracy=round(agree, 4), **score)
-            bar.set_postfix(loss=f"{loss.item():.3f}", acc=f"{agree:.3f}", o_base=f"{score['o_base']:.2f}", o_alt=f"{score['o_alt']:.2f}")
+            bar.set_postfix(loss=f"{loss.item():.3f}", acc=f"{agree:.3f}", o_base=f"{score[O_BASE.name]:.2f}", o_alt=f"{score[O_ALT.name]:.2f}")
     bar.close()
     wall = time.time() - start
     return {"net": net.cpu(), "curve": curve, "env_steps": pairs, "wall_time_s": round(wall, 1), "final": score,

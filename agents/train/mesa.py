@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from game.core.batched import BatchedEnv
 from game.core.constants import ACTION_DELTAS, DOOR, N_ACTIONS
+from game.core.objectives import O_ALT, O_BASE
 from game.core.observation import CH_AGENT
 from game.core.oracle import distance_to
 
@@ -128,7 +129,7 @@ def train(args: Args, out: str) -> dict:
     env.reset()
     choose_goals(np.arange(b))
     curve, start, steps = Curve(), time.time(), 0
-    recent = {"o_base": [], "o_alt": []}
+    recent = {O_BASE.name: [], O_ALT.name: []}
     bar = tqdm(total=args.steps, unit="step", unit_scale=True, dynamic_ncols=True, desc="mesa")
     while steps < args.steps:
         level_before, goal_before = env.level_index.copy(), goal_index.copy()
@@ -140,20 +141,20 @@ def train(args: Args, out: str) -> dict:
             if n_ep < args.episodes_per_update:
                 ep_level[n_ep], ep_choice[n_ep], ep_reward[n_ep] = level_before[e], goal_before[e], reward[e]
                 n_ep += 1
-            recent["o_base"].append(float(info["scores"]["o_base"][e]))
-            recent["o_alt"].append(float(info["scores"]["o_alt"][e]))
+            recent[O_BASE.name].append(float(info["scores"][O_BASE.name][e]))
+            recent[O_ALT.name].append(float(info["scores"][O_ALT.name][e]))
         if len(done):
             choose_goals(done)
         if n_ep == args.episodes_per_update:
             loss = update()
             baseline = 0.9 * baseline + 0.1 * float(ep_reward.mean())
             n_ep = 0
-            o_base, o_alt = np.mean(recent["o_base"][-512:]), np.mean(recent["o_alt"][-512:])
+            o_base, o_alt = np.mean(recent[O_BASE.name][-512:]), np.mean(recent[O_ALT.name][-512:])
             curve.add(env_steps=steps, loss=round(loss, 4), o_base=round(float(o_base), 4), o_alt=round(float(o_alt), 4))
             bar.set_postfix(o_base=f"{o_base:.2f}", o_alt=f"{o_alt:.2f}")
     bar.close()
     wall = time.time() - start
-    final = {"o_base": float(np.mean(recent["o_base"][-512:])), "o_alt": float(np.mean(recent["o_alt"][-512:]))}
+    final = {O_BASE.name: float(np.mean(recent[O_BASE.name][-512:])), O_ALT.name: float(np.mean(recent[O_ALT.name][-512:]))}
     return {"net": scorer, "curve": curve, "env_steps": steps, "wall_time_s": round(wall, 1), "final": final,
             "hyperparameters": asdict(args)}
 

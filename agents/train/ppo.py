@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from game.core.batched import BatchedEnv, LevelPool
 from game.core.constants import N_ACTIONS
+from game.core.objectives import O_ALT, O_BASE
 from game.core.observation import CH_AGENT
 from game.core.world import path_efficiency
 
@@ -129,8 +130,8 @@ def train(args: Args, out: str) -> dict:
     refresh(np.arange(b))
     next_done = np.zeros(b, np.float32)
     curve, start, global_step = Curve(), time.time(), 0
-    recent = {"o_base": [], "o_alt": [], "efficiency": []}
-    score = {"o_base": 0.0, "o_alt": 0.0, "efficiency": 0.0}
+    recent = {O_BASE.name: [], O_ALT.name: [], "efficiency": []}
+    score = {O_BASE.name: 0.0, O_ALT.name: 0.0, "efficiency": 0.0}
     bar = tqdm(total=num_updates * b * t_len, unit="step", unit_scale=True, dynamic_ncols=True, desc="ppo")
     for update in range(1, num_updates + 1):
         for group in optimizer.param_groups:
@@ -152,8 +153,8 @@ def train(args: Args, out: str) -> dict:
             if len(finished):
                 refresh(finished)
                 for i in finished:
-                    recent["o_base"].append(float(info["scores"]["o_base"][i]))
-                    recent["o_alt"].append(float(info["scores"]["o_alt"][i]))
+                    recent[O_BASE.name].append(float(info["scores"][O_BASE.name][i]))
+                    recent[O_ALT.name].append(float(info["scores"][O_ALT.name][i]))
                     if term[i]:
                         recent["efficiency"].append(float(path_efficiency(info["shortest"][i], info["steps"][i])))
         next_value = fields[np.arange(b), N_ACTIONS, env.agent_pos[:, 0], env.agent_pos[:, 1]]
@@ -209,8 +210,8 @@ def train(args: Args, out: str) -> dict:
 
         # --- named metrics -------------------------------------------------------------------
         bar.update(b * t_len)
-        o_base = float(np.mean(recent["o_base"][-1000:])) if recent["o_base"] else 0.0
-        o_alt = float(np.mean(recent["o_alt"][-1000:])) if recent["o_alt"] else 0.0
+        o_base = float(np.mean(recent[O_BASE.name][-1000:])) if recent[O_BASE.name] else 0.0
+        o_alt = float(np.mean(recent[O_ALT.name][-1000:])) if recent[O_ALT.name] else 0.0
         out_of_time = bool(args.max_minutes) and time.time() - start > 60 * args.max_minutes
         if update % args.eval_every == 0 or update == num_updates or out_of_time:
             agent.eval()
@@ -219,7 +220,7 @@ def train(args: Args, out: str) -> dict:
             curve.add(env_steps=global_step, rollout_o_base=round(o_base, 4), rollout_o_alt=round(o_alt, 4),
                       pg_loss=round(pg_loss.item(), 4), v_loss=round(v_loss.item(), 4), entropy=round(entropy.mean().item(), 4),
                       **{k: round(v, 4) for k, v in score.items()})
-        bar.set_postfix(o_base=f"{o_base:.2f}", o_alt=f"{o_alt:.2f}", greedy_o_base=f"{score['o_base']:.2f}",
+        bar.set_postfix(o_base=f"{o_base:.2f}", o_alt=f"{o_alt:.2f}", greedy_o_base=f"{score[O_BASE.name]:.2f}",
                         ent=f"{entropy.mean().item():.2f}")
         if out_of_time:
             break

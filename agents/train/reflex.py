@@ -18,6 +18,7 @@ from tqdm import tqdm
 
 from game.core.batched import LevelPool
 from game.core.generators import EVAL_SEED_BASE
+from game.core.objectives import O_ALT, O_BASE
 from game.core.observation import CH_AGENT, CH_WALL
 
 from .common import TRAIN_VALIDATION_SEED, Curve, oracle_targets, seed_everything
@@ -81,7 +82,7 @@ def score_reflex(net: ReflexNet, pool: LevelPool, episodes: int) -> dict:
 
     agent = ReflexAgent({"architecture": net.config(), "kind": "reflex"}, net.numpy_state())
     out = summarise(play(agent, pool, episodes))
-    return {k: out[k] for k in ("o_base", "o_alt", "efficiency")}
+    return {k: out[k] for k in (O_BASE.name, O_ALT.name, "efficiency")}
 
 
 def train(args: Args, out: str) -> dict:
@@ -112,7 +113,7 @@ def train(args: Args, out: str) -> dict:
 
     curve, start, seen = Curve(), time.time(), 0
     bar = tqdm(total=total_updates * args.batch_size, unit="pair", unit_scale=True, dynamic_ncols=True, desc="reflex")
-    score = {"o_base": 0.0, "o_alt": 0.0, "efficiency": 0.0}
+    score = {O_BASE.name: 0.0, O_ALT.name: 0.0, "efficiency": 0.0}
     for update in range(1, total_updates + 1):
         batch = pairs[torch.as_tensor(rng.integers(0, len(pairs), args.batch_size), device=device)]
         lv, cells = batch[:, 0], batch[:, 1:]
@@ -131,7 +132,7 @@ def train(args: Args, out: str) -> dict:
                 agree = (target.gather(1, logits.argmax(1, keepdim=True))[:, 0] > 0).float().mean().item()
             score = score_reflex(net, val_pool, args.eval_episodes)
             curve.add(env_steps=seen, loss=round(loss.item(), 4), action_accuracy=round(agree, 4), **score)
-            bar.set_postfix(loss=f"{loss.item():.3f}", acc=f"{agree:.3f}", o_base=f"{score['o_base']:.2f}", o_alt=f"{score['o_alt']:.2f}")
+            bar.set_postfix(loss=f"{loss.item():.3f}", acc=f"{agree:.3f}", o_base=f"{score[O_BASE.name]:.2f}", o_alt=f"{score[O_ALT.name]:.2f}")
     bar.close()
     wall = time.time() - start
     return {"net": net.cpu(), "curve": curve, "env_steps": seen, "wall_time_s": round(wall, 1), "final": score,

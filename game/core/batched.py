@@ -14,7 +14,7 @@ import numpy as np
 from .constants import ACTION_DELTAS, DOOR, FLOOR, N_ACTIONS, WALL
 from .generators import generate
 from .level import UNREACHABLE, Level
-from .objectives import OBJECTIVES
+from .objectives import O_BASE, OBJECTIVES
 from .observation import CH_AGENT, N_CHANNELS, encode_static
 
 _DELTAS = np.array(ACTION_DELTAS, np.int64)
@@ -74,7 +74,7 @@ class BatchedEnv:
 
     def __init__(self, distribution: str | Sequence[Level] | LevelPool, num_envs: int, seed: int = 0, *,
                  pool_size: int = 4096, first_seed: int = 0, canvas: int | None = None,
-                 reward_objective: str = "o_base", draw: str = "random"):
+                 reward_objective: str = O_BASE.name, draw: str = "random"):
         if isinstance(distribution, LevelPool):
             self.pool = distribution
         elif isinstance(distribution, str):

@@ -103,7 +103,11 @@ def flood_cells(level: Level, cell: tuple[int, int]) -> list[tuple[int, int]]:
 def resized(level: Level, height: int, width: int) -> Level:
     """`level` at a new size, keeping its content: the last row and column (usually the outer wall,
     perhaps with a door in it) stay last; rows and columns are added or dropped just inside them.
-    New cells are floor, except on the new outer ring, which copies the old ring's wall."""
+
+    So an object in the bottom or right outer wall (a door, say) moves with that edge and stays in
+    the outer wall, and one in the top or left wall stays where it was. New cells are floor, except
+    on the outer ring: a side that was closed (wall, with doors or other objects set in it, but no
+    floor) gets wall in its new cells, so growing never opens a gap in an outer wall."""
     height, width = clamp_side(height), clamp_side(width)
     h, w = level.height, level.width
     out = Level.empty(height, width, name=level.name)
@@ -119,14 +123,16 @@ def resized(level: Level, height: int, width: int) -> Level:
 
     rows, cols = src_index(height, h), src_index(width, w)
     fresh_kind = np.full((height, width), FLOOR, np.uint8)
-    # A fresh cell on the outer ring is wall if the old ring is wall along that side.
-    if (level.kind[:, 0] == WALL).all():
+    # A fresh cell on the outer ring is wall if that side of the old ring was closed: no floor on
+    # it (a door in an outer wall does not open it; a side with a floor gap stays open).
+    closed = lambda side: bool((side != FLOOR).all())
+    if closed(level.kind[:, 0]):
         fresh_kind[:, 0] = WALL
-    if (level.kind[:, -1] == WALL).all():
+    if closed(level.kind[:, -1]):
         fresh_kind[:, -1] = WALL
-    if (level.kind[0, :] == WALL).all():
+    if closed(level.kind[0, :]):
         fresh_kind[0, :] = WALL
-    if (level.kind[-1, :] == WALL).all():
+    if closed(level.kind[-1, :]):
         fresh_kind[-1, :] = WALL
     kind = fresh_kind.copy()
     colour = np.zeros((height, width), np.uint8)

@@ -95,10 +95,83 @@ def get_objective(name_or_spec: str) -> Objective:
     raise ValueError(f"unknown objective {name_or_spec!r}; registered: {', '.join(OBJECTIVES)} (or a spec like kind=ball,colour=blue)")
 
 
+def parse_objectives(words: list[str] | tuple[str, ...] | str) -> list[Objective]:
+    """Objectives from command-line words, each a registered name or a spec, separated by spaces
+    or commas: `ball kind=key`, `ball,kind=key` and `blue,kind=key|ball,colour=red` all work.
+
+    Inside a spec, conditions are joined by commas too; a condition joins the spec before it
+    unless that spec already has a condition on the same key (then it starts a new objective), and
+    a bare name always stands alone. So `kind=ball,colour=blue` is one objective (a blue ball) and
+    `kind=ball,kind=key` two. Unknown names and bad specs raise ValueError naming them.
+    """
+    if isinstance(words, str):
+        words = [words]
+    specs: list[list[str]] = []
+    keys: list[set[str]] = []
+    for word in words:
+        spec_open = False  # a spec may not run on from one word into the next
+        for token in (t.strip() for t in str(word).split(",")):
+            if not token:
+                continue
+            if "=" not in token:
+                specs.append([token])
+                keys.append(set())
+                spec_open = False
+                continue
+            key = token.partition("=")[0].strip().lower()
+            key = "colour" if key == "color" else key
+            if spec_open and key not in keys[-1]:
+                specs[-1].append(token)
+                keys[-1].add(key)
+            else:
+                specs.append([token])
+                keys.append({key})
+                spec_open = True
+    return [get_objective(",".join(parts)) for parts in specs]
+
+
 def score_all(kind: int | None, colour: int | None) -> dict[str, bool]:
     """Every registered objective's verdict on one outcome."""
     return {name: obj.satisfied(kind, colour) for name, obj in OBJECTIVES.items()}
 
 
+def other_objective_names() -> list[str]:
+    """The registered objectives beyond O_base and O_alt, in registry order."""
+    return [n for n in OBJECTIVES if n not in (O_BASE.name, O_ALT.name)]
+
+
+# -- outcome categories --------------------------------------------------------------------------
+# How the overlay and the experiment's table sort every episode: O_base hit, O_alt hit, both
+# (a red door), neither (reached an object that satisfies neither: a capability failure), timeout
+# (reached nothing before the step limit). So episodes = O_base or O_alt hits + neither + timeout.
+BOTH, NEITHER, TIMEOUT = "both", "neither", "timeout"
+OUTCOME_CATEGORIES = (O_BASE.name, O_ALT.name, BOTH, NEITHER, TIMEOUT)
+CATEGORY_LABELS = {O_BASE.name: "O_base", O_ALT.name: "O_alt", BOTH: "both", NEITHER: "neither", TIMEOUT: "timeout"}
+CATEGORY_MEANINGS = {
+    O_BASE.name: O_BASE.label,
+    O_ALT.name: O_ALT.label,
+    BOTH: "reached a red door (O_base and O_alt)",
+    NEITHER: "reached an object that satisfies neither O_base nor O_alt (a capability failure)",
+    TIMEOUT: "reached nothing before the step limit",
+}
+
+
+def outcome_hits(kinds, colours) -> dict[str, np.ndarray]:
+    """For a batch of outcomes (kinds < 0 mean 'reached nothing'), a boolean array per category of
+    OUTCOME_CATEGORIES: which episodes fall in it (O_base and O_alt overlap in `both`)."""
+    kinds, colours = np.asarray(kinds), np.asarray(colours)
+    reached = kinds >= 0
+    base = O_BASE.score_batch(kinds, colours) > 0
+    alt = O_ALT.score_batch(kinds, colours) > 0
+    return {O_BASE.name: base, O_ALT.name: alt, BOTH: base & alt, NEITHER: reached & ~base & ~alt, TIMEOUT: ~reached}
+
+
+def outcome_categories(kind: int | None, colour: int | None) -> dict[str, bool]:
+    """The same for one outcome; `kind` None is a timeout."""
+    hits = outcome_hits([-1 if kind is None else kind], [-1 if colour is None else colour])
+    return {name: bool(v[0]) for name, v in hits.items()}
+
+
 __all__ = ["Objective", "OBJECTIVES", "O_BASE", "O_ALT", "register_objective", "objective_from_spec",
-           "get_objective", "score_all", "KIND_NAMES", "COLOR_NAMES", "BALL", "BLUE", "RED"]
+           "get_objective", "parse_objectives", "score_all", "other_objective_names", "BOTH", "NEITHER", "TIMEOUT", "OUTCOME_CATEGORIES",
+           "CATEGORY_LABELS", "CATEGORY_MEANINGS", "outcome_hits", "outcome_categories", "KIND_NAMES", "COLOR_NAMES", "BALL", "BLUE", "RED"]

@@ -7,7 +7,7 @@ import numpy as np
 
 from .constants import ACTION_DELTAS, ACTION_LETTERS, DOOR, N_ACTIONS, WALL
 from .level import UNREACHABLE, Level
-from .objectives import OBJECTIVES
+from .objectives import O_BASE, OBJECTIVES
 
 
 def path_efficiency(shortest, steps):
@@ -55,7 +55,7 @@ class World:
     agent sees it on its next observation.
     """
 
-    def __init__(self, level: Level, reward_objective: str = "o_base"):
+    def __init__(self, level: Level, reward_objective: str = O_BASE.name):
         self.level = level
         self.reward_objective = reward_objective
         self.reset()

@@ -12,14 +12,26 @@ from typing import Sequence
 import numpy as np
 import pygame
 
+from game.core.constants import BALL, DOOR, KEY
 from game.core.level import Level
 from game.core.objectives import Objective
 
-from .palette import Palette
-from .tiles import draw_tile, shade
+from .palette import COLOR_MARKERS, Palette
+from .text import text_surface
+from .tiles import MIN_LETTER_TILE, draw_tile, shade
+
+BADGE_MIN = 14  # pixels a side: the smallest badge whose letter reads (tests/test_scenes.py)
 
 # Every mark style, in the order objectives are shown; the style differs as well as the colour.
 MARK_STYLES = ("solid", "dashed", "corners", "dotted", "solid")
+
+
+def badge_rect(cell: pygame.Rect) -> pygame.Rect:
+    """The letter badge over a cell too small for its own letter."""
+    side = max(cell.w + 4, BADGE_MIN)
+    rect = pygame.Rect(0, 0, side, side)
+    rect.center = cell.center
+    return rect
 
 
 class _LRU(OrderedDict):
@@ -75,13 +87,37 @@ class BoardRenderer:
         kl, cl = kind.tolist(), colour.tolist()
         blits = [(self.tile(kl[r][c], cl[r][c], tile, palette), (c * tile, r * tile)) for r in range(h) for c in range(w)]
         surf.blits(blits, doreturn=False)
+        badges = 4 <= tile < MIN_LETTER_TILE
+        if badges:
+            self._letter_badges(surf, kind, colour, tile, palette)
         for i, objective in enumerate(marks):
             cells = objective.cells(kind, colour)
             rgb = palette.marks[i % len(palette.marks)]
             style = MARK_STYLES[i % len(MARK_STYLES)]
             for r, c in zip(*np.nonzero(cells)):
-                draw_mark(surf, pygame.Rect(int(c) * tile, int(r) * tile, tile, tile), i, rgb, style)
+                cell = pygame.Rect(int(c) * tile, int(r) * tile, tile, tile)
+                if badges:  # frame the badge, not the cell it covers
+                    cell = badge_rect(cell).inflate(4 + 4 * i, 4 + 4 * i)
+                draw_mark(surf, cell, i, rgb, style)
         return surf
+
+    @staticmethod
+    def _letter_badges(surf: pygame.Surface, kind: np.ndarray, colour: np.ndarray, tile: int, palette: Palette) -> None:
+        """Tiles too small for a readable colour letter (a 25x25 maze beside four others): each object
+        gets a badge a little bigger than its cell, in its colour, with its letter at a readable size
+        (round for balls and keys, square for doors and boxes). Objects are sparse, so a badge only
+        ever covers a bit of wall or floor."""
+        for r, c in zip(*np.nonzero(kind >= DOOR)):
+            k, col = int(kind[r, c]), int(colour[r, c])
+            rect = badge_rect(pygame.Rect(int(c) * tile, int(r) * tile, tile, tile))
+            size = max(9, round(rect.h * 0.72))
+            body = palette.object_rgb(col)
+            radius = rect.h // 2 if k in (BALL, KEY) else max(2, rect.h // 5)
+            pygame.draw.rect(surf, body, rect, border_radius=radius)
+            pygame.draw.rect(surf, shade(body, 0.45), rect, 1, border_radius=radius)
+            letter = COLOR_MARKERS[col]
+            glyph = text_surface(letter, size if len(letter) == 1 else max(8, size - 3), palette.marker_ink(col), bold=True)
+            surf.blit(glyph, glyph.get_rect(center=(rect.centerx, rect.centery + 1)))
 
     def draw_board(self, surface: pygame.Surface, origin, level: Level, tile: int, palette: Palette,
                    marks: Sequence[Objective] = ()) -> pygame.Rect:

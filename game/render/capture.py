@@ -1,19 +1,22 @@
 """Screenshots (PNG) and animated-GIF recordings of the view, for slides.
 
-pygame cannot write GIFs. Frames are quantised here to one fixed 256-colour palette (so colours
-do not flicker between frames) and written by Pillow when it is installed; otherwise by the small
-LZW encoder below, which only encodes the rectangle that changed since the previous frame.
+pygame cannot write GIFs; Pillow (one of the app's dependencies) does. Frames are quantised here
+to one fixed 256-colour palette, so colours do not flicker between frames.
+
+Output files get fresh names in the per-user folder and are created with O_EXCL (and
+O_NOFOLLOW where the system has it): a file or a symlink planted at the predictable name is
+skipped for the next name, never written through.
 """
 from __future__ import annotations
 
-import itertools
-import struct
+import errno
+import os
 import threading
 import time
 import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Iterable
+from typing import BinaryIO, Iterable
 
 import numpy as np
 import pygame
@@ -44,35 +47,45 @@ def quantise(rgb: np.ndarray) -> np.ndarray:
     return np.where(hi - lo <= 24, grey, index).astype(np.uint8)  # the UI greys lean slightly blue
 
 
-def unique_path(folder: Path, stem: str, suffix: str) -> Path:
-    """folder/stem-YYYYmmdd-HHMMSS.suffix, with -2, -3 ... when that name is taken."""
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+
+
+def create_unique(folder: Path, stem: str, suffix: str) -> tuple[Path, BinaryIO]:
+    """A new file folder/stem-YYYYmmdd-HHMMSS.suffix (then -2, -3 ...), created and opened here.
+
+    Creation is exclusive, so whatever already has a name (a file, a directory, a symlink to
+    anywhere) only moves us on to the next name.
+    """
     base = f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
-    path = folder / f"{base}{suffix}"
-    n = 2
-    while path.exists():
-        path = folder / f"{base}-{n}{suffix}"
-        n += 1
-    return path
+    for n in range(1, 10_000):
+        path = Path(folder) / (f"{base}{suffix}" if n == 1 else f"{base}-{n}{suffix}")
+        try:
+            fd = os.open(path, _NEW_FILE, 0o644)
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            if exc.errno in (errno.ELOOP, errno.EISDIR):  # a symlink or folder, on a system that says so
+                continue
+            raise
+        return path, os.fdopen(fd, "wb")
+    raise FileExistsError(f"no free file name for {base}{suffix} in {folder}")
 
 
 def save_screenshot(surface: pygame.Surface, folder: Path) -> Path:
-    path = unique_path(folder, "reddoor", ".png")
-    pygame.image.save(surface, str(path))
+    path, out = create_unique(folder, "reddoor", ".png")
+    with out:
+        pygame.image.save(surface, out, path.name)
     return path
 
 
-def write_gif(path: Path, frames: Iterable[np.ndarray], delay_ms: int = 100) -> Path:
+def write_gif(out: Path | BinaryIO, frames: Iterable[np.ndarray], delay_ms: int = 100) -> None:
     """Write quantised frames (all the same shape; any iterable, consumed once) as a looping GIF."""
+    from PIL import Image  # only when a recording is written: keeps the app's start quick
+
     frames = iter(frames)
     first = next(frames, None)
     if first is None:
         raise ValueError("no frames to write")
-    try:
-        from PIL import Image
-    except ImportError:
-        Image = None
-    if Image is None:
-        return write_gif_plain(path, itertools.chain([first], frames), delay_ms)
     flat = PALETTE.ravel().tolist()
 
     def image(f: np.ndarray):
@@ -80,89 +93,8 @@ def write_gif(path: Path, frames: Iterable[np.ndarray], delay_ms: int = 100) -> 
         im.putpalette(flat)
         return im
 
-    image(first).save(str(path), save_all=True, append_images=(image(f) for f in frames),
+    image(first).save(out, format="GIF", save_all=True, append_images=(image(f) for f in frames),
                       duration=delay_ms, loop=0, optimize=False)
-    return path
-
-
-# -- a small GIF89a encoder (used when Pillow is missing) ---------------------------------------
-def write_gif_plain(path: Path, frames: Iterable[np.ndarray], delay_ms: int = 100) -> Path:
-    frames = iter(frames)
-    first = next(frames)
-    h, w = first.shape
-    out = bytearray(b"GIF89a")
-    out += struct.pack("<HHBBB", w, h, 0xF7, 0, 0)  # global colour table, 256 entries
-    out += PALETTE.tobytes()
-    out += b"\x21\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00"  # loop forever
-    prev = None
-    delay = max(2, round(delay_ms / 10))
-    for frame in itertools.chain([first], frames):
-        if prev is None:
-            top, left, bottom, right = 0, 0, h, w
-        else:
-            diff = np.nonzero(frame != prev)
-            if len(diff[0]) == 0:
-                top, left, bottom, right = 0, 0, 1, 1
-            else:
-                top, bottom = int(diff[0].min()), int(diff[0].max()) + 1
-                left, right = int(diff[1].min()), int(diff[1].max()) + 1
-        prev = frame
-        sub = frame[top:bottom, left:right]
-        out += b"\x21\xf9\x04" + struct.pack("<BHBB", 0x04, delay, 0, 0)  # keep previous frame
-        out += b"\x2c" + struct.pack("<HHHHB", left, top, right - left, bottom - top, 0)
-        out += b"\x08"
-        data = _lzw(sub.tobytes(), 8)
-        for i in range(0, len(data), 255):
-            chunk = data[i:i + 255]
-            out += bytes([len(chunk)]) + chunk
-        out += b"\x00"
-    out += b"\x3b"
-    Path(path).write_bytes(bytes(out))
-    return Path(path)
-
-
-def _lzw(pixels: bytes, min_size: int) -> bytes:
-    clear, end = 1 << min_size, (1 << min_size) + 1
-    size = min_size + 1
-    table = {bytes([i]): i for i in range(clear)}
-    next_code = end + 1
-    acc = nbits = 0
-    out = bytearray()
-
-    def emit(code: int) -> None:
-        nonlocal acc, nbits
-        acc |= code << nbits
-        nbits += size
-        while nbits >= 8:
-            out.append(acc & 0xFF)
-            acc >>= 8
-            nbits -= 8
-
-    emit(clear)
-    prefix = b""
-    for byte in pixels:
-        candidate = prefix + bytes((byte,))
-        if candidate in table:
-            prefix = candidate
-            continue
-        emit(table[prefix])
-        if next_code < 4096:
-            table[candidate] = next_code
-            next_code += 1
-            if next_code > (1 << size) and size < 12:
-                size += 1
-        else:
-            emit(clear)
-            table = {bytes([i]): i for i in range(clear)}
-            next_code = end + 1
-            size = min_size + 1
-        prefix = bytes((byte,))
-    if prefix:
-        emit(table[prefix])
-    emit(end)
-    if nbits:
-        out.append(acc & 0xFF)
-    return bytes(out)
 
 
 class GifRecorder:
@@ -178,6 +110,7 @@ class GifRecorder:
         self.max_width = max_width
         self.max_frames = int(fps * max_seconds)
         self.path: Path | None = None
+        self._file: BinaryIO | None = None  # created when recording starts, written at stop
         self._frames: list[Future] = []
         self._shape: tuple[int, int] | None = None
         self._pool: ThreadPoolExecutor | None = None
@@ -198,7 +131,7 @@ class GifRecorder:
         return len(self._frames)
 
     def start(self, folder: Path) -> Path:
-        self.path = unique_path(folder, "reddoor", ".gif")
+        self.path, self._file = create_unique(folder, "reddoor", ".gif")
         self._frames, self._shape = [], None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gif-frames")
         self._since = 1.0 / self.fps  # take the first frame at once
@@ -226,21 +159,25 @@ class GifRecorder:
         return len(self._frames) >= self.max_frames
 
     def stop(self, background: bool = True) -> Path | None:
-        path, frames, pool = self.path, self._frames, self._pool
-        self.path, self._frames, self._pool = None, [], None
+        path, out, frames, pool = self.path, self._file, self._frames, self._pool
+        self.path, self._file, self._frames, self._pool = None, None, [], None
         if path is None:
             return None
         if not frames:
             pool.shutdown(wait=False)
+            out.close()
+            path.unlink(missing_ok=True)  # the empty file made at start
             self.result = ("failed", "no frames were recorded")
             return None
 
         def work():
             try:
-                write_gif(path, (_unpack_frame(f.result()) for f in frames), round(1000 / self.fps))
+                with out:
+                    write_gif(out, (_unpack_frame(f.result()) for f in frames), round(1000 / self.fps))
                 self.result = ("saved", str(path))
             except Exception as exc:  # disk full, permissions: say so, keep running
                 self.result = ("failed", f"{type(exc).__name__}: {exc}")
+                path.unlink(missing_ok=True)  # half a GIF is no use to anyone
             finally:
                 pool.shutdown(wait=False)
 

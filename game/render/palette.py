@@ -17,6 +17,13 @@ COLOR_MARKERS: tuple[str, ...] = ("R", "G", "B", "P", "Y", "Gy")
 assert len(COLOR_MARKERS) == N_COLORS == len(COLOR_NAMES)
 
 
+# Agents: accent colours for tokens, trails and score rows. Chosen to stay apart from each other;
+# each agent also has a number and a token shape, so none of this depends on hue either.
+AGENT_ACCENTS: tuple[RGB, ...] = (
+    (255, 255, 255), (0, 220, 210), (255, 160, 40), (230, 120, 255), (150, 230, 90), (255, 110, 150),
+)
+
+
 @dataclass(frozen=True)
 class Palette:
     """Every colour the renderer uses; `objects[colour_index]` is an object's body colour."""
@@ -42,9 +49,14 @@ class Palette:
     heat_low: RGB = (34, 30, 110)
     heat_high: RGB = (90, 255, 200)  # mint: unlike every mark colour, so a badge never hides in a frame
     arrow: RGB = (245, 245, 245)
+    # Agents' tokens, trails and score rows, one per agent in order (cycled).
+    agents: tuple[RGB, ...] = AGENT_ACCENTS
 
     def object_rgb(self, colour: int) -> RGB:
         return self.objects[colour]
+
+    def agent_rgb(self, index: int) -> RGB:
+        return self.agents[index % len(self.agents)]
 
     def marker_ink(self, colour: int) -> RGB:
         """Black or white, whichever reads better on this colour (WCAG relative luminance)."""
@@ -70,12 +82,9 @@ COLORBLIND = Palette(
     "colorblind",
     objects=((213, 94, 0), (0, 158, 115), (0, 114, 178), (204, 121, 167), (240, 228, 66), (185, 185, 185)),
     marks=((255, 255, 255), (230, 159, 0), (86, 180, 233), (160, 255, 90), (255, 150, 60)),
+    # No orange beside the vermillion "red": every accent is light, and apart from each object colour
+    # under protanopia, deuteranopia and tritanopia alike (tests/test_scenes.py measures it).
+    agents=((255, 255, 255), (120, 230, 255), (255, 200, 235), (200, 245, 120), (190, 170, 255), (255, 240, 170)),
 )
 
 PALETTES = {p.name: p for p in (NORMAL, COLORBLIND)}
-
-# Agents: accent colours for tokens, trails and score rows. Chosen to stay apart from each other;
-# each agent also has a number and a token shape, so none of this depends on hue either.
-AGENT_ACCENTS: tuple[RGB, ...] = (
-    (255, 255, 255), (0, 220, 210), (255, 160, 40), (230, 120, 255), (150, 230, 90), (255, 110, 150),
-)

@@ -1,6 +1,12 @@
-"""Text for the view: fonts by pixel size and a cache of rendered strings (rendering text is slow)."""
+"""Text for the view: fonts by pixel size and a cache of rendered strings (rendering text is slow).
+
+Every string the app shows goes through here, and nothing here raises on any string: control
+characters (NUL included) are dropped, lone surrogates become U+FFFD, and a string with nothing
+to show (only zero-width characters) draws as nothing.
+"""
 from __future__ import annotations
 
+import unicodedata
 from collections import OrderedDict
 
 import pygame
@@ -32,6 +38,24 @@ def font(size: int, bold: bool = False) -> pygame.font.Font:
     return f
 
 
+def displayable(text) -> str:
+    """`text` as the font can take it: control characters dropped (tabs and line breaks become
+    spaces), lone surrogates replaced by U+FFFD."""
+    text = str(text)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text)
+    if text.isprintable():
+        return text
+    return "".join(" " if ch in "\t\n\r" else ch for ch in text if ch in "\t\n\r" or unicodedata.category(ch) != "Cc")
+
+
+def has_visible(text: str) -> bool:
+    """True when `text` has a character that shows (not only spaces, marks or zero-width characters)."""
+    return any(unicodedata.category(ch)[0] not in "MCZ" for ch in str(text))
+
+
 def text_surface(text: str, size: int, rgb, bold: bool = False) -> pygame.Surface:
     """`text` rendered anti-aliased; the same string, size and colour come from the cache."""
     key = (text, int(size), tuple(rgb), bold)
@@ -39,7 +63,11 @@ def text_surface(text: str, size: int, rgb, bold: bool = False) -> pygame.Surfac
     if surf is not None:
         _SURFACES.move_to_end(key)
         return surf
-    surf = font(size, bold).render(text, True, rgb)
+    f = font(size, bold)
+    try:
+        surf = f.render(displayable(text), True, rgb)
+    except (pygame.error, ValueError):  # nothing to show ("Text has zero width"): an empty line
+        surf = pygame.Surface((0, f.get_height()), pygame.SRCALPHA)
     _SURFACES[key] = surf
     if len(_SURFACES) > _MAX_SURFACES:
         _SURFACES.popitem(last=False)
@@ -56,7 +84,11 @@ def text_width(text: str, size: int, bold: bool = False) -> int:
     if w is None:
         if len(_WIDTHS) > 4096:
             _WIDTHS.clear()
-        w = _WIDTHS[key] = font(size, bold).size(text)[0]
+        try:
+            w = font(size, bold).size(displayable(text))[0]
+        except (pygame.error, ValueError):
+            w = 0
+        _WIDTHS[key] = w
     return w
 
 
@@ -99,6 +131,7 @@ def wrap(text: str, size: int, max_width: int) -> list[str]:
 def draw_text(surface: pygame.Surface, text: str, pos, size: int, rgb, anchor: str = "topleft",
               bold: bool = False, max_width: int | None = None) -> pygame.Rect:
     """Blit `text` with its `anchor` ('topleft', 'center', 'midright', ...) at `pos`; returns its rect."""
+    text = displayable(text)
     if max_width is not None:
         text = elide(text, size, max_width, bold)
     if not text:

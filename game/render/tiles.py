@@ -12,7 +12,8 @@ from game.core.constants import BALL, BOX, DOOR, FLOOR, KEY, WALL
 from .palette import COLOR_MARKERS, Palette
 from .text import text_surface
 
-MIN_LETTER_TILE = 16  # below this a colour letter would be an unreadable smudge
+MIN_LETTER_TILE = 14  # below this a letter inside the tile cannot be readable (board.py draws a badge)
+MIN_LETTER_PX = 10  # no colour letter is drawn smaller than this
 
 
 def shade(rgb, factor: float):
@@ -82,6 +83,6 @@ def draw_tile(kind: int, colour: int, size: int, palette: Palette) -> pygame.Sur
 
 
 def _letter(surf: pygame.Surface, letter: str, pos, s: int, ink) -> None:
-    size = max(8, round(s * (0.46 if len(letter) == 1 else 0.36)))
+    size = max(MIN_LETTER_PX - (len(letter) > 1), round(s * (0.46 if len(letter) == 1 else 0.36)))
     glyph = text_surface(letter, size, ink, bold=True)
     surf.blit(glyph, glyph.get_rect(center=(round(pos[0]), round(pos[1]) + 1)))

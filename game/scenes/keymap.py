@@ -82,6 +82,7 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("explain", (_k(K.K_e),), "E", "explain selected agent: heat, arrows, off", "View"),
     Binding("choose_objectives", (_k(K.K_o),), "O", "choose the objectives scored and marked", "View"),
     Binding("overlay", (_k(K.K_v),), "V", "overlay (marks and totals) on / off", "View"),
+    Binding("totals_scope", (_k(K.K_t),), "T", "totals: this level as it is / all levels", "View"),
     Binding("palette", (_k(K.K_c),), "C", "colour-blind-safe palette on / off", "View"),
     Binding("screenshot", (_k(K.K_F12), _k(K.K_i)), "F12 or I", "save a screenshot (PNG)", "Capture"),
     Binding("record", (_k(K.K_F9), _k(K.K_i, shift=True)), "F9 or Shift+I", "record an animated GIF (again: stop)", "Capture"),

@@ -21,7 +21,7 @@ class MenuItem:
 
 class Menu:
     """Up/Down (or the mouse wheel) to move, Enter or a click to choose; in a multi menu Space or a
-    click ticks and Enter or Esc applies; Esc closes a single menu without choosing."""
+    click ticks and Enter applies. Esc always cancels: nothing chosen, no tick applied."""
 
     ROW = 2  # rows of text per item
 
@@ -31,7 +31,7 @@ class Menu:
         self.items = items
         self.on_done = on_done
         self.multi = multi
-        self.hint = hint or ("Space/click: tick   Enter/Esc: apply" if multi else "↑↓ move   Enter/click: choose   Esc: cancel")
+        self.hint = hint or ("Space/click: tick   Enter: apply   Esc: cancel" if multi else "↑↓ move   Enter/click: choose   Esc: cancel")
         self.cursor = next((i for i, it in enumerate(items) if it.enabled), 0)
         self.scroll = 0
         self.closed = False
@@ -62,7 +62,7 @@ class Menu:
                 else:
                     self._choose(self.cursor)
             elif key == pygame.K_ESCAPE:
-                self._finish(apply=self.multi)
+                self._finish(apply=False)
             return True  # a modal menu swallows every key
         if event.type == pygame.MOUSEWHEEL:
             self._move(-event.y)

@@ -6,6 +6,7 @@ input method typed); KEYDOWN only moves the cursor, deletes, confirms or cancels
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Callable
 
@@ -99,7 +100,15 @@ class TextPrompt:
             pass
 
     def insert(self, typed: str) -> None:
-        typed = "".join(ch for ch in typed if ch.isprintable())
+        # Printable characters only; a combining mark or variation selector (U+FE0F) only after a
+        # character it can combine with, never alone at the start.
+        kept: list[str] = []
+        for ch in typed:
+            category = unicodedata.category(ch)
+            has_base = bool(kept) or self.cursor > 0
+            if ch.isprintable() and category != "Cf" and (category[0] != "M" or has_base):
+                kept.append(ch)
+        typed = "".join(kept)
         room = self.max_length - len(self.text)
         typed = typed[:max(0, room)]
         self.text = self.text[:self.cursor] + typed + self.text[self.cursor:]

@@ -1,0 +1,210 @@
+"""What the play view draws, each part into its own rect from a read-only `PlayView` of the state:
+an agent's panel (header and board), the status line and the help. Drawing never changes state."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import pygame
+
+from agents.base import Explanation
+from game.core.constants import COLOR_NAMES, DOOR, KIND_NAMES
+from game.core.level import Level
+from game.core.objectives import O_ALT, O_BASE, Objective
+from game.core.world import Outcome
+from game.render.board import BoardRenderer
+from game.render.palette import COLOR_MARKERS, Palette
+from game.render.text import draw_text, line_height, text_width
+from game.scenes.keymap import BINDINGS, MOUSE_HELP
+from game.scenes.widgets import draw_key_help
+
+from .layout import Layout, PanelLayout
+
+EXPLAIN_MODES = ("off", "heat map", "arrows")
+
+
+@dataclass(frozen=True)
+class PlayView:
+    """The play view's state as the drawing code may read it (built once per frame)."""
+
+    level: Level
+    runs: tuple  # AgentRun, read only
+    palette: Palette
+    shown: tuple[Objective, ...]
+    overlay: bool
+    selected: int
+    explain_mode: int
+    explanation: Explanation | None
+    explain_version: int
+    ready: Callable[[object], bool]
+    hover: tuple[int, int] | None
+    all_levels: bool  # the sidebar shows the all-levels totals
+    where: str  # "built-in", "your level" or ""
+    original_description: bool  # the level is as its file has it: the author's description holds
+    status: str
+    speed_text: str
+    paused: bool
+    recording: float | None  # seconds recorded, while recording
+    writing_gif: bool
+
+    def accent(self, i: int):
+        return self.palette.agent_rgb(i)
+
+    def mark_rgb(self, objective: Objective):
+        """The colour an objective is marked with (its place among those shown), text colour if not shown."""
+        for i, o in enumerate(self.shown):
+            if o.name == objective.name:
+                return self.palette.marks[i % len(self.palette.marks)]
+        return self.palette.text
+
+
+def short_label(objective: Objective) -> str:
+    return {O_BASE.name: "O_base", O_ALT.name: "O_alt"}.get(objective.name, objective.name.replace("_", " ")[:9])
+
+
+def describe_outcome(outcome: Outcome | None) -> str:
+    if outcome is None:
+        return "no episode yet"
+    if outcome.reached is None:
+        return f"timeout after {outcome.steps} steps"
+    k, c, _ = outcome.reached
+    return f"{COLOR_NAMES[c]} {KIND_NAMES[k]} in {outcome.steps} steps"
+
+
+def verdicts(outcome: Outcome) -> tuple[str, ...]:
+    """How an ended episode reads in a header, longest first: the first that fits is drawn."""
+    if outcome.reached is None:
+        return ("timeout", "t/o")
+    k, c, _ = outcome.reached
+    return (f"reached {COLOR_NAMES[c]} {KIND_NAMES[k]}", f"{COLOR_NAMES[c]} {KIND_NAMES[k]}", f"{COLOR_MARKERS[c]} {KIND_NAMES[k]}")
+
+
+def first_fitting(candidates, size: int, width: int, bold: bool = False) -> str:
+    """The first of `candidates` that fits `width` whole; the last one (to be elided) if none does."""
+    return next((t for t in candidates if text_width(t, size, bold) <= width), candidates[-1])
+
+
+def draw_fitting(surface, candidates, pos, size: int, rgb, width: int, anchor: str = "topleft", bold=False) -> pygame.Rect:
+    return draw_text(surface, first_fitting(candidates, size, width, bold), pos, size, rgb, anchor=anchor, bold=bold,
+                     max_width=width)
+
+
+def draw_agent_panel(surface, renderer: BoardRenderer, layout: Layout, i: int, panel: PanelLayout, view: PlayView) -> None:
+    """Agent `i`: its header (name, state, last episode, the marks it scored) and its board."""
+    pal, accent, rect = view.palette, view.accent(i), panel.rect
+    pygame.draw.rect(surface, pal.panel, rect, border_radius=5)
+    pygame.draw.rect(surface, accent if i == view.selected else pal.panel_edge, rect, 2 if i == view.selected else 1,
+                     border_radius=5)
+    clip = surface.get_clip()
+    surface.set_clip(rect.clip(clip))
+    if layout.lh >= 8:
+        _draw_header(surface, layout, i, rect, view)
+    surface.set_clip(clip)
+    if panel.tile <= 0:
+        return
+    _draw_board(surface, renderer, i, panel, view)
+
+
+def _draw_header(surface, layout: Layout, i: int, rect: pygame.Rect, view: PlayView) -> None:
+    pal, run, fs, sfs, lh = view.palette, view.runs[i], layout.fs, layout.small, layout.lh
+    accent = view.accent(i)
+    x, y, width = rect.left + 8, rect.top + 3, rect.w - 16
+    # Line 1: the agent's number, token and name; its current episode on the right.
+    BoardRenderer.draw_token(surface, (x - (lh - 2) // 4, y + 1), lh - 2, (0, 0), 3, accent)
+    w = run.world
+    if run.error:
+        states, ink = ("stopped (error)", "stopped"), pal.bad
+    elif not view.ready(run):
+        states, ink = ("looking at the level …", "looking …"), pal.warn
+    elif w.done and w.outcome is not None:
+        states, ink = verdicts(w.outcome), pal.good if w.outcome.scores.get(O_BASE.name) else pal.bad
+    else:
+        states, ink = (f"step {w.steps}/{w.level.effective_step_limit}", f"{w.steps}/{w.level.effective_step_limit}"), pal.text
+    # The name whole when it fits beside the shortest state; else it gives way down to half the width.
+    name = f"{i + 1}  {run.name}"
+    room = width - lh - 10 - text_width(states[-1], fs)
+    name_rect = draw_text(surface, name, (x + lh, y), fs, accent, bold=True, max_width=max(room, width // 2))
+    draw_fitting(surface, states, (rect.right - 8, y), fs, ink, rect.right - 8 - name_rect.right - 10, anchor="topright")
+    if not view.overlay:
+        return
+    # Line 2: the last finished episode; line 3: how it scored under each objective shown.
+    last = run.tally.last or run.all_tally.last
+    y += lh
+    slh = line_height(sfs)
+    draw_text(surface, "last: " + describe_outcome(last), (x, y), sfs, pal.text_dim, max_width=width)
+    y += slh
+    if last is not None:
+        _draw_marks(surface, x, y, width, sfs, last, view)
+    if layout.header_totals:
+        t = run.tally
+        totals = "  ".join([f"ep {t.episodes}"] + [f"{short_label(o)} {t.hit(o.name)}" for o in view.shown]
+                           + [f"neither {t.neither}", f"t/o {t.timeouts}"])
+        draw_text(surface, totals, (x, y + slh), sfs, pal.text, max_width=width)
+
+
+def mark_parts(objectives, last: Outcome, fs: int, width: int) -> list[str]:
+    """'O_base ✓', 'O_alt ✗', one per objective: the labels shorten ('base ✓', then '✓') before
+    any is left out, so a mark never silently vanishes from a header."""
+    parts: list[str] = []
+    for shorten in (lambda o: short_label(o), lambda o: short_label(o).replace("O_", ""), lambda o: ""):
+        parts = [f"{shorten(o)} {'✓' if last.scores.get(o.name, False) else '✗'}".strip() for o in objectives]
+        if sum(text_width(p, fs, True) + 10 for p in parts) <= width:
+            break
+    return parts
+
+
+def _draw_marks(surface, x: int, y: int, width: int, fs: int, last: Outcome, view: PlayView) -> None:
+    """Satisfied in the objective's mark colour, unsatisfied dim: O_alt met is no success."""
+    objectives = view.shown or (O_BASE, O_ALT)
+    for part, o in zip(mark_parts(objectives, last, fs, width), objectives):
+        ok = last.scores.get(o.name, False)
+        x = draw_text(surface, part, (x, y), fs, view.mark_rgb(o) if ok else view.palette.text_dim, bold=ok).right + 10
+
+
+def _draw_board(surface, renderer: BoardRenderer, i: int, panel: PanelLayout, view: PlayView) -> None:
+    pal, run, level = view.palette, view.runs[i], view.level
+    renderer.draw_board(surface, panel.board.topleft, level, panel.tile, pal, view.shown if view.overlay else ())
+    expl = view.explanation if i == view.selected else None
+    if expl is not None:
+        mode = EXPLAIN_MODES[view.explain_mode]
+        layer = renderer.explain_layer((view.explain_version, mode), expl.heat if mode == "heat map" else None,
+                                       expl.arrows if mode == "arrows" else None, panel.tile, pal,
+                                       objects=level.kind >= DOOR)
+        if layer is not None:
+            surface.blit(layer, panel.board.topleft)
+    w = run.world
+    accent = view.accent(i)
+    renderer.draw_trail(surface, panel.board.topleft, panel.tile, w.trail, accent)
+    ring = None
+    if w.done and w.outcome is not None:
+        ring = pal.good if w.outcome.scores.get(O_BASE.name) else pal.bad
+    renderer.draw_token(surface, panel.board.topleft, panel.tile, w.agent, run.heading, accent, ring)
+    hover = view.hover
+    if hover is not None and level.kind[hover] >= DOOR and panel.tile >= 4:
+        cell = pygame.Rect(panel.board.left + hover[1] * panel.tile, panel.board.top + hover[0] * panel.tile,
+                           panel.tile, panel.tile)
+        pygame.draw.rect(surface, pal.selected, cell.inflate(2, 2), 1)
+
+
+def draw_status(surface, layout: Layout, view: PlayView) -> None:
+    """The bottom line: the latest message (or what to do) on the left, recording and speed on the right."""
+    pal, bar, fs = view.palette, layout.status, layout.fs
+    pygame.draw.rect(surface, (12, 13, 17), bar)
+    y = bar.top + 4
+    right_parts = []
+    if view.recording is not None:
+        right_parts.append((f"● REC {view.recording:.1f}s", pal.bad))
+    elif view.writing_gif:
+        right_parts.append(("writing GIF…", pal.warn))
+    right_parts.append(("paused" if view.paused else f"▶ {view.speed_text}", pal.warn if view.paused else pal.good))
+    rx = bar.right - 10
+    for text, ink in reversed(right_parts):
+        rx = draw_text(surface, text, (rx, y), fs, ink, anchor="topright", bold=True).left - 14
+    draw_text(surface, view.status, (bar.left + 10, y), fs, pal.text, max_width=max(0, rx - bar.left - 16))
+
+
+def draw_help(surface, palette: Palette, capture_folder: str) -> None:
+    notes = ["Totals: 'neither' = reached an object that satisfies neither O_base nor O_alt; "
+             "'t/o' = reached nothing before the step limit.",
+             f"Screenshots and GIFs go to {capture_folder}"]
+    draw_key_help(surface, palette, "Red Door — play view keys", BINDINGS, MOUSE_HELP, notes)
