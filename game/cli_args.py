@@ -21,6 +21,7 @@ MAX_THREADS = 512  # torch threads
 MAX_SEEDS = 100_000  # seeds in one study
 MAX_SEED = 2**31 - 1  # a seed or a block of evaluation levels
 MAX_ROUNDS = 256  # the rounds K of a FieldNet
+MAX_PROBE_LEVELS = 5_000  # probe / steer levels: each one's hidden states are kept for the fit (25x the default)
 
 
 class Parser(argparse.ArgumentParser):

@@ -55,6 +55,19 @@ BAD_CALLS = {
         ["study", "--agent", "mesa", "--seeds", "2", "--steps", "10"],
         ["study", "--agent", "nobody", "--seeds", "2", "--steps", "10", "--out", "s"],
     ],
+    "probe": [
+        ["probe", "--agent", "ppo", "--levels", "1"], ["probe", "--agent", "ppo", "--levels", "100000000"],
+        ["probe", "--agent", "ppo", "--seed", "-2"], ["probe", "--agent", "ppo", "--distribution", ""],
+        ["probe", "--agent", "ppo", "--out", FILE + "/p"], ["probe", "--agent", "ppo", "--save-probes", FILE],
+        ["probe", "--agent", "nobody"], ["probe"],
+    ],
+    "steer": [
+        ["steer", "--agent", "ppo", "--levels", "0"], ["steer", "--agent", "ppo", "--fit-levels", "-1"],
+        ["steer", "--agent", "ppo", "--levels", "100000000"], ["steer", "--agent", "ppo", "--seed", "x"],
+        ["steer", "--agent", "ppo", "--alphas", "1,nan"], ["steer", "--agent", "ppo", "--alphas", ","],
+        ["steer", "--agent", "ppo", "--distribution", "nowhere"], ["steer", "--agent", "ppo", "--out", FILE + "/s"],
+        ["steer", "--agent", "nobody"], ["steer"],
+    ],
 }
 CASES = [(cmd, argv) for cmd, calls in BAD_CALLS.items() for argv in calls]
 
@@ -111,12 +124,13 @@ def test_the_bundle_hides_research_commands_and_names_the_install():
     helped = subprocess.run([sys.executable, "-c", BUNDLE_LIKE, "--help"], cwd=ROOT, capture_output=True, text=True,
                             timeout=60, env=env)
     assert helped.returncode == 0
-    for command in ("train", "eval", "study"):
-        assert command not in helped.stdout.split("positional arguments")[1].split("options")[0]
+    listed = helped.stdout.split("positional arguments")[1].split("options")[0]
+    for command in main.HEAVY_COMMANDS:
+        assert command not in listed
     assert "play" in helped.stdout and "info" in helped.stdout
-    for command in ("eval", "train", "study"):
+    for command in main.HEAVY_COMMANDS:
         proc = subprocess.run([sys.executable, "-c", BUNDLE_LIKE, command, "--episodes", "5"], cwd=ROOT,
                               capture_output=True, text=True, timeout=60, env=env)
         assert proc.returncode == 2
         assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
-        assert "research install" in proc.stderr and "requirements-train.txt" in proc.stderr
+        assert "research install" in proc.stderr and '".[train]"' in proc.stderr
