@@ -17,7 +17,7 @@ from pathlib import Path
 
 from game.core.level import Level
 from game.core.level_io import FILE_SUFFIX, LevelFormatError, load_level, save_level
-from game.core.safe_io import atomic_write, write_target
+from game.core.safe_io import atomic_write, clean_stale_temps, write_target
 from game.levels import user_levels_dir
 from game.paths import asset_path, user_dir
 
@@ -116,6 +116,8 @@ class Recovery:
                 print(f"editor: {self.last_error}", file=sys.stderr)
                 folder = None
         self.folder = Path(folder) if folder is not None else None
+        if self.folder is not None:
+            clean_stale_temps(self.folder)  # what an autosave killed mid-write left (our own temp files only)
 
     @property
     def enabled(self) -> bool:

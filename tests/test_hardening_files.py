@@ -154,6 +154,16 @@ else:
 """
 
 
+def test_the_editor_start_cleans_what_a_killed_autosave_left(tmp_path):
+    from game.editor_files import Recovery
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    left = tmp_path / f".editor-recovery.level.{dead.pid}.x1y2z3{TEMP_SUFFIX}"
+    left.write_text("half a level")
+    Recovery(tmp_path)
+    assert not left.exists()
+
+
 @pytest.mark.parametrize("what", ["level", "checkpoint"])
 def test_kill_minus_9_during_saves_leaves_the_old_or_the_new_file_and_temps_are_cleaned(tmp_path, what):
     """Item 7: 152 of 250 killed level saves and 67 of 100 killed checkpoint saves left .tmp files
