@@ -3,11 +3,20 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import sys
+
+from game.cli_args import Parser
 
 # Training, the experiment and the study load by name, so that PyInstaller's import analysis does
 # not pull torch or matplotlib into the double-click bundle through them.
 HEAVY_COMMANDS = {"train": "agents.train.cli", "eval": "lab.experiment", "study": "lab.study", "probe": "lab.probe", "steer": "lab.steer"}
+HEAVY_HELP = {"train": "train an agent (needs torch: the 'train' extra)",
+              "eval": "score agents on distributions under every objective",
+              "study": "train many seeds of one kind and see how they split on conflict"}
+RESEARCH_INSTALL = ("it runs from a source checkout with the research install: "
+                    "pip install -c constraints.txt \".[train]\", then reddoor {command} ...")
+INTERRUPTED = 130  # the shell's code for a command ended by Ctrl-C (128 + SIGINT)
 
 
 class _PrintVersion(argparse.Action):
@@ -19,12 +28,21 @@ class _PrintVersion(argparse.Action):
         parser.exit()
 
 
+def heavy_available(command: str) -> bool:
+    """Whether this install holds the module of a research command (the double-click bundle
+    leaves out lab and agents.train: build.spec)."""
+    try:
+        return importlib.util.find_spec(HEAVY_COMMANDS[command]) is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="reddoor", description="Red Door: a desktop lab for goal misgeneralization.")
+    parser = Parser(prog="reddoor", description="Red Door: a desktop lab for goal misgeneralization.")
     parser.add_argument("--version", action=_PrintVersion, nargs=0, help="print the version and exit")
     parser.add_argument("--smoke-test", action="store_true", help="run the play view headless for a few hundred frames and exit")
     parser.add_argument("--level", help="level file or built-in level name to open")
-    sub = parser.add_subparsers(dest="command")
+    sub = parser.add_subparsers(dest="command", parser_class=Parser)
 
     play = sub.add_parser("play", help="the play view (the default)")
     play.add_argument("level_arg", nargs="?", metavar="LEVEL", help="level file or built-in level name")
@@ -34,12 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     edit.add_argument("level_arg", nargs="?", metavar="LEVEL", help="level file or built-in level name")
     edit.add_argument("--smoke-test", action="store_true", help="scripted edit, save, reload, exit")
 
-    train = sub.add_parser("train", help="train an agent (needs torch: the 'train' extra)")
-    train.add_argument("rest", nargs=argparse.REMAINDER)
-    ev = sub.add_parser("eval", help="score agents on distributions under every objective")
-    ev.add_argument("rest", nargs=argparse.REMAINDER)
-    study = sub.add_parser("study", help="train many seeds of one kind and see how they split on conflict")
-    study.add_argument("rest", nargs=argparse.REMAINDER)
+    # Only the research commands this install can run are listed (the bundle has none of them).
+    for command in HEAVY_COMMANDS:
+        if heavy_available(command):
+            cmd = sub.add_parser(command, help=HEAVY_HELP.get(command, f"see reddoor {command} --help"))
+            cmd.add_argument("rest", nargs=argparse.REMAINDER)
     info = sub.add_parser("info", help="print a summary of a level file and its problems")
     info.add_argument("level_arg", metavar="LEVEL")
     return parser
@@ -49,7 +66,13 @@ OPTIONAL_PACKAGES = {"torch": "train", "tqdm": "train", "matplotlib": "train", "
 
 
 def run_heavy(command: str, rest: list[str]) -> int:
-    """train / eval / study, which need packages beyond the app's; a missing one is named, not a traceback."""
+    """train / eval / study / probe / steer, which need packages beyond the app's; a missing one is
+    named, not a traceback, and Ctrl-C ends them with one line and exit 130 (their own handlers
+    say what was kept)."""
+    if not heavy_available(command):
+        print(f"reddoor: error: '{command}' is not part of this app; " + RESEARCH_INSTALL.format(command=command),
+              file=sys.stderr)
+        return 2
     try:
         module = importlib.import_module(HEAVY_COMMANDS[command])
         return module.main(rest)
@@ -57,10 +80,13 @@ def run_heavy(command: str, rest: list[str]) -> int:
         top = (exc.name or "").split(".")[0]
         if top not in OPTIONAL_PACKAGES:
             raise
-        print(f"error: '{command}' needs {top}, which is not installed here; "
+        print(f"reddoor: error: '{command}' needs {top}, which is not installed here; "
               f"install the '{OPTIONAL_PACKAGES[top]}' extra, from the checkout: "
               f"pip install -c constraints.txt \".[{OPTIONAL_PACKAGES[top]}]\"", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"\nreddoor {command}: interrupted (Ctrl-C)", file=sys.stderr)
+        return INTERRUPTED
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,17 +96,19 @@ def main(argv: list[str] | None = None) -> int:
         return run_heavy(argv[0], argv[1:])
     args = build_parser().parse_args(argv)
     command = args.command or "play"
-    if command == "play":
-        from game.app import run_play
-        return run_play(getattr(args, "level_arg", None) or args.level, smoke_test=args.smoke_test)
-    if command == "edit":
-        from game.app import run_edit
-        return run_edit(args.level_arg or args.level, smoke_test=args.smoke_test)
-    if command in HEAVY_COMMANDS:
-        return run_heavy(command, args.rest)
-    if command == "info":
-        from game.levels import print_level_summary
-        return print_level_summary(args.level_arg)
+    try:
+        if command == "play":
+            from game.app import run_play
+            return run_play(getattr(args, "level_arg", None) or args.level, smoke_test=args.smoke_test)
+        if command == "edit":
+            from game.app import run_edit
+            return run_edit(args.level_arg or args.level, smoke_test=args.smoke_test)
+        if command == "info":
+            from game.levels import print_level_summary
+            return print_level_summary(args.level_arg)
+    except KeyboardInterrupt:
+        print(f"\nreddoor {command}: interrupted (Ctrl-C)", file=sys.stderr)
+        return INTERRUPTED
     return 2
 
 

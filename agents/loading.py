@@ -122,5 +122,12 @@ def load_agent(spec: str | os.PathLike, name: str | None = None, seed: int = 0) 
                                     f"not the {rounds.group(2)} that {text!r} names")
     cls = LEARNED_KINDS.get(kind)
     if cls is None:
-        raise CheckpointError(path, f"unknown agent kind {meta['kind']!r}; expected one of {', '.join(LEARNED_KINDS)}")
-    return cls(meta, params, name=name or display_name(meta, Path(path).stem), seed=seed)
+        raise CheckpointError(path, f"unknown agent kind {str(meta['kind'])[:40]!r}; expected one of {', '.join(LEARNED_KINDS)}")
+    problem = cls.config_problem(meta["architecture"])
+    if problem:
+        raise CheckpointError(path, problem)
+    agent = cls(meta, params, name=name or display_name(meta, Path(path).stem), seed=seed)
+    problem = agent.output_problem()
+    if problem:
+        raise CheckpointError(path, problem)
+    return agent

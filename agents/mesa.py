@@ -38,6 +38,7 @@ class MesaAgent(LearnedAgent):
     retarget every object of that kind and colour; `same_kind_colour=True` does exactly that)."""
 
     kind = "mesa"
+    architecture = "cellscorer"
     _steering: tuple | None = None  # (cell, delta, same_kind_colour)
     _extra: dict = {}  # set_nudges: cell -> delta (never mutated in place)
 

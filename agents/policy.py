@@ -2,7 +2,8 @@
 per-level cache, and the FieldNet policy that ppo and classifier both are. Numpy only."""
 from __future__ import annotations
 
-import functools
+from functools import lru_cache
+from typing import ClassVar
 
 import numpy as np
 
@@ -17,6 +18,14 @@ from .base import Agent
 _CACHE_LIMIT = 2048
 # The largest side of the training distributions: the canvas the shipped networks learned on.
 TRAINING_CANVAS = SIZES["default"][1]
+
+
+@lru_cache(maxsize=1)
+def _test_level() -> Level:
+    """A small level with a door and a red non-door object: the load-time forward check's input."""
+    from game.core.level_io import parse_level
+    return parse_level("name: check\nlegend:\n  D = door blue\n  b = ball red\nmap:\n#######\n#@..b.#\n#.##..#\n#....D#\n#######\n",
+                       "<load check>")
 
 
 def agent_cells(obs: np.ndarray) -> np.ndarray:
@@ -41,7 +50,7 @@ def cached(store: dict, key: bytes, make):
     return hit
 
 
-@functools.lru_cache(maxsize=16)
+@lru_cache(maxsize=16)
 def _multipliers(words: int) -> np.ndarray:
     return np.random.default_rng(words).integers(0, 2 ** 63, size=words, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
 
@@ -97,6 +106,31 @@ class LevelIndex:
 class LearnedAgent(Agent):
     """Shared plumbing: the checkpoint's metadata, a numpy network, a cache of per-level outputs."""
 
+    architecture: ClassVar[str] = ""  # the network this kind reads (agents/nn.py ARCHITECTURES)
+    min_out_channels: ClassVar[int] = 0  # the outputs it reads from that network
+
+    @classmethod
+    def config_problem(cls, config: dict) -> str | None:
+        """Why a checkpoint's architecture cannot drive this kind (None when it can): a mesa file
+        holding FieldNet weights is refused at load, not when it first acts."""
+        if config.get("arch") != cls.architecture:
+            return f"a {cls.kind!r} agent needs {cls.architecture!r} weights; this file holds {config.get('arch')!r} weights"
+        if cls.min_out_channels and config["out_channels"] < cls.min_out_channels:  # validated by the schema
+            return (f"a {cls.kind!r} agent reads {cls.min_out_channels} output channels; this network has "
+                    f"{config['out_channels']}")
+        return None
+
+    def output_problem(self) -> str | None:
+        """Why the network's output on a small test level is unusable (NaN or infinity: weights that
+        overflow float32 in its layers or rounds), or None. One forward pass, done once at load."""
+        with np.errstate(all="ignore"):  # overflow is what this looks for; say it once, as an error
+            out = self._compute(encode(_test_level(), _test_level().start)[:CH_AGENT])
+        values = out.values() if isinstance(out, dict) else [out]
+        for v in values:
+            if isinstance(v, np.ndarray) and v.dtype.kind == "f" and not np.all(np.isfinite(v)):
+                return "the network's output on a test level is not finite (NaN or infinity): its weights overflow"
+        return None
+
     def __init__(self, meta: dict, params: dict[str, np.ndarray], name: str | None = None, seed: int = 0):
         super().__init__(name or meta.get("name") or self.kind)
         self.meta = meta
@@ -137,6 +171,9 @@ class FieldPolicy(LearnedAgent):
     Steering (`set_steering`) adds alpha x a "goal here" direction to the network's input drive at
     one cell, so it enters every round; act, act_batch and explain all see the steered network.
     """
+
+    architecture = "fieldnet"
+    min_out_channels = N_ACTIONS
 
     greedy = True
     slow_first_look = True

@@ -15,6 +15,7 @@ class PPOAgent(FieldPolicy):
     """Actor-critic FieldNet trained with PPO on O_base reward (channels 0-3 logits, 4 value)."""
 
     kind = "ppo"
+    min_out_channels = N_ACTIONS + 1  # the value head is channel 4
     greedy = False  # PPO's policy is the distribution it was trained as; sampling also breaks loops
 
     def explain(self, level: Level) -> Explanation:

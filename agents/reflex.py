@@ -21,6 +21,8 @@ class ReflexAgent(LearnedAgent):
     """Feedforward classifier on the egocentric view; one pass per move, no search of any kind."""
 
     kind = "reflex"
+    architecture = "reflex"
+    min_out_channels = N_ACTIONS
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

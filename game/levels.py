@@ -1,11 +1,13 @@
 """The level catalogue: built-in levels in assets/levels and the user's own in the per-user folder."""
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from game.core.level import Level
 from game.core.level_io import FILE_SUFFIX, LevelFormatError, load_level
+from game.core.safe_io import clean_stale_temps
 from game.paths import asset_path, user_dir
 
 DEFAULT_LEVEL = "three-ways"  # the opening level: the shipped agents split three ways on it within seconds
@@ -27,17 +29,48 @@ def builtin_dir() -> Path:
 
 
 def user_levels_dir() -> Path:
+    """The user's levels folder (created on demand); OSError when the user folder is unusable
+    (read-only, or under a file): callers go on with the built-in levels."""
     return user_dir("levels")
 
 
+def _user_levels_dir_or_none() -> Path | None:
+    try:
+        return user_levels_dir()
+    except OSError as exc:
+        _note_once(f"your levels folder is not usable ({exc.strerror or exc}: {exc.filename or ''}); "
+                   "only the built-in levels are listed")
+        return None
+
+
+_NOTED: set[str] = set()
+
+
+def _note_once(message: str) -> None:
+    if message not in _NOTED:
+        _NOTED.add(message)
+        print(f"note: {message}", file=sys.stderr)
+
+
 def list_levels(include_user: bool = True) -> list[LevelEntry]:
-    """Built-in levels (sorted by file name), then the user's; a broken file is listed with its error."""
+    """Built-in levels (sorted by file name), then the user's; a broken file is listed with its error.
+
+    A special file named *.level (a FIFO, a link to a device, a folder) or one over the size cap
+    is never read: load_level refuses it at once, so it is listed with that error and the other
+    levels are all still there. An unusable user folder lists the built-in levels alone."""
     out: list[LevelEntry] = []
-    folders = [(builtin_dir(), True)] + ([(user_levels_dir(), False)] if include_user else [])
+    user = _user_levels_dir_or_none() if include_user else None
+    folders = [(builtin_dir(), True)] + ([(user, False)] if user is not None else [])
     for folder, builtin in folders:
-        if not folder.is_dir():
+        try:
+            if not folder.is_dir():
+                continue
+            paths = sorted(folder.glob(f"*{FILE_SUFFIX}"))
+        except OSError:
             continue
-        for path in sorted(folder.glob(f"*{FILE_SUFFIX}")):
+        if not builtin:
+            clean_stale_temps(folder)  # what a save killed mid-write left behind (only our own temp files)
+        for path in paths:
             entry = LevelEntry(path.stem, path, builtin)
             try:
                 entry.level = load_level(path)
@@ -50,9 +83,11 @@ def list_levels(include_user: bool = True) -> list[LevelEntry]:
 def find_level_file(name_or_path: str) -> Path | None:
     """The file a level argument names: a path, else a user level, else a built-in one; or None."""
     path = Path(name_or_path)
-    if path.is_file():
-        return path
-    for folder in (user_levels_dir(), builtin_dir()):
+    if path.exists() and not path.is_dir():
+        return path  # a FIFO or device too: load_level then says what it is, rather than "no such level"
+    for folder in (_user_levels_dir_or_none(), builtin_dir()):
+        if folder is None:
+            continue
         candidate = folder / f"{name_or_path}{FILE_SUFFIX}"
         if candidate.is_file():
             return candidate
@@ -76,7 +111,7 @@ def print_level_summary(name_or_path: str) -> int:
     try:
         level = resolve_level(name_or_path)
     except LevelFormatError as exc:
-        print(f"error: {exc}")
+        print(f"reddoor info: error: {exc}", file=sys.stderr)
         return 1
     print(format_level(level), end="")
     print(f"size: {level.height}x{level.width}, step limit: {level.effective_step_limit}, objects: {len(level.objects())}")

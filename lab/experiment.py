@@ -13,7 +13,9 @@ import argparse
 import functools
 import json
 import os
+import signal
 import sys
+import threading
 import time
 import zlib
 from pathlib import Path
@@ -27,6 +29,7 @@ from game.core.constants import ACTION_DELTAS
 from game.core.generators import DISTRIBUTIONS, EVAL_SEED_BASE, generate, max_side
 from game.core.objectives import Objective, get_objective, other_objective_names, outcome_hits, parse_objectives
 from game.core.world import path_efficiency
+from game.cli_args import MAX_EPISODES, MAX_JOBS, MAX_SEED, Parser, count, fail, name_list, output_problem
 from lab.stats import mean_interval, wilson
 
 # The default table: the maze distributions of the first build (the counterfactual and open-room
@@ -187,7 +190,39 @@ def _load_agents(specs: Sequence[str], seed: int) -> list:
 
 def _init_worker(specs: Sequence[str], seed: int) -> None:
     global _WORKER_AGENTS
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle (it ends the workers)
     _WORKER_AGENTS = _load_agents(specs, seed)
+
+
+def _play_in_workers(tasks, specs, seed, ivs, jobs):
+    """Yield ((distribution, start, count), chunk result) as worker processes finish them.
+
+    The workers ignore SIGINT (they are started with it ignored, so even one still importing
+    never prints a traceback); on Ctrl-C the parent ends them all and lets KeyboardInterrupt go
+    on, so the command stops at once with no process left behind."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    main_thread = threading.current_thread() is threading.main_thread()  # only it may set handlers
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main_thread else None  # the workers inherit it
+    try:
+        pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_init_worker, initargs=(specs, seed))
+        futures = {pool.submit(_play_chunk, d, start, count, seed, None, ivs[d]): (d, start, count)
+                   for d, start, count in tasks}
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGINT, previous)
+    try:
+        for fut in as_completed(futures):
+            yield futures[fut], fut.result()
+    except BaseException:  # Ctrl-C, a worker's error, or the caller closing early
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            if proc.is_alive():
+                proc.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _play_chunk(distribution: str, start: int, count: int, seed: int, agents: Sequence | None = None,
@@ -249,17 +284,10 @@ def run_table(agent_specs: Sequence[str], distributions: Sequence[str], episodes
                 if tick:
                     tick(count * len(specs) * (1 + len(ivs[d])))
         else:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor, as_completed
-            with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
-                                     initializer=_init_worker, initargs=(specs, seed)) as pool:
-                futures = {pool.submit(_play_chunk, d, start, count, seed, None, ivs[d]): (d, start, count)
-                           for d, start, count in tasks}
-                for fut in as_completed(futures):
-                    d, start, count = futures[fut]
-                    results[(d, start)] = fut.result()
-                    if tick:
-                        tick(count * len(specs) * (1 + len(ivs[d])))
+            for (d, start, count), chunk in _play_in_workers(tasks, specs, seed, ivs, jobs):
+                results[(d, start)] = chunk
+                if tick:
+                    tick(count * len(specs) * (1 + len(ivs[d])))
     finally:
         if bar is not None:
             bar.close()
@@ -317,24 +345,26 @@ def usable_agents(specs: Sequence[str], report: Callable[[str], None] = print) -
 
 # -- command line -----------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="reddoor eval",
         description="Score agents on distributions under O_base, O_alt and more. With no arguments: every "
                     f"shipped agent plus oracle and random, on {', '.join(DEFAULT_DISTRIBUTIONS)}, {DEFAULT_EPISODES} episodes each.")
     p.add_argument("--agents", default=None,
                    help="comma-separated: oracle, random, kind names (shipped train weights), <kind>-diverse, or "
                         "checkpoint paths (default: every shipped agent, oracle and random)")
-    p.add_argument("--distributions", default=",".join(DEFAULT_DISTRIBUTIONS),
+    p.add_argument("--distributions", type=name_list("--distributions"), default=list(DEFAULT_DISTRIBUTIONS),
                    help=f"comma-separated, from {', '.join(DISTRIBUTIONS)}; or 'all'")
-    p.add_argument("--episodes", type=int, default=DEFAULT_EPISODES, help="levels per distribution (each played once by every agent)")
-    p.add_argument("--seed", type=int, default=0, help="which block of unseen evaluation levels (and the random agent's seed)")
+    p.add_argument("--episodes", type=count("--episodes", 1, MAX_EPISODES), default=DEFAULT_EPISODES,
+                   help=f"levels per distribution (each played once by every agent; at most {MAX_EPISODES:,})")
+    p.add_argument("--seed", type=count("--seed", 0, MAX_SEED), default=0, help="which block of unseen evaluation levels (and the random agent's seed)")
     p.add_argument("--objectives", nargs="+", action="extend", default=[], metavar="OBJ",
                    help=f"more objectives to score, separated by spaces or commas: registered names "
                         f"({', '.join(other_objective_names())}) or specs such as kind=key or 'kind=ball,colour=blue' "
                         "(a spec's conditions joined by commas, each on another key), e.g. --objectives ball,kind=key")
     p.add_argument("--out", default=None, help="folder to write experiment.csv, experiment.md and experiment.png into")
     p.add_argument("--json", action="store_true", help="print one JSON object per (agent, distribution) per line, no table")
-    p.add_argument("--jobs", type=int, default=None, help="worker processes (default: the available cores)")
+    p.add_argument("--jobs", type=count("--jobs", 1, MAX_JOBS), default=None,
+                   help="worker processes (default: the available cores; 1 plays in this process)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--intervene", default=None, metavar="SPEC",
                    help="also play the same levels changed mid-episode and report what the agents tracked: swap@K (red "
@@ -370,20 +400,19 @@ def main(argv: list[str] | None = None) -> int:
     from agents.loading import CheckpointError
     from lab import signature
 
+    note = lambda msg: print(msg, file=sys.stderr)
+    if args.out is not None:
+        problem = output_problem(args.out, folder=True)
+        if problem:  # checked before minutes of playing, not after
+            return fail("reddoor eval", f"--out {args.out}: {problem}")
     if args.signature:
         return signature.main(args, argv)
-
-    note = lambda msg: print(msg, file=sys.stderr)
-    dists = [d.strip() for d in args.distributions.split(",") if d.strip()]
+    dists = list(args.distributions)
     if dists == ["all"]:
         dists = list(DISTRIBUTIONS)
     bad = [d for d in dists if d not in DISTRIBUTIONS]
     if bad:
-        note(f"error: unknown distribution {bad[0]!r}; expected one of {', '.join(DISTRIBUTIONS)}")
-        return 2
-    if args.episodes < 1:
-        note("error: --episodes must be at least 1")
-        return 2
+        return fail("reddoor eval", f"unknown distribution {bad[0]!r}; expected one of {', '.join(DISTRIBUTIONS)}")
     try:
         interventions = signature.parse_interventions(args.intervene) if args.intervene else []
         objectives = parse_objectives(args.objectives)
@@ -415,8 +444,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.out:
         from lab.report import write_all
         title = f"{args.episodes} unseen levels per distribution (eval seed {args.seed}); bars: 95% Wilson intervals"
-        paths = write_all(_labelled(rows), args.out, preamble=f"Command: `python main.py eval {' '.join(argv or [])}`".rstrip(),
-                          title=title)
+        try:
+            paths = write_all(_labelled(rows), args.out, preamble=f"Command: `python main.py eval {' '.join(argv or [])}`".rstrip(),
+                              title=title)
+        except OSError as e:  # the folder changed since the check; the table above is still printed
+            return fail("reddoor eval", f"--out {args.out}: cannot write ({e.strerror or e})", 1)
         note("wrote " + ", ".join(str(p) for p in paths))
     return 0
 

@@ -22,6 +22,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from agents.probing import APP_FIELDS, FIELDS, ProbeSet, field_map, fingerprint, static_of
+from game.cli_args import MAX_PROBE_LEVELS, MAX_SEED, Parser, count, fail, output_problem
 from game.core.generators import DISTRIBUTIONS, generate
 from game.core.level import Level
 from lab.experiment import agent_label, eval_first_seed, json_safe, limit_blas_threads
@@ -409,7 +410,7 @@ def plot_many(rows: Sequence[dict], path: Path) -> None:
 
 # -- command line -----------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="reddoor probe",
         description="Fit linear probes from a FieldNet's hidden state at every round to per-cell BFS fields "
                     f"(distance to the nearest {', '.join(FIELDS)}) and score R² on held-out levels; controls: a "
@@ -421,8 +422,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--test", default=None,
                    help="comma-separated distributions the probes are scored on, each apart, on held-out levels "
                         "(default: the --distribution ones)")
-    p.add_argument("--levels", type=int, default=DEFAULT_LEVELS, help="levels per distribution to fit on, and as many held out")
-    p.add_argument("--seed", type=int, default=0, help="block of unseen evaluation levels, and the random net's seed")
+    p.add_argument("--levels", type=count("--levels", 2, MAX_PROBE_LEVELS), default=DEFAULT_LEVELS,
+                   help="levels per distribution to fit on, and as many held out")
+    p.add_argument("--seed", type=count("--seed", 0, MAX_SEED), default=0, help="block of unseen evaluation levels, and the random net's seed")
     p.add_argument("--json", action="store_true", help="one JSON object per (agent, distribution, field, round), no table")
     p.add_argument("--out", default=None, help="folder to write probe.md, probe.csv and probe.png into")
     p.add_argument("--save-probes", default=None, metavar="DIR",
@@ -433,6 +435,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    for option, folder in (("--out", args.out), ("--save-probes", args.save_probes)):
+        problem = output_problem(folder, folder=True) if folder is not None else None
+        if problem:  # checked before the fits, not after
+            return fail("reddoor probe", f"{option} {folder}: {problem}")
     from agents.loading import CheckpointError, load_agent
 
     note = lambda msg: print(msg, file=sys.stderr)

@@ -28,6 +28,7 @@ from typing import Sequence
 import numpy as np
 
 from agents.probing import static_of
+from game.cli_args import MAX_PROBE_LEVELS, MAX_SEED, Parser, count, fail, output_problem
 from game.core.batched import LevelPool
 from game.core.constants import DOOR
 from game.core.level import UNREACHABLE, Level
@@ -323,19 +324,19 @@ def plot(rows: Sequence[dict], path: Path) -> None:
 
 # -- command line -----------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="reddoor steer",
         description="Steer an agent to one non-door object of held-out levels by editing its internals and count "
                     "the episodes that end there, against the strength alpha; control: a random direction of the same norm.")
     p.add_argument("--agent", required=True, help="comma-separated: ppo, imitation, imitation-k8, mesa, <kind>-diverse or checkpoint paths")
     p.add_argument("--distribution", default="conflict", help="the held-out levels' distribution (default conflict)")
-    p.add_argument("--levels", type=int, default=DEFAULT_LEVELS, help="held-out levels (every non-door object of each is a target)")
-    p.add_argument("--fit-levels", type=int, default=FIT_LEVELS,
+    p.add_argument("--levels", type=count("--levels", 1, MAX_PROBE_LEVELS), default=DEFAULT_LEVELS, help="held-out levels (every non-door object of each is a target)")
+    p.add_argument("--fit-levels", type=count("--fit-levels", 1, MAX_PROBE_LEVELS), default=FIT_LEVELS,
                    help="levels of each of train and conflict the FieldNets' direction is fitted on")
     p.add_argument("--alphas", default=None,
                    help=f"comma-separated strengths (default FieldNets {','.join(f'{a:g}' for a in FIELD_ALPHAS)}; "
                         f"mesa {','.join(f'{a:g}' for a in MESA_ALPHAS)})")
-    p.add_argument("--seed", type=int, default=0, help="block of unseen levels, the episodes' and random directions' seed")
+    p.add_argument("--seed", type=count("--seed", 0, MAX_SEED), default=0, help="block of unseen levels, the episodes' and random directions' seed")
     p.add_argument("--json", action="store_true", help="one JSON object per (agent, method, alpha), no table")
     p.add_argument("--out", default=None, help="folder to write steer.md, steer.csv and steer.png into")
     return p
@@ -343,6 +344,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    problem = output_problem(args.out, folder=True) if args.out is not None else None
+    if problem:  # checked before the episodes, not after
+        return fail("reddoor steer", f"--out {args.out}: {problem}")
     from agents.loading import CheckpointError, load_agent
     from game.core.generators import DISTRIBUTIONS
 

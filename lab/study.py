@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from agents import kinds
+from game.cli_args import MAX_EPISODES, MAX_JOBS, MAX_SEED, MAX_SEEDS, MAX_STEPS, MAX_THREADS, Parser, count, fail, output_problem
 from game.core.objectives import BOTH, NEITHER, O_ALT, O_BASE, TIMEOUT
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -422,7 +423,7 @@ def _prefer(split: dict[str, int]) -> str:
 
 # -- command line -----------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="reddoor study",
+    p = Parser(prog="reddoor study",
                                 description="Train many seeds of one kind on train; see how they split between O_base "
                                             "and O_alt on conflict. Sweep rounds K and layouts; combine studies into the "
                                             "search-capacity figure.")
@@ -430,9 +431,9 @@ def build_parser() -> argparse.ArgumentParser:
     aliases = {old: new for old, new in kinds.ALIASES.items() if new in trainable}
     p.add_argument("--agent", choices=trainable + tuple(aliases),
                    help="the kind to train" + "".join(f" ('{old}' = {new})" for old, new in aliases.items()))
-    p.add_argument("--seeds", type=int, help="how many seeds (first-seed .. first-seed + seeds - 1)")
-    p.add_argument("--first-seed", type=int, default=0, help="the first training seed")
-    p.add_argument("--steps", type=int, help="training steps per seed (as main.py train --steps)")
+    p.add_argument("--seeds", type=count("--seeds", 1, MAX_SEEDS), help="how many seeds (first-seed .. first-seed + seeds - 1)")
+    p.add_argument("--first-seed", type=count("--first-seed", 0, MAX_SEED), default=0, help="the first training seed")
+    p.add_argument("--steps", type=count("--steps", 1, MAX_STEPS), help="training steps per seed (as main.py train --steps)")
     p.add_argument("--rounds", default=None, metavar="K,K,...",
                    help=f"rounds K to sweep, e.g. 1,2,4,8,16,32,48 ({', '.join(kinds.round_kinds())} only; default: the kind's own)")
     p.add_argument("--layouts", default="maze", metavar="L,L",
@@ -441,10 +442,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="instead of training: read these finished study folders and write the search-capacity "
                         "table and figure (study-search.md/.csv/.png) into --out")
     p.add_argument("--out", required=True, help="the study's folder (rerun the same command to resume)")
-    p.add_argument("--episodes", type=int, default=500, help="unseen train and conflict levels each seed is scored on")
-    p.add_argument("--eval-seed", type=int, default=0, help="which block of unseen evaluation levels")
-    p.add_argument("--jobs", type=int, default=None, help="seeds trained at once (default: the available cores)")
-    p.add_argument("--threads", type=int, default=None, help="torch threads per seed (default: cores / jobs, at least 1)")
+    p.add_argument("--episodes", type=count("--episodes", 1, MAX_EPISODES), default=500, help="unseen train and conflict levels each seed is scored on")
+    p.add_argument("--eval-seed", type=count("--eval-seed", 0, MAX_SEED), default=0, help="which block of unseen evaluation levels")
+    p.add_argument("--jobs", type=count("--jobs", 1, MAX_JOBS), default=None, help="seeds trained at once (default: the available cores)")
+    p.add_argument("--threads", type=count("--threads", 1, MAX_THREADS), default=None, help="torch threads per seed (default: cores / jobs, at least 1)")
     p.add_argument("--train-arg", action="append", default=[], metavar="KEY=VALUE",
                    help="extra training setting passed as --KEY VALUE (repeatable), e.g. --train-arg lr=0.001")
     p.add_argument("--ray", nargs="?", const="local", default=None, metavar="ADDRESS",
@@ -455,6 +456,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    problem = output_problem(args.out, folder=True)
+    if problem:  # checked before hours of training, not after
+        return fail("reddoor study", f"--out {args.out}: {problem}")
     if args.combine:
         try:
             paths = combine(args.combine, args.out)
@@ -476,6 +480,8 @@ def main(argv: list[str] | None = None) -> int:
         layouts = [x.strip() for x in args.layouts.split(",") if x.strip()]
         if any(k is not None and not 1 <= k <= 256 for k in rounds):
             raise ValueError("rounds K must lie in 1..256")
+        if not rounds or not layouts:
+            raise ValueError(f"--{'rounds' if not rounds else 'layouts'} names nothing; give at least one, comma-separated")
         seeds = list(range(args.first_seed, args.first_seed + args.seeds))
         # Seed by seed, every layout and K (largest first): a study stopped early still spans the dial.
         units = [make_unit(s, layout, k) for s in seeds for layout in dict.fromkeys(layouts)
@@ -490,6 +496,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: --train-arg {item!r} is not KEY=VALUE", file=sys.stderr)
             return 2
         train_args[key.strip().lstrip("-").replace("-", "_")] = value.strip()
+    if train_args:  # checked by the train command's own parser now, not by every seed's failure later
+        from agents.train.cli import build_parser as train_parser
+        checker = train_parser(args.agent)
+        checker.prog = "reddoor study --train-arg"
+        checker.parse_args(["--agent", args.agent, *(f"--{k.replace('_', '-')}={v}" for k, v in train_args.items())])
     from lab.experiment import available_cores
     cores = available_cores()
     jobs = max(1, min(args.jobs or cores, len(units)))

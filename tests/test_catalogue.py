@@ -36,7 +36,7 @@ def test_info_command_prints_a_summary_and_fails_cleanly_on_bad_files(tmp_path):
     bad = tmp_path / "bad.level"
     bad.write_text("name: x\nmap:\n#####\n#@#\n")
     res = subprocess.run([sys.executable, "main.py", "info", str(bad)], cwd=ROOT, capture_output=True, text=True)
-    assert res.returncode == 1 and "bad.level:4:" in res.stdout and "Traceback" not in res.stderr
+    assert res.returncode == 1 and "bad.level:4:" in res.stderr and "Traceback" not in res.stderr  # errors go to stderr
 
 
 def test_on_the_opening_level_the_shipped_agents_visibly_disagree_within_seconds():

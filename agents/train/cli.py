@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from agents import kinds
+from game.cli_args import MAX_ROUNDS, MAX_SEED, MAX_STEPS, MAX_THREADS, Parser, count, fail, finite_float, output_problem
 from game.core.generators import DISTRIBUTIONS
 from game.core.objectives import NEITHER, O_ALT, O_BASE, TIMEOUT
 
@@ -53,9 +54,27 @@ def aliases() -> dict[str, str]:
     return {old: new for old, new in kinds.ALIASES.items() if new in kinds.trainable_kinds()}
 
 
+# Whole-number settings with their own ceiling or floor; every other whole number is a count from 1 up.
+FIELD_LIMITS = {"threads": MAX_THREADS, "rounds": MAX_ROUNDS}
+FIELD_FLOORS = {"levels_per_rollout": 0}  # 0: every rollout draws from the whole pool
+MAX_SETTING = 1_000_000_000
+
+
+def field_type(name: str, default):
+    """The argparse type of one Args field: counts are whole numbers from 1, rates finite numbers."""
+    option = f"--{name.replace('_', '-')}"
+    if isinstance(default, bool):
+        return lambda text: text.strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(default, int):
+        return count(option, FIELD_FLOORS.get(name, 1), FIELD_LIMITS.get(name, MAX_SETTING))
+    if isinstance(default, float):
+        return finite_float(option)
+    return type(default)
+
+
 def build_parser(agent: str | None = None) -> argparse.ArgumentParser:
     algos, old_names = algorithms(), aliases()
-    p = argparse.ArgumentParser(prog="reddoor train", description="Train an agent (needs torch).")
+    p = Parser(prog="reddoor train", description="Train an agent (needs torch).")
     p.add_argument("--agent", required=True, choices=sorted(algos) + sorted(old_names),
                    help="; ".join(f"{k}: {kinds.KINDS[k].summary}" if kinds.KINDS[k].summary else k for k in algos)
                         + "".join(f" ('{old}' is the old name of {new})" for old, new in old_names.items()))
@@ -63,20 +82,44 @@ def build_parser(agent: str | None = None) -> argparse.ArgumentParser:
     unusual = ", ".join(f"{d} for {k}" for k, d in defaults.items() if d != "train")
     p.add_argument("--distribution", default=None, choices=DISTRIBUTIONS,
                    help="levels to train on (default: train" + (f"; {unusual}" if unusual else "") + ")")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--steps", type=int, default=None, help="environment steps (or labelled pairs for imitation and reflex)")
+    p.add_argument("--seed", type=count("--seed", 0, MAX_SEED), default=0)
+    p.add_argument("--steps", type=count("--steps", 1, MAX_STEPS), default=None,
+                   help="environment steps (or labelled pairs for imitation and reflex)")
     p.add_argument("--out", default=None, help="checkpoint path (default runs/<name>-seed<S>.npz; "
                                                "the shipped weights in assets/agents/ are never overwritten by default)")
     agent = kinds.canonical(agent)
     if agent in kinds.round_kinds():
-        p.add_argument("--iterations", type=int, default=None, help="the first build's name for --rounds")
+        p.add_argument("--iterations", type=count("--iterations", 1, MAX_ROUNDS), default=None,
+                       help="the first build's name for --rounds")
     if agent in algos:
         Args = importlib.import_module(algos[agent]).Args
         for f in dataclasses.fields(Args):
             if f.name in ("distribution", "seed", "steps"):
                 continue
-            p.add_argument(f"--{f.name.replace('_', '-')}", type=type(f.default), default=None, help=f"(default {f.default})")
+            p.add_argument(f"--{f.name.replace('_', '-')}", type=field_type(f.name, f.default), default=None,
+                           help=f"(default {f.default})")
     return p
+
+
+def close_progress_bars() -> None:
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return
+    for bar in list(getattr(tqdm, "_instances", ())):
+        bar.close()
+
+
+def interrupted_message(out: Path, saved: bool, seconds: float) -> str:
+    """What Ctrl-C kept: the finished checkpoint (stopped in the held-out scoring) or nothing."""
+    if saved:
+        return (f"reddoor train: interrupted (Ctrl-C) while scoring; the trained checkpoint is written to {out} "
+                f"without its held-out score")
+    from agents.train.common import Curve
+    at = Curve.latest.rows[-1].get("env_steps") if Curve.latest is not None and Curve.latest.rows else None
+    where = f" at {at:,} steps (last logged)" if isinstance(at, int) else ""
+    return (f"reddoor train: interrupted (Ctrl-C) after {seconds:.0f} s{where}; nothing written "
+            f"(a checkpoint is written only when training finishes)")
 
 
 def main(argv: list[str]) -> int:
@@ -106,38 +149,51 @@ def main(argv: list[str]) -> int:
     from agents.checkpoint import save_checkpoint
     rounds = getattr(algo_args, "rounds", None)
     name = f"{args.agent}{f'-k{rounds}' if rounds else ''}-{algo_args.distribution}-seed{algo_args.seed}"
+    # Without --out a run goes to runs/, never over the shipped weights in assets/agents.
     out = Path(args.out) if args.out else Path("runs") / f"{name}.npz"
+    problem = output_problem(out, suffix=".npz")
+    if problem:  # checked before the training, not after it
+        return fail("reddoor train", f"--out {out}: {problem}")
     out.parent.mkdir(parents=True, exist_ok=True)
-    result = module.train(algo_args, str(out))
-    net = result["net"]
-    meta = {
-        "kind": args.agent,
-        "name": out.stem,
-        "architecture": net.config(),
-        "training_distribution": algo_args.distribution,
-        "seed": algo_args.seed,
-        "env_steps": int(result["env_steps"]),
-        "wall_time_s": result["wall_time_s"],
-        "hyperparameters": result["hyperparameters"],
-        "command": "python main.py train " + shlex.join(argv),
-        "final_train_scores": result["final"],
-        "trained_on": f"{platform.node()} {platform.machine()} torch {torch_version()} threads {algo_args.threads} "
-                      f"device {getattr(algo_args, 'device', 'cpu')}",
-        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    }
-    save_checkpoint(out, net.numpy_state(), meta)
+    started, saved = time.time(), False
+    try:
+        result = module.train(algo_args, str(out))
+        net = result["net"]
+        meta = {
+            "kind": args.agent,
+            "name": out.stem,
+            "architecture": net.config(),
+            "training_distribution": algo_args.distribution,
+            "seed": algo_args.seed,
+            "env_steps": int(result["env_steps"]),
+            "wall_time_s": result["wall_time_s"],
+            "hyperparameters": result["hyperparameters"],
+            "command": "python main.py train " + shlex.join(argv),
+            "final_train_scores": result["final"],
+            "trained_on": f"{platform.node()} {platform.machine()} torch {torch_version()} threads {algo_args.threads} "
+                          f"device {getattr(algo_args, 'device', 'cpu')}",
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        save_checkpoint(out, net.numpy_state(), meta)
+        saved = True
 
-    # Final O_base on the training distribution, by the shipped numpy agent on held-out levels.
-    from agents.loading import load_agent
-    from agents.train.common import TRAIN_VALIDATION_SEED
-    from game.core.batched import LevelPool
-    from lab.experiment import play, summarise
+        # Final O_base on the training distribution, by the shipped numpy agent on held-out levels.
+        from agents.loading import load_agent
+        from agents.train.common import TRAIN_VALIDATION_SEED
+        from game.core.batched import LevelPool
+        from lab.experiment import play, summarise
 
-    pool = LevelPool.from_distribution(algo_args.distribution, FINAL_EVAL_EPISODES, first_seed=TRAIN_VALIDATION_SEED)
-    final = summarise(play(load_agent(out), pool))
-    meta["final_o_base_train"] = final[O_BASE.name]
-    meta["final_train_scores"] = {k: final[k] for k in ("episodes", O_BASE.name, O_ALT.name, NEITHER, TIMEOUT, "efficiency")}
-    save_checkpoint(out, net.numpy_state(), meta)
+        pool = LevelPool.from_distribution(algo_args.distribution, FINAL_EVAL_EPISODES, first_seed=TRAIN_VALIDATION_SEED)
+        final = summarise(play(load_agent(out), pool))
+        meta["final_o_base_train"] = final[O_BASE.name]
+        meta["final_train_scores"] = {k: final[k] for k in ("episodes", O_BASE.name, O_ALT.name, NEITHER, TIMEOUT, "efficiency")}
+        save_checkpoint(out, net.numpy_state(), meta)
+    except KeyboardInterrupt:
+        close_progress_bars()  # else a bar redraws itself after the message, as the process exits
+        print(f"\n{interrupted_message(out, saved, time.time() - started)}", file=sys.stderr)
+        return 130
+    except OSError as e:  # the disk filled or the folder went away while training
+        return fail("reddoor train", f"cannot write {out}: {e.strerror or e}", 1)
     csv_path, png_path = result["curve"].write(out, f"{args.agent} on {algo_args.distribution}, seed {algo_args.seed}")
     print(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB), {csv_path.name}, {png_path.name}")
     print(f"held-out {algo_args.distribution} ({FINAL_EVAL_EPISODES} levels): o_base={final[O_BASE.name]:.3f} "

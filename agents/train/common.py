@@ -84,9 +84,12 @@ def score_field_policy(net: torch.nn.Module, pool: LevelPool, episodes: int, see
 class Curve:
     """The learning curve: rows of named metrics, written as CSV and a PNG beside the checkpoint."""
 
+    latest: "Curve | None" = None  # the run in progress, for the train CLI's Ctrl-C message
+
     def __init__(self):
         self.rows: list[dict] = []
         self.start = time.time()
+        Curve.latest = self
 
     def add(self, **row) -> None:
         self.rows.append({"wall_s": round(time.time() - self.start, 2), **row})

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +31,7 @@ from .constants import (
     COLOR_NAMES, DOOR, FLOOR, KIND_NAMES, MAX_SIDE, MIN_SIDE, WALL, color_index, is_object, kind_index,
 )
 from .level import Level
+from .safe_io import FileTooLarge, NotARegularFile, atomic_write, read_regular
 
 FILE_SUFFIX = ".level"
 BUILTIN_SYMBOLS = {"#": (WALL, 0), ".": (FLOOR, 0), "@": (FLOOR, 0)}
@@ -55,12 +55,13 @@ def load_level(path: str | os.PathLike) -> Level:
     """Read a level file; raises LevelFormatError (never anything else) on any bad content."""
     source = str(path)
     try:
-        size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
-            raise LevelFormatError(source, 1, 1, f"file is {size} bytes; a level file is at most {MAX_FILE_BYTES}")
-        data = Path(path).read_bytes()
-    except LevelFormatError:
-        raise
+        # Only a regular file, opened without blocking, at most MAX_FILE_BYTES: a FIFO or a link
+        # to /dev/zero named *.level is refused at once instead of hanging or filling memory.
+        data = read_regular(path, MAX_FILE_BYTES)
+    except FileTooLarge as exc:
+        raise LevelFormatError(source, 1, 1, f"{exc}; a level file is at most {MAX_FILE_BYTES:,} bytes") from None
+    except NotARegularFile as exc:
+        raise LevelFormatError(source, 0, 0, f"cannot read the file: it is {exc}") from None
     except OSError as exc:
         raise LevelFormatError(source, 0, 0, f"cannot read the file: {exc.strerror or exc}") from None
     return parse_level(data, source)
@@ -271,21 +272,8 @@ def _write_value(value: str) -> str:
 
 
 def save_level(level: Level, path: str | os.PathLike) -> Path:
-    """Write atomically: a temporary file in the same folder, then replace."""
-    path = Path(path)
-    text = format_level(level)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    return path
+    """Write atomically (a temporary file in the same folder, then replace; a kill at any moment
+    leaves the old file or the new one). A symlink is written through: the link stays, the file
+    it names gets the level. Returns the path actually written."""
+    data = format_level(level).encode("utf-8")
+    return atomic_write(path, lambda fh: fh.write(data))
