@@ -13,7 +13,9 @@ from game.cli_args import Parser
 HEAVY_COMMANDS = {"train": "agents.train.cli", "eval": "lab.experiment", "study": "lab.study", "probe": "lab.probe", "steer": "lab.steer"}
 HEAVY_HELP = {"train": "train an agent (needs torch: the 'train' extra)",
               "eval": "score agents on distributions under every objective",
-              "study": "train many seeds of one kind and see how they split on conflict"}
+              "study": "train many seeds of one kind and see how they split on conflict",
+              "probe": "fit linear probes from a FieldNet's hidden state at every round to BFS distance fields",
+              "steer": "retarget an agent by a 'goal here' direction (mesa: its objective) and measure success"}
 RESEARCH_INSTALL = ("it runs from a source checkout with the research install: "
                     "pip install -c constraints.txt \".[train]\", then reddoor {command} ...")
 INTERRUPTED = 130  # the shell's code for a command ended by Ctrl-C (128 + SIGINT)
