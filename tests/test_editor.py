@@ -247,6 +247,19 @@ def test_a_builtin_level_is_saved_as_a_user_level(screen):
     assert any(e.path == saved and not e.builtin for e in list_levels())  # the play view lists it
 
 
+def test_a_save_outside_the_levels_folder_says_where_it_went(screen, tmp_path):
+    outside = tmp_path / "elsewhere" / "mine.level"
+    outside.parent.mkdir()
+    save_level(Level.empty(7, 7, name="mine"), outside)
+    scene = make(load_level(outside), outside)
+    key(scene, pygame.K_w)
+    click(scene, (3, 3))
+    key(scene, pygame.K_s, CTRL)
+    text, ink = scene.status_line()
+    assert load_level(outside) == scene.level
+    assert str(outside) in text and "outside your levels folder" in text
+
+
 def test_overwriting_asks_first(screen):
     other = Level.empty(6, 6, name="Mine")
     save_level(other, user_level_path("Mine"))

@@ -13,7 +13,7 @@ from game.core.constants import MAX_SIDE, MIN_SIDE
 from game.core.editing import Document
 from game.core.generators import DESCRIPTIONS, DISTRIBUTIONS
 from game.core.level_io import LevelFormatError, load_level, save_level
-from game.editor_files import is_protected, save_target, user_level_path
+from game.editor_files import describe_target, is_protected, save_target, user_level_path
 from game.levels import list_levels
 from game.render.text import has_visible
 from game.scenes.menu import Menu, MenuItem
@@ -113,7 +113,8 @@ def write(ed, path: Path, then: Callable[[], None] | None = None) -> bool:
         return False
     ed.doc.mark_saved(Path(path))
     ed.recovery.clear()
-    ed.set_status(f"saved {path}")
+    note = describe_target(path)  # outside the levels folder, or through a link: say where it went
+    ed.set_status(f"saved {path}" + (f" ({note})" if note else ""), seconds=15.0 if note else 6.0)
     if then is not None:
         then()
     return True
