@@ -30,10 +30,18 @@ def group_members(pgid: int) -> list[int]:
     return pids
 
 
+def _as_at_a_terminal() -> None:
+    """In the child before exec: SIGINT as a terminal would deliver it. A test run started in the
+    background by a non-interactive shell (`cmd &`, nohup, some CI runners) inherits SIGINT
+    *ignored*, and Python then never turns Ctrl-C into KeyboardInterrupt."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start(argv, cwd=ROOT) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
     return subprocess.Popen([sys.executable, str(ROOT / "main.py"), *argv], cwd=cwd, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True, env=env)
+                            stderr=subprocess.PIPE, text=True, start_new_session=True, env=env,
+                            preexec_fn=_as_at_a_terminal)
 
 
 def ctrl_c(proc: subprocess.Popen, timeout: float = 60) -> tuple[int, str, str]:
@@ -43,7 +51,7 @@ def ctrl_c(proc: subprocess.Popen, timeout: float = 60) -> tuple[int, str, str]:
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         out, err = proc.communicate()
-        pytest.fail(f"still running {timeout} s after Ctrl-C; stderr:\n{err[-2000:]}")
+        pytest.fail(f"still running {timeout} s after Ctrl-C; stderr:\n{(err or '')[-2000:]}")
     return proc.returncode, out, err
 
 
@@ -84,7 +92,7 @@ def test_ctrl_c_stops_train_and_says_nothing_was_written(tmp_path):
     with open(log, "w") as err_file:
         proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "train", "--agent", "mesa", "--steps", "2000000000",
                                  "--threads", "1", "--out", str(out)], cwd=work, stdout=subprocess.DEVNULL,
-                                stderr=err_file, start_new_session=True, env=env)
+                                stderr=err_file, start_new_session=True, env=env, preexec_fn=_as_at_a_terminal)
         try:
             # training has begun once its progress bar shows a step count
             wait_for(lambda: "step/s" in log.read_text(errors="replace"), 120, "training to start")
