@@ -48,11 +48,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     play = sub.add_parser("play", help="the play view (the default)")
     play.add_argument("level_arg", nargs="?", metavar="LEVEL", help="level file or built-in level name")
-    play.add_argument("--smoke-test", action="store_true", help="run headless for a few hundred frames and exit")
+    play.add_argument("--smoke-test", action="store_true", default=argparse.SUPPRESS,  # keeps a top-level --smoke-test
+                      help="run headless for a few hundred frames and exit")
 
     edit = sub.add_parser("edit", help="the level editor")
     edit.add_argument("level_arg", nargs="?", metavar="LEVEL", help="level file or built-in level name")
-    edit.add_argument("--smoke-test", action="store_true", help="scripted edit, save, reload, exit")
+    edit.add_argument("--smoke-test", action="store_true", default=argparse.SUPPRESS,
+                      help="scripted edit, save, reload, exit")
 
     # Only the research commands this install can run are listed (the bundle has none of them).
     for command in HEAVY_COMMANDS:

@@ -72,13 +72,15 @@ class MesaAgent(LearnedAgent):
     @property
     def steering(self) -> tuple[tuple[int, int], float] | None:
         """(cell, delta) while steered, else None."""
-        return None if self._steering is None else self._steering[:2]
+        steering = self._steering  # read once: the UI thread may clear it meanwhile
+        return None if steering is None else steering[:2]
 
     def _nudges(self, plan: dict) -> dict[tuple[int, int], float]:
         out = {o: v for o, v in self._extra.items() if o in plan["objects"]}
-        if self._steering is None:
+        steering = self._steering  # read once: the UI thread may clear it meanwhile
+        if steering is None:
             return out
-        cell, delta, same = self._steering
+        cell, delta, same = steering
         if cell in plan["objects"]:
             k, c = plan["kind"][cell], plan["colour"][cell]
             for o in plan["objects"]:

@@ -159,6 +159,9 @@ class LearnedAgent(Agent):
         return self._per_level(encode(level, level.start)[:CH_AGENT])
 
 
+_CURRENT = object()  # steering_input's default: the agent's steering as it is now
+
+
 def _steering_key(steering: tuple) -> bytes:
     """The part of a cache key that tells one steering (cell, alpha, direction) from another."""
     cell, alpha, direction = steering
@@ -236,12 +239,14 @@ class FieldPolicy(LearnedAgent):
     @property
     def steering(self) -> tuple[tuple[int, int], float] | None:
         """(cell, alpha) while steered, else None."""
-        return None if self._steering is None else self._steering[:2]
+        steering = self._steering  # read once: the UI thread may clear it meanwhile
+        return None if steering is None else steering[:2]
 
-    def steering_input(self, canvas: int, steering: tuple | None = None) -> np.ndarray | None:
-        """What steering (default: the agent's current one) adds to the network's input drive on a
-        canvas x canvas map (None: nothing)."""
-        steering = self._steering if steering is None else steering
+    def steering_input(self, canvas: int, steering=_CURRENT) -> np.ndarray | None:
+        """What `steering` ((cell, alpha, direction), or None: none; default: the agent's current
+        one) adds to the network's input drive on a canvas x canvas map (None: nothing)."""
+        if steering is _CURRENT:
+            steering = self._steering
         if steering is None:
             return None
         from .probing import steering_input

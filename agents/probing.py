@@ -125,12 +125,12 @@ class ProbeSet:
                 weights, bias = np.asarray(data["weights"]), np.asarray(data["bias"])
                 r2 = {d: np.asarray(data[f"r2/{d}"]) for d in meta.get("r2_distributions", [])}
                 direction = np.asarray(data["direction"]) if "direction" in data.files else None
-        except (OSError, KeyError, ValueError, EOFError) as e:
-            raise ValueError(f"probe file {path}: {e}") from None
-        fields = tuple(meta["fields"])
-        if weights.ndim != 3 or weights.shape[0] != len(fields) or bias.shape != weights.shape[:2]:
-            raise ValueError(f"probe file {path}: arrays do not match its {len(fields)} fields")
-        return cls(meta["agent"], meta["fingerprint"], fields, weights, bias, r2, direction, meta.get("info", {}))
+            fields = tuple(meta["fields"])
+            if weights.ndim != 3 or weights.shape[0] != len(fields) or bias.shape != weights.shape[:2]:
+                raise ValueError(f"arrays do not match its {len(fields)} fields")
+            return cls(meta["agent"], meta["fingerprint"], fields, weights, bias, r2, direction, meta.get("info", {}))
+        except Exception as e:  # a truncated zip (BadZipFile), wrong types in meta, ...: one message
+            raise ValueError(f"probe file {path}: {type(e).__name__ if not str(e) else e}") from None
 
     def decode(self, hidden: np.ndarray, name: str) -> np.ndarray:
         """(K + 1, S, S): field `name` read from hidden states (K + 1, channels, S, S), every round."""

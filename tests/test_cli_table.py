@@ -134,3 +134,12 @@ def test_the_bundle_hides_research_commands_and_names_the_install():
         assert proc.returncode == 2
         assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
         assert "research install" in proc.stderr and '".[train]"' in proc.stderr
+
+
+def test_a_top_level_smoke_test_flag_survives_the_subcommand():
+    import main
+    parser = main.build_parser()
+    assert parser.parse_args(["--smoke-test", "play"]).smoke_test is True  # did open a real window
+    assert parser.parse_args(["--smoke-test", "edit", "paper-test"]).smoke_test is True
+    assert parser.parse_args(["edit", "--smoke-test"]).smoke_test is True
+    assert parser.parse_args(["play"]).smoke_test is False

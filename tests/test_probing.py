@@ -275,3 +275,36 @@ def test_steering_shipped_imitation_net_to_a_red_ball_in_a_session_and_clearing_
     net.clear_steering()
     assert next_episode() == (0, 7)
     assert np.allclose(net.explain(level).arrows, plain, equal_nan=True)
+
+
+def test_steering_set_during_an_unsteered_first_look_never_lands_in_the_unsteered_cache():
+    """The play view's worker computes a first look while the UI thread may steer: the unsteered
+    answer must be computed unsteered, so that clearing the steering gives the agent back its own."""
+    from game.core.observation import CH_AGENT, encode
+
+    agent = load_agent("imitation-k8")
+    level = generate("conflict", 1_000_005)
+    static = encode(level, level.start)[None, :CH_AGENT]
+    clean = agent._per_level_batch(static)[0].copy()
+    agent._cache.clear()
+    agent._index = type(agent._index)()
+    direction = probes_for(agent).direction
+    compute = agent._compute
+
+    def steered_midway(level_static, *args):  # the UI thread steers as the first look begins
+        agent.set_steering(level.start, 8.0, direction=direction)
+        return compute(level_static, *args)
+
+    agent._compute = steered_midway
+    agent._per_level_batch(static)
+    del agent._compute
+    agent.clear_steering()
+    np.testing.assert_array_equal(agent._per_level_batch(static)[0], clean)
+
+
+def test_a_broken_probe_file_is_a_value_error_naming_it(tmp_path):
+    for name, data in (("truncated.npz", probe_path("imitation-k8").read_bytes()[:300]), ("garbage.npz", b"not a zip")):
+        path = tmp_path / name
+        path.write_bytes(data)
+        with pytest.raises(ValueError, match=name):
+            ProbeSet.load(path)
