@@ -214,13 +214,13 @@ class FieldPolicy(LearnedAgent):
         """Act as if told "the goal is at `cell`": alpha x `direction` (default: the direction in
         this agent's probe file, assets/probes/<name>.npz) added at that cell in every round.
         Raises ValueError when there is no direction or it does not fit the network."""
-        from .probing import probes_for
+        from .probing import probe_hint, probes_for
 
         if direction is None:
             probes = probes_for(self)
             if probes is None or probes.direction is None:
                 raise ValueError(f"no steering direction for {self.name}: no probe file fitted to these weights "
-                                 "(python main.py probe --agent ... --save-probes assets/probes)")
+                                 f"({probe_hint(self.name)})")
             direction = probes.direction
         direction = np.asarray(direction, np.float32)
         channels = self.net.p["conv_rec.weight"].shape[0]

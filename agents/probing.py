@@ -144,16 +144,41 @@ def probe_path(agent_name: str) -> Path:
     return asset_path("probes", f"{agent_name.replace('/', '--')}.npz")
 
 
+def user_probe_dir() -> Path:
+    """Where a user's own probe files go (`probe --save-probes` with this folder): the per-user data
+    folder's probes/, which the play view reads after the shipped assets/probes."""
+    from game.paths import user_data_dir
+    return user_data_dir() / "probes"
+
+
+def probe_hint(spec: str) -> str:
+    """The command that makes a probe file the play view will find, for agent `spec`."""
+    try:
+        folder = str(user_probe_dir())
+    except OSError:
+        folder = "assets/probes"
+    return f"python main.py probe --agent {spec} --save-probes {folder}"
+
+
 def probes_for(agent, path: str | Path | None = None) -> ProbeSet | None:
-    """The probe file fitted to this agent's very weights (its name's file under assets/probes, or
-    `path`); None when there is none or it was fitted to other weights."""
-    path = Path(path) if path is not None else probe_path(agent.name)
-    if not path.exists():
-        return None
-    probes = ProbeSet.load(path)
-    if probes.fingerprint != fingerprint(agent.net.p):
-        return None
-    return probes
+    """The probe file fitted to this agent's very weights: `path`, else its name's file under the
+    shipped assets/probes, else under the user's probes folder (user_probe_dir); None when there is
+    none or it was fitted to other weights."""
+    if path is not None:
+        candidates = [Path(path)]
+    else:
+        candidates = [probe_path(agent.name)]
+        try:
+            candidates.append(user_probe_dir() / probe_path(agent.name).name)
+        except OSError:  # no usable user folder: the shipped probes only
+            pass
+    want = fingerprint(agent.net.p)
+    for candidate in candidates:
+        if candidate.exists():
+            probes = ProbeSet.load(candidate)
+            if probes.fingerprint == want:
+                return probes
+    return None
 
 
 def decode_fields(agent, level: Level, probes: ProbeSet | None = None,

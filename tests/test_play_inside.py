@@ -137,14 +137,28 @@ def test_probe_view_shows_the_decoded_fields_round_by_round_with_the_probes_r2(t
     assert scene.explain_mode == 0 and scene.view().probe is None
 
 
+def test_a_probe_file_in_the_user_probes_folder_is_found(tmp_path, display):
+    from agents.probing import probes_for, user_probe_dir
+    spec = "imitation-k8"
+    shipped = probes_for(agent(spec))
+    net = agent(spec)
+    net.name = "my-k8"  # a network of the user's own: no shipped probe file
+    assert probes_for(net) is None
+    user_probe_dir().mkdir(parents=True, exist_ok=True)
+    shipped.agent = net.name
+    shipped.save(user_probe_dir() / "my-k8.npz")
+    assert probes_for(net) is not None
+
+
 def test_a_network_without_a_probe_file_says_how_to_make_one(tmp_path, display):
     level = generate("conflict", 1_000_005)
     scene = make_scene(tmp_path, level, [agent("ppo-diverse")])  # shipped weights, no probe file
     explain_until(scene, 3)
     frame = scene.view().probe
     assert frame.heat is None
+    from agents.probing import user_probe_dir
     assert frame.message == ("no probe fitted to these weights: "
-                             "python main.py probe --agent ppo-diverse --save-probes assets/probes")
+                             f"python main.py probe --agent ppo-diverse --save-probes {user_probe_dir()}")
     press(scene, "probe_next")
     assert scene.status == frame.message
     scene.draw(display)  # the message is drawn in the panel's header and the sidebar

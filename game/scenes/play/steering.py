@@ -16,7 +16,7 @@ import numpy as np
 
 from agents.mesa import MesaAgent
 from agents.policy import FieldPolicy
-from agents.probing import ProbeSet, decode_fields, probes_for
+from agents.probing import ProbeSet, decode_fields, probe_hint, probes_for
 from game.core.constants import DOOR
 from game.core.level import Level
 
@@ -30,7 +30,6 @@ DELTA_STEP = 1.0  # one press of up / down nudges a mesa score by this
 PROBE_FIELDS = ("door", "red")
 PROBE_R2_ON = "conflict"  # the held-out distribution whose R² the view quotes
 PROBE_MODE = 3  # the probe view's index in panels.EXPLAIN_MODES
-PROBE_HINT = "python main.py probe --agent {spec} --save-probes assets/probes"
 
 
 def steerable(agent) -> bool:
@@ -231,7 +230,7 @@ class ProbeView:
 
 def no_probe_message(agent) -> str:
     spec = getattr(agent, "spec", None) or agent.name
-    return f"no probe fitted to these weights: {PROBE_HINT.format(spec=spec)}"
+    return f"no probe fitted to these weights: {probe_hint(spec)}"
 
 
 def live_view(scene) -> dict:
