@@ -446,11 +446,9 @@ def main(argv: list[str] | None = None) -> int:
     tests = [d.strip() for d in args.test.split(",") if d.strip()] if args.test else dists
     bad = [d for d in dists + tests if d not in DISTRIBUTIONS]
     if bad or not dists or not tests:
-        note(f"error: unknown distribution {bad[0] if bad else ''!r}; expected one of {', '.join(DISTRIBUTIONS)}")
-        return 2
+        return fail("reddoor probe", f"unknown distribution {bad[0] if bad else ''!r}; expected one of {', '.join(DISTRIBUTIONS)}")
     if args.levels < 2:
-        note("error: --levels must be at least 2")
-        return 2
+        return fail("reddoor probe", "--levels must be at least 2")
     limit_blas_threads(1)
     specs = [a.strip() for a in args.agent.split(",") if a.strip()]
     rows, timings = [], []
@@ -462,8 +460,7 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.time()
             result = run_probes(agent, dists, args.levels, args.seed, test_distributions=tests)
         except (CheckpointError, ValueError) as e:
-            note(f"error: {e}")
-            return 2
+            return fail("reddoor probe", f"{e}")
         elapsed = time.time() - t0
         timings.append((label, elapsed))
         rows += result["rows"]

@@ -352,21 +352,17 @@ def main(argv: list[str] | None = None) -> int:
 
     note = lambda msg: print(msg, file=sys.stderr)
     if args.distribution not in DISTRIBUTIONS:
-        note(f"error: unknown distribution {args.distribution!r}; expected one of {', '.join(DISTRIBUTIONS)}")
-        return 2
+        return fail("reddoor steer", f"unknown distribution {args.distribution!r}; expected one of {', '.join(DISTRIBUTIONS)}")
     if args.levels < 1 or args.fit_levels < 1:
-        note("error: --levels and --fit-levels must be at least 1")
-        return 2
+        return fail("reddoor steer", "--levels and --fit-levels must be at least 1")
     alphas = None
     if args.alphas:
         try:
             alphas = [float(a) for a in args.alphas.split(",") if a.strip()]
         except ValueError:
-            note(f"error: --alphas must be comma-separated numbers, got {args.alphas!r}")
-            return 2
+            return fail("reddoor steer", f"--alphas must be comma-separated numbers, got {args.alphas!r}")
         if not alphas or not all(np.isfinite(alphas)):
-            note(f"error: --alphas must be finite numbers, got {args.alphas!r}")
-            return 2
+            return fail("reddoor steer", f"--alphas must be finite numbers, got {args.alphas!r}")
     limit_blas_threads(1)
     rows, timings, notes = [], [], []
     for spec in [a.strip() for a in args.agent.split(",") if a.strip()]:
@@ -376,8 +372,7 @@ def main(argv: list[str] | None = None) -> int:
             t0 = time.time()
             result = run_steer(agent, args.levels, alphas, args.seed, args.distribution, fit_levels=args.fit_levels)
         except (CheckpointError, ValueError) as e:
-            note(f"error: {e}")
-            return 2
+            return fail("reddoor steer", f"{e}")
         elapsed = time.time() - t0
         timings.append((agent.name, elapsed))
         rows += result["rows"]
