@@ -32,8 +32,8 @@ import numpy as np
 
 from game.core.constants import BLUE, DOOR, RED
 from game.core.generators import detour_targets, swap_colours
-from game.core.interventions import exchange_cells, move_red_and_door, nearest_red_and_door  # noqa: F401  (re-exported)
-from game.core.level import UNREACHABLE, Level
+from game.core.interventions import move_red_and_door
+from game.core.level import Level
 from game.core.objectives import O_ALT, TIMEOUT
 from lab.stats import newcombe_difference, wilson
 
