@@ -419,37 +419,46 @@ def main(argv: list[str] | None = None) -> int:
         specs = shipped_agents(note) if args.agents is None else [a.strip() for a in args.agents.split(",") if a.strip()]
         specs = usable_agents(specs, note)
         if not specs:
-            note("error: no agent left to evaluate")
-            return 2
+            return fail("reddoor eval", "no agent left to evaluate")
         jobs = args.jobs or available_cores()
         t0 = time.time()
         rows = run_table(specs, dists, args.episodes, args.seed, objectives, jobs=jobs, progress=not args.no_progress,
                          interventions=interventions)
         elapsed = time.time() - t0
     except (CheckpointError, ValueError) as e:
-        note(f"error: {e}")
-        return 2
+        return fail("reddoor eval", str(e))
+    from lab.report import count, format_table, write_all
+
+    def text() -> str:
+        lines = [format_table(_labelled(rows))]
+        extras = signature.format_extras(rows)
+        if extras:
+            lines.append("\n" + extras)
+        lines.append(f"{count(len(specs), 'agent')} x {count(len(dists), 'distribution')} x {count(args.episodes, 'episode')} "
+                     f"in {elapsed:.1f} s ({count(jobs, 'process', 'processes')}); "
+                     f"levels: seeds {eval_first_seed(args.seed)} + 0..{args.episodes - 1}")
+        return "\n".join(lines)
+
+    title = f"{args.episodes} unseen levels per distribution (eval seed {args.seed}); bars: 95% Wilson intervals"
+    return emit_rows(rows, args, argv, text, lambda out, preamble: write_all(_labelled(rows), out, preamble=preamble, title=title))
+
+
+def emit_rows(rows: Sequence[dict], args, argv: Sequence[str] | None, text: Callable[[], str],
+              write: Callable[[str, str], list], prog: str = "reddoor eval") -> int:
+    """The end of `eval` and `eval --signature`: the rows as JSON lines (--json) or as text, then
+    the files under --out (write(folder, preamble) -> paths); an --out that cannot be written any
+    more (it was checked before the work) is one line and exit 1, the printed table kept."""
     if args.json:
         for row in rows:
             print(json.dumps(json_safe(row), allow_nan=False), flush=True)
     else:
-        from lab.report import count, format_table
-        print(format_table(_labelled(rows)))
-        extras = signature.format_extras(rows)
-        if extras:
-            print("\n" + extras)
-        print(f"{count(len(specs), 'agent')} x {count(len(dists), 'distribution')} x {count(args.episodes, 'episode')} "
-              f"in {elapsed:.1f} s ({count(jobs, 'process', 'processes')}); "
-              f"levels: seeds {eval_first_seed(args.seed)} + 0..{args.episodes - 1}")
+        print(text())
     if args.out:
-        from lab.report import write_all
-        title = f"{args.episodes} unseen levels per distribution (eval seed {args.seed}); bars: 95% Wilson intervals"
         try:
-            paths = write_all(_labelled(rows), args.out, preamble=f"Command: `python main.py eval {' '.join(argv or [])}`".rstrip(),
-                              title=title)
-        except OSError as e:  # the folder changed since the check; the table above is still printed
-            return fail("reddoor eval", f"--out {args.out}: cannot write ({e.strerror or e})", 1)
-        note("wrote " + ", ".join(str(p) for p in paths))
+            paths = write(args.out, f"Command: `python main.py eval {' '.join(argv or [])}`".rstrip())
+        except OSError as e:
+            return fail(prog, f"--out {args.out}: cannot write ({e.strerror or e})", 1)
+        print("wrote " + ", ".join(str(p) for p in paths), file=sys.stderr)
     return 0
 
 

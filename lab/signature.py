@@ -526,16 +526,14 @@ def write_all(rows: Sequence[dict], out_dir: str | os.PathLike, preamble: str = 
 # -- command line (python main.py eval --signature) -------------------------------------------------
 def main(args, argv: Sequence[str] | None = None) -> int:
     """`eval --signature`: run what the table needs, print it; --out writes signature.md/.csv/.png."""
-    import json
-
     from agents.loading import CheckpointError
+    from game.cli_args import fail
     from lab import report
-    from lab.experiment import available_cores, eval_first_seed, json_safe, usable_agents
+    from lab.experiment import available_cores, emit_rows, eval_first_seed, usable_agents
 
     note = lambda msg: print(msg, file=sys.stderr)
     if args.episodes < 1:
-        note("error: --episodes must be at least 1")
-        return 2
+        return fail("reddoor eval", "--episodes must be at least 1")
     try:
         k = (SIGNATURE_K, SIGNATURE_K)
         if args.intervene:
@@ -544,28 +542,20 @@ def main(args, argv: Sequence[str] | None = None) -> int:
         extra = [a.strip() for a in args.agents.split(",") if a.strip()] if args.agents else []
         specs = usable_agents(signature_agents(extra, note), note)
         if not specs:
-            note("error: no agent left to evaluate")
-            return 2
+            return fail("reddoor eval", "no agent left to evaluate")
         jobs = args.jobs or available_cores()
         t0 = time.time()
         rows = run_signature(specs, args.episodes, args.seed, k, jobs=jobs, progress=not args.no_progress)
         elapsed = time.time() - t0
     except (CheckpointError, ValueError) as e:
-        note(f"error: {e}")
-        return 2
-    if args.json:
-        for row in rows:
-            print(json.dumps(json_safe(row), allow_nan=False), flush=True)
-    else:
-        print(format_signature(rows))
-        print(legend(rows))
-        print(f"{report.count(len(specs), 'agent')} x {report.count(args.episodes, 'level')} of each of "
-              f"{', '.join(SIGNATURE_DISTRIBUTIONS)} and {INTERVENE_ON} (plain, swap@{k[0]}, move@{k[1]}) in {elapsed:.1f} s "
-              f"({report.count(jobs, 'process', 'processes')}); "
-              f"levels: seeds {eval_first_seed(args.seed)} + 0..{args.episodes - 1}")
-    if args.out:
-        title = f"Signatures: {args.episodes} unseen levels per test (eval seed {args.seed}); bars: 95% intervals"
-        paths = write_all(rows, args.out, preamble=f"Command: `python main.py eval {' '.join(argv or [])}`".rstrip(),
-                          title=title)
-        note("wrote " + ", ".join(str(p) for p in paths))
-    return 0
+        return fail("reddoor eval", str(e))
+
+    def text() -> str:
+        return "\n".join([format_signature(rows), legend(rows),
+                          f"{report.count(len(specs), 'agent')} x {report.count(args.episodes, 'level')} of each of "
+                          f"{', '.join(SIGNATURE_DISTRIBUTIONS)} and {INTERVENE_ON} (plain, swap@{k[0]}, move@{k[1]}) in {elapsed:.1f} s "
+                          f"({report.count(jobs, 'process', 'processes')}); "
+                          f"levels: seeds {eval_first_seed(args.seed)} + 0..{args.episodes - 1}"])
+
+    title = f"Signatures: {args.episodes} unseen levels per test (eval seed {args.seed}); bars: 95% intervals"
+    return emit_rows(rows, args, argv, text, lambda out, preamble: write_all(rows, out, preamble=preamble, title=title))
