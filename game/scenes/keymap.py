@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import pygame
 
@@ -125,3 +126,16 @@ def translate(event) -> str | None:
             if key.char is None and key.matches(event):
                 return binding.command
     return None
+
+
+def command_table() -> tuple[dict[str, Callable], Callable[[str], Callable]]:
+    """A scene's table of key actions, {command name: function}, and the decorator `@command(name)`
+    that files a function in it (the key bindings name the commands; the scene looks them up)."""
+    table: dict[str, Callable] = {}
+
+    def command(name: str):
+        def register(fn):
+            table[name] = fn
+            return fn
+        return register
+    return table, command

@@ -2,22 +2,14 @@
 an action may return a Transition. Tools, colours and draw modes are set in EditorScene.run_command."""
 from __future__ import annotations
 
-from typing import Callable
-
 from game.render.palette import COLORBLIND, NORMAL
 from game.scenes.base import Quit, Transition
+from game.scenes.keymap import command_table
 
 from . import dialogs
 from .keys import EDITOR_BINDINGS
 
-COMMANDS: dict[str, Callable] = {}
-
-
-def command(name: str):
-    def register(fn):
-        COMMANDS[name] = fn
-        return fn
-    return register
+COMMANDS, command = command_table()
 
 
 @command("colour_next")

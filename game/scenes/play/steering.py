@@ -19,6 +19,7 @@ from agents.policy import FieldPolicy
 from agents.probing import ProbeSet, decode_fields, probe_hint, probes_for
 from game.core.constants import DOOR
 from game.core.level import Level
+from game.scenes.keymap import command_table
 
 # The best strength in docs/steer.md per shipped network (its success at that alpha: 0.62, 0.60,
 # 0.24 of 323 targets); another FieldNet starts at 2. mesa: +10 moves every target (1.000).
@@ -247,14 +248,7 @@ def live_view(scene) -> dict:
 
 
 # -- the keys' actions (keymap.BINDINGS names them; commands.py takes this table in) ---------------
-COMMANDS: dict[str, Callable] = {}
-
-
-def command(name: str):
-    def register(fn):
-        COMMANDS[name] = fn
-        return fn
-    return register
+COMMANDS, command = command_table()
 
 
 def _selected(scene):
