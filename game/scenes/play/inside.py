@@ -79,6 +79,17 @@ def draw_object_scores(surface, panel: PanelLayout, view: PlayView) -> None:
         draw_text(surface, text, tag.center, fs, ink, anchor="center", bold=True)
 
 
+def draw_heat_scale(surface, x: int, y: int, width: int, low: str, high: str, size: int, line_h: int, pal) -> int:
+    """The heat map's colour ramp across `width` between its two end labels (low left, high right);
+    returns the y below it."""
+    lo_w, hi_w = text_width(low, size) + 6, text_width(high, size) + 6
+    bar = pygame.Rect(x + lo_w, y + 3, max(1, width - lo_w - hi_w), max(6, line_h - 6))
+    surface.blit(heat_ramp(bar.w, bar.h, pal), bar)
+    draw_text(surface, low, (x, y), size, pal.text_dim)
+    draw_text(surface, high, (x + width, y), size, pal.text_dim, anchor="topright")
+    return y + line_h + 2
+
+
 def draw_probe_legend(surface, x: int, y: int, width: int, sfs: int, bottom: int, view: PlayView) -> int:
     """In the sidebar: what the probe view shows, its round and R², and the colour scale far → near."""
     frame, pal = view.probe, view.palette
@@ -89,12 +100,7 @@ def draw_probe_legend(surface, x: int, y: int, width: int, sfs: int, bottom: int
         heat = np.asarray(frame.heat, np.float64)
         finite = heat[np.isfinite(heat)]
         far, near = (f"far {finite.max():.0f}", f"near {finite.min():.0f}") if finite.size else ("far", "near")
-        lo_w, hi_w = text_width(far, sfs) + 6, text_width(near, sfs) + 6
-        bar = pygame.Rect(x + lo_w, y + 3, max(1, width - lo_w - hi_w), max(6, slh - 6))
-        surface.blit(heat_ramp(bar.w, bar.h, pal), bar)
-        draw_text(surface, far, (x, y), sfs, pal.text_dim)
-        draw_text(surface, near, (x + width, y), sfs, pal.text_dim, anchor="topright")
-        y += slh + 2
+        y = draw_heat_scale(surface, x, y, width, far, near, sfs, slh, pal)
     target = "door" if frame.field == "door" else "red object"
     r2 = "not in the file" if frame.r2 is None else f"{frame.r2:.2f}"
     text = (f"The {frame.field} field, round {frame.round}/{frame.rounds}, R² on held-out {PROBE_R2_ON} levels "

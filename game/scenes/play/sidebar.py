@@ -7,11 +7,11 @@ import pygame
 
 from game.core.constants import COLOR_NAMES, KIND_NAMES
 from game.core.describe import describe_objects
-from game.render.board import draw_mark_swatch, heat_ramp
+from game.render.board import draw_mark_swatch
 from game.render.palette import COLOR_MARKERS
 from game.render.text import draw_text, elide, line_height, text_width, wrap
 
-from .inside import draw_probe_legend, score_line
+from .inside import draw_heat_scale, draw_probe_legend, score_line
 from .layout import MIN_FONT
 from .panels import EXPLAIN_MODES, PlayView, short_label
 
@@ -164,12 +164,7 @@ def draw_legend(surface, x: int, y: int, width: int, fs: int, bottom: int, view:
             heat = np.asarray(expl.heat, np.float64)
             finite = np.isfinite(heat)
             lo, hi = (f"{heat[finite].min():.2g}", f"{heat[finite].max():.2g}") if finite.any() else ("low", "high")
-            lo_w, hi_w = text_width(lo, sfs) + 6, text_width(hi, sfs) + 6
-            bar = pygame.Rect(x + lo_w, y + 3, max(1, width - lo_w - hi_w), max(6, slh - 6))
-            surface.blit(heat_ramp(bar.w, bar.h, pal), bar)
-            draw_text(surface, lo, (x, y), sfs, pal.text_dim)
-            draw_text(surface, hi, (x + width, y), sfs, pal.text_dim, anchor="topright")
-            y += slh + 2
+            y = draw_heat_scale(surface, x, y, width, lo, hi, sfs, slh, pal)
             for line in wrap(score_line(view) or object_values(view.level, heat), sfs, width)[:2]:
                 if y + slh > bottom:
                     break

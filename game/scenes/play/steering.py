@@ -78,11 +78,16 @@ def steer(tool: SteerTool, run, level: Level, cell: tuple[int, int]) -> str:
         return f"{agent.name} cannot be steered: only networks (ppo, imitation) and mesa can (S turns the tool off)"
     if level.kind[cell] < DOOR:
         return "click an object to steer the selected agent there"
-    if probe_viewable(agent) and _probes_or_none(agent) is None:  # the direction ships in the probe file
-        return f"cannot steer {agent.name}: {no_probe_message(agent)}"
+    direction = {}  # a network's direction ships in its probe file: loaded once here, handed on
+    if probe_viewable(agent):
+        probes = _probes_or_none(agent)
+        if probes is None:
+            return f"cannot steer {agent.name}: {no_probe_message(agent)}"
+        if probes.direction is not None:
+            direction = {"direction": probes.direction}
     strength = tool.strength(agent)
     try:
-        agent.set_steering(cell, strength)
+        agent.set_steering(cell, strength, **direction)
     except ValueError as exc:
         return f"cannot steer {agent.name}: {exc}"
     run.new_episode()
