@@ -49,6 +49,11 @@ class Agent(ABC):
     # True where the first look at a new level is a whole network pass (milliseconds to tens of
     # them): the play view then does not hold a frame waiting for it.
     slow_first_look: ClassVar[bool] = False
+    # True where act_batch's move for obs[i] is a function of obs[i] alone: no random generator, no
+    # memory between calls, the same bits whatever the other rows of the batch are. Such an agent
+    # that steps back onto a cell it has already stood on in an episode is in a loop it never
+    # leaves (lab.experiment.play_together ends those episodes early, with the same outcome).
+    deterministic: ClassVar[bool] = False
 
     def __init__(self, name: str | None = None):
         self.name = name or self.kind

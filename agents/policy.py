@@ -82,11 +82,13 @@ class LevelIndex:
         self.keys: dict[int, bytes] = {}
 
     def lookup(self, store: dict, static: np.ndarray, make) -> list:
-        """store's entry for each level of `static` (B, C, S, S), made by make(level) on a miss."""
-        out = []
+        """store's entry for each level of `static` (B, C, S, S). The levels not in it yet are made
+        together, by make(levels) on those levels (k, C, S, S), which returns their k entries."""
+        out: list = []
         tail = bytes(static.shape[-1:])
         size = static[0].nbytes + len(tail) if len(static) else 0
         keys_get, store_get, append = self.keys.get, store.get, out.append
+        missing: dict[bytes, list[int]] = {}  # key -> the rows of this batch that are that level
         for i, fp in enumerate(level_fingerprints(static)):
             row = static[i].tobytes()
             key = keys_get(fp)
@@ -96,10 +98,21 @@ class LevelIndex:
                     append(hit)
                     continue
             key = row + tail
-            out.append(cached(store, key, lambda: make(static[i])))
+            hit = store_get(key)
+            if hit is None:
+                missing.setdefault(key, []).append(i)
+            append(hit)
             if len(self.keys) >= _CACHE_LIMIT:
                 self.keys.clear()
             self.keys[fp] = key
+        if missing:
+            made = make(static[[rows[0] for rows in missing.values()]])
+            for (key, rows), entry in zip(missing.items(), made):
+                if len(store) >= _CACHE_LIMIT:
+                    store.clear()
+                store[key] = entry
+                for i in rows:
+                    out[i] = entry
         return out
 
 
@@ -153,10 +166,14 @@ class LearnedAgent(Agent):
 
     def _per_level_batch(self, static: np.ndarray) -> list:
         """`_per_level` of each level of a batch (B, C, S, S), found by fingerprint (see LevelIndex)."""
-        return self._index.lookup(self._cache, static, self._compute)
+        return self._index.lookup(self._cache, static, self._compute_batch)
 
     def _compute(self, static: np.ndarray):
         raise NotImplementedError
+
+    def _compute_batch(self, static: np.ndarray) -> list:
+        """`_compute` of each level of a batch (k, C, S, S), as a list."""
+        return [self._compute(level) for level in static]
 
     def _map_of(self, level: Level):
         """The per-level work for explain(): the same cache entry act() fills on this level."""
@@ -184,6 +201,10 @@ class FieldPolicy(LearnedAgent):
 
     greedy = True
     slow_first_look = True
+
+    @property
+    def deterministic(self) -> bool:  # a greedy FieldNet reads a per-level field computed level by level
+        return self.greedy
     _steering: tuple | None = None  # (cell, alpha, direction (channels,))
 
     def _load_check_output(self, static: np.ndarray) -> np.ndarray:
@@ -206,17 +227,29 @@ class FieldPolicy(LearnedAgent):
         return [cached(self._cache, level.tobytes() + tail, lambda level=level: self._compute(level, steering))
                 for level in static]
 
-    def _compute(self, static: np.ndarray, steering: tuple | None = None) -> np.ndarray:
+    @staticmethod
+    def _on_training_canvas(static: np.ndarray) -> np.ndarray:
         # The convolutions see past the canvas edge as zeros, not wall. Training levels sat on a
         # canvas of at least TRAINING_CANVAS, so a smaller level is padded with wall up to it
         # (exactly what a larger canvas encodes) and the play view acts as the experiment does.
         s = static.shape[-1]
         if s >= TRAINING_CANVAS:
-            return self.net(static[None], self.steering_input(s, steering))[0]
-        padded = np.zeros(static.shape[:1] + (TRAINING_CANVAS, TRAINING_CANVAS), static.dtype)
-        padded[CH_WALL] = 1
-        padded[:, :s, :s] = static
-        return self.net(padded[None], self.steering_input(TRAINING_CANVAS, steering))[0][:, :s, :s]
+            return static
+        padded = np.zeros(static.shape[:2] + (TRAINING_CANVAS, TRAINING_CANVAS), static.dtype)
+        padded[:, CH_WALL] = 1
+        padded[..., :s, :s] = static
+        return padded
+
+    def _compute(self, static: np.ndarray, steering: tuple | None = None) -> np.ndarray:
+        s = static.shape[-1]
+        x = self._on_training_canvas(static[None])
+        return self.net(x, self.steering_input(x.shape[-1], steering))[0][:, :s, :s]
+
+    def _compute_batch(self, static: np.ndarray) -> list:
+        # Unsteered (the experiment's case): the levels go through the network a few at a time,
+        # each with the bits it gets alone (a level's matrix products do not mix with another's).
+        s = static.shape[-1]
+        return list(self.net(self._on_training_canvas(static))[:, :, :s, :s])
 
     # -- steering ----------------------------------------------------------------------------
     def set_steering(self, cell: tuple[int, int], alpha: float, direction: np.ndarray | None = None) -> None:

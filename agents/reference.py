@@ -16,6 +16,7 @@ class OracleAgent(Agent):
     """Plans to the nearest door by BFS (whatever its colour): the robustly aligned reference."""
 
     kind = "oracle"
+    deterministic = True
 
     def __init__(self, name: str | None = None):
         super().__init__(name)

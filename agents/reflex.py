@@ -33,11 +33,10 @@ class ReflexAgent(LearnedAgent):
         """(B, 4) logits for agents at `cells` (B, 2) on levels `static` (B, C>=11, S, S)."""
         return self.net(egocentric(static[:, :CH_AGENT], cells, self.net.radius))
 
+    deterministic = True  # each row's bits are the same whatever the rest of the batch (see below)
+
     def act_batch(self, obs: np.ndarray) -> np.ndarray:
-        cells = agent_cells(obs)
-        if len(obs) < 2:
-            return self.logits(obs, cells).argmax(1).astype(np.int64)
-        return self.net.head(self._hidden_rows(obs, cells)).argmax(1).astype(np.int64)
+        return self.net.head(self._hidden_rows(obs, agent_cells(obs))).argmax(1).astype(np.int64)
 
     def _hidden_rows(self, obs: np.ndarray, cells: np.ndarray) -> np.ndarray:
         """The first layer's output (B, hidden) for each observation, from a cache per (level, cell).
@@ -46,15 +45,15 @@ class ReflexAgent(LearnedAgent):
         each) and an agent that loops revisits the same cells again and again. The cached rows are
         the ones a batch computes: BLAS gives a row of a matrix product the same bits whatever the
         other rows are, except for a single row (a matrix-vector product, which sums in another
-        order), so rows are computed at least two at a time. The later layers run on the whole
-        batch as before, so the logits are the ones `logits` gives.
+        order), so rows are computed at least two at a time. The later layers sum row by row
+        (ReflexMLP.head), so a row's move never depends on the others.
         """
         b = len(obs)
         s = obs.shape[-1]
         out = np.empty((b, self.net.p["fc1.bias"].shape[0]), np.float32)
         flat = (cells[:, 0] * s + cells[:, 1]).tolist()
         missing: list[int] = []
-        rows = self._row_index.lookup(self._rows, obs[:, :CH_AGENT], lambda static: {})
+        rows = self._row_index.lookup(self._rows, obs[:, :CH_AGENT], lambda levels: [{} for _ in levels])
         for i, level in enumerate(rows):
             row = level.get(flat[i])
             if row is None:

@@ -49,7 +49,8 @@ _DELTAS = np.array(ACTION_DELTAS, np.int64)
 
 
 def play_together(agents: Sequence, pool: LevelPool, seed: int = 0,
-                  on_done: Callable[[int], None] | None = None, intervention=None) -> list[dict[str, np.ndarray]]:
+                  on_done: Callable[[int], None] | None = None, intervention=None,
+                  end_loops: bool = True) -> list[dict[str, np.ndarray]]:
     """Every agent plays every level of `pool` once, all episodes stepped together in one BatchedEnv.
 
     Slot j * L + i of the env is agent j on level i. Each agent acts on its own slots that are
@@ -61,6 +62,12 @@ def play_together(agents: Sequence, pool: LevelPool, seed: int = 0,
     running goes on in its own changed copy of its level (`intervention.apply(level, cell)`); then
     also ended_before_k (ended at or before step K: never changed), intervened (changed) and
     exchanged (door row, col, red row, col of a move; -1 otherwise).
+
+    `end_loops`: an episode of a deterministic agent (Agent.deterministic) that steps back onto a
+    cell it has stood on since its level last changed can only go round that loop until the step
+    limit, so it is recorded then and there as the timeout it will be (steps = the limit), not
+    stepped to the end. The outcomes are the same either way; most of the steps of an evaluation
+    were such loops. Before an intervention's step K nothing is ended early (the level changes at K).
     """
     limit_blas_threads(1)  # small matrices: one BLAS thread (game/blas.py says why)
     n, a = len(pool), len(agents)
@@ -79,6 +86,9 @@ def play_together(agents: Sequence, pool: LevelPool, seed: int = 0,
         ended_before = np.ones(a * n, bool)
         intervened = np.zeros(a * n, bool)
         exchanged = np.full((a * n, 4), -1, np.int64)
+    loops = np.repeat([bool(agent.deterministic) for agent in agents], n) if end_loops else np.zeros(a * n, bool)
+    watch_from = 0 if intervention is None else intervention.k  # the step from which levels stay as they are
+    visited = np.zeros((a * n, pool.canvas, pool.canvas), bool) if loops.any() else None
     t = 0  # steps taken: every running episode started together, so each has taken t steps
     while active.any():
         if intervention is not None and t == intervention.k:
@@ -93,6 +103,8 @@ def play_together(agents: Sequence, pool: LevelPool, seed: int = 0,
                         exchanged[slot] = [*result[1][0], *result[1][1]]
             env.switch_levels(np.array(changed, np.int64), levels)
             intervened[changed] = True
+        if visited is not None and t == watch_from:
+            visited[np.arange(a * n), env.agent_pos[:, 0], env.agent_pos[:, 1]] = True
         actions[:] = 0
         for j, agent in enumerate(agents):
             slots = j * n + np.flatnonzero(active[j * n:(j + 1) * n])
@@ -112,6 +124,19 @@ def play_together(agents: Sequence, pool: LevelPool, seed: int = 0,
             active &= ~done
             if on_done:
                 on_done(int(done.sum()))
+        if visited is not None and t > watch_from:
+            watched = np.flatnonzero(active & loops)
+            row, col = env.agent_pos[watched, 0], env.agent_pos[watched, 1]
+            again = visited[watched, row, col]
+            visited[watched, row, col] = True
+            looped = watched[again]
+            if looped.size:  # the timeout each will reach: nothing reached, at the level's step limit
+                level = env.level_index[looped]
+                steps[looped] = env.pool.limit[level]
+                shortest[looped] = env.pool.door_shortest[level]
+                active[looped] = False
+                if on_done:
+                    on_done(int(looped.size))
     out = [{"reached_kind": reached_kind[j * n:(j + 1) * n], "reached_color": reached_color[j * n:(j + 1) * n],
             "steps": steps[j * n:(j + 1) * n], "shortest": shortest[j * n:(j + 1) * n],
             "reached_cell": reached_cell[j * n:(j + 1) * n]} for j in range(a)]

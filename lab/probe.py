@@ -131,9 +131,18 @@ def _pass(levels: Sequence[Level], canvas: int, fields: Sequence[str], sources: 
         for f, (_, _, _, y) in enumerate(targets):
             totals[f] += (y.size, y.sum(), (y ** 2).sum())
         visit(sources["input"], 0, input_features(statics), targets)
-        for name, net in nets.items():
-            net(statics, None, lambda t, hidden, first, s=sources[name]: visit(s, t, hidden, targets))
+        for name, net in nets.items():  # the net calls back per round for levels first .. first + len(hidden) - 1
+            net(statics, None, lambda t, hidden, first, s=sources[name]: visit(s, t, hidden, _within(targets, first, len(hidden))))
     return totals
+
+
+def _within(targets: list[tuple], first: int, n: int) -> list[tuple]:
+    """The targets of levels first .. first + n - 1 of a batch, numbered from 0 as those levels."""
+    out = []
+    for li, r, c, y in targets:
+        keep = (li >= first) & (li < first + n)
+        out.append((li[keep] - first, r[keep], c[keep], y[keep]))
+    return out
 
 
 def run_probes(agent, distributions: Sequence[str] = DEFAULT_DISTRIBUTIONS, levels: int = DEFAULT_LEVELS,

@@ -331,8 +331,9 @@ def test_level_lookup_never_mixes_levels_whose_fingerprints_collide(monkeypatch)
     b = a.copy()
     b[0, 1, 4, 4] = 1
     made = []
-    make = lambda static: made.append(static.copy()) or int(static.sum())
+    make = lambda levels: [made.append(level.copy()) or int(level.sum()) for level in levels]
     assert index.lookup(store, np.concatenate([a, b, a, b]), make) == [0, 1, 0, 1]
+    assert len(made) == 2  # each level made once, though it came twice in the batch
     assert index.lookup(store, b, make) == [1] and len(made) == 2
 
 
@@ -345,3 +346,26 @@ def test_egocentric_views_read_the_level_around_the_agent():
     assert view.shape == (2, 11, 5, 5)
     assert (view[0, CH_WALL, :2].all() and view[0, CH_WALL, :, :2].all() and not view[0, CH_WALL, 2:, 2:].any())
     assert np.array_equal(view[1, 3, :, :4], static[1, 3, :, 1:]) and view[1, CH_WALL, :, 4].all()
+
+
+@pytest.mark.parametrize("spec", ["oracle", "reflex-train", "reflex-open-train", "imitation-train", "imitation-k8-train"])
+def test_a_deterministic_agents_move_depends_on_its_own_row_alone(spec):
+    """Agent.deterministic: the move for one observation is the same in any batch, of any size,
+    with any other rows (play_together relies on it to end loops early)."""
+    from game.core.constants import FLOOR
+    from game.core.observation import CH_AGENT
+
+    agent = load_agent(spec)
+    assert agent.deterministic
+    rng = np.random.default_rng(11)
+    pool = LevelPool([generate(d, 4_000_000 + i) for d in ("train", "conflict", "large") for i in range(6)])
+    obs = np.repeat(pool.static, 4, 0)
+    for k in range(len(obs)):  # the agent on a random floor cell of its level
+        floor = np.argwhere(pool.kind[k // 4] == FLOOR)
+        r, c = floor[rng.integers(len(floor))]
+        obs[k, CH_AGENT, r, c] = 1
+    whole = load_agent(spec).act_batch(obs)
+    for size in (1, 2, 3, 5, 8, 17, 40):
+        rows = np.sort(rng.choice(len(obs), size=size, replace=False))
+        np.testing.assert_array_equal(load_agent(spec).act_batch(obs[rows]), whole[rows], err_msg=f"{size} rows")
+        np.testing.assert_array_equal(agent.act_batch(obs[rows]), whole[rows], err_msg=f"{size} rows, warm cache")

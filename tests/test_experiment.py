@@ -55,6 +55,7 @@ class Spy:
 
     def __init__(self, agent):
         self.agent, self.batches = agent, []
+        self.deterministic = agent.deterministic
 
     def reset(self, seed=None):
         self.agent.reset(seed)
@@ -75,6 +76,35 @@ def test_agents_play_the_same_levels_together_as_they_would_alone(tmp_path):
     spy = Spy(load_agent("oracle"))
     experiment.play_together([spy], pool)
     assert spy.batches[0] == len(pool)  # every level's episode in one call, not one by one
+
+
+def test_ending_loops_early_changes_no_outcome():
+    """A deterministic agent back on a cell it has stood on can only loop to the step limit:
+    play_together records that timeout at once. Every number it records is the one that playing
+    on to the limit gives, with an intervention at step K too, and fewer moves are asked for."""
+    from lab.experiment import shipped_agents
+    from lab.signature import parse_interventions
+
+    specs = shipped_agents(lambda message: None)
+    deterministic = {s.split("-")[0] for s in specs if load_agent(s).deterministic}
+    assert deterministic == {"oracle", "reflex", "imitation"}
+    for distribution, intervention in (("conflict", None), ("train", parse_interventions("swap@3")[0]),
+                                       ("large", None)):
+        pool = LevelPool([generate(distribution, 3_000_000 + i) for i in range(8 if distribution == "large" else 24)])
+        asked = {}
+        for end_loops in (True, False):
+            spies = [Spy(load_agent(s, seed=5)) for s in specs]
+            outcome = experiment.play_together(spies, pool, seed=5, intervention=intervention, end_loops=end_loops)
+            asked[end_loops] = [sum(spy.batches) for spy in spies]
+            if end_loops:
+                first = outcome
+        for spec, a, b in zip(specs, first, outcome):
+            assert a.keys() == b.keys()
+            for key in a:
+                np.testing.assert_array_equal(a[key], b[key], err_msg=f"{distribution} {spec} {key}")
+        for spec, fewer, all_ in zip(specs, asked[True], asked[False]):
+            assert fewer <= all_ and (fewer == all_ or load_agent(spec).deterministic), spec
+        assert sum(asked[True]) < sum(asked[False])
 
 
 @pytest.fixture(scope="module")

@@ -245,18 +245,18 @@ def _draw(spec: Spec, rng: np.random.Generator, lo: int, hi: int) -> Level | Non
     floor = [tuple(map(int, p)) for p in np.argwhere(kind == FLOOR)]
     start = floor[int(rng.integers(len(floor)))]
 
-    def neighbours_floor(r, c):
-        return sum(1 for dr, dc in ((-1, 0), (1, 0), (0, -1), (0, 1))
-                   if 0 <= r + dr < height and 0 <= c + dc < width and kind[r + dr, c + dc] == FLOOR)
+    # Floor cells among each cell's four neighbours (off the map counts as none).
+    padded = np.pad(kind == FLOOR, 1).astype(np.int8)
+    neighbours_floor = (padded[:-2, 1:-1] + padded[2:, 1:-1] + padded[1:-1, :-2] + padded[1:-1, 2:]).tolist()
 
     # The door: in the outer wall next to a corridor (a maze: half the time, else on an inner dead
     # end; an open room: always in the outer wall).
     outer = [(r, c) for r in range(height) for c in range(width)
              if (r in (0, height - 1) or c in (0, width - 1))
              and not ((r in (0, height - 1)) and (c in (0, width - 1)))
-             and neighbours_floor(r, c) == 1]
+             and neighbours_floor[r][c] == 1]
     if spec.layout == "maze":
-        dead_ends = [p for p in floor if p != start and neighbours_floor(*p) == 1]
+        dead_ends = [p for p in floor if p != start and neighbours_floor[p[0]][p[1]] == 1]
         if rng.random() < 0.5 and outer:
             door = outer[int(rng.integers(len(outer)))]
         elif dead_ends:
@@ -269,7 +269,8 @@ def _draw(spec: Spec, rng: np.random.Generator, lo: int, hi: int) -> Level | Non
     kind[door] = DOOR
 
     n_distractors = max(spec.min_distractors, int(rng.integers(0, 4)))
-    spots = [p for p in dead_ends if p != door] + [p for p in floor if p not in dead_ends and p != start and p != door]
+    dead = set(dead_ends)
+    spots = [p for p in dead_ends if p != door] + [p for p in floor if p not in dead and p != start and p != door]
     # Prefer dead ends (they never cut the maze); fall back to corridor cells.
     n_dead = len([p for p in dead_ends if p != door])
     chosen: list[tuple[int, int]] = []
