@@ -16,7 +16,6 @@ import json
 import multiprocessing
 import os
 import sys
-import time
 
 from game.core.objectives import O_BASE
 

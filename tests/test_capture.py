@@ -1,9 +1,7 @@
 """Screenshots and GIFs land in fresh files: never through a planted symlink, never over a file."""
 import os
 import types
-from pathlib import Path
 
-import numpy as np
 import pygame
 import pytest
 from PIL import Image

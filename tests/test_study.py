@@ -25,7 +25,6 @@ def test_a_stopped_study_resumes_and_trains_only_the_missing_seed(tmp_path):
         study.run_study(out, TINY, [0, 1], jobs=1, log=stop_after_first_seed(first))
     seeds_dir = out / "seeds"
     assert [p.name for p in sorted(seeds_dir.glob("seed-*.json"))] == ["seed-0000.json"]
-    names = {0: "seed-0000", 1: "seed-0001"}
     assert not (seeds_dir / "seed-0001.npz").exists()
     seed0 = json.loads((seeds_dir / "seed-0000.json").read_text())
     assert seed0["trained_now"] is True
