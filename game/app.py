@@ -23,11 +23,21 @@ FPS = 60
 SMOKE_FRAMES = 300
 
 
-def _scenes() -> dict[str, Callable]:
-    """Scenes by name, imported explicitly (PyInstaller cannot see imports made by scanning folders)."""
-    from game.scenes.editor import EditorScene
+def _play(*args, **kwargs):
     from game.scenes.play import PlayScene
-    return {"play": PlayScene, "edit": EditorScene}
+    return PlayScene(*args, **kwargs)
+
+
+def _edit(*args, **kwargs):
+    from game.scenes.editor import EditorScene
+    return EditorScene(*args, **kwargs)
+
+
+# Scenes by the names transitions use (each scene class says its own: Scene.registry_name). Each is
+# imported when first opened, so the play view's first frame does not wait for the editor's
+# modules; the imports are explicit, which PyInstaller sees (it cannot see imports made by
+# scanning folders).
+SCENES: dict[str, Callable] = {"play": _play, "edit": _edit}
 
 
 class App:
@@ -49,7 +59,7 @@ class App:
         self.screen = pygame.display.set_mode(size, pygame.RESIZABLE)
         self.headless = headless
         self.clock = pygame.time.Clock()
-        self.registry = _scenes()
+        self.registry = dict(SCENES)
         self.stack: list[tuple[str, object]] = []  # (registry name, scene), bottom first
         self.parked: dict[str, object] = {}  # scenes set aside by Pop, by registry name
 
@@ -70,7 +80,8 @@ class App:
             fps: int = FPS) -> dict:
         """Run until the window closes or a scene returns Quit (or `max_frames`); returns timings."""
         pg = self.pg
-        name = next((n for n, f in self.registry.items() if isinstance(scene, f)), type(scene).__name__)
+        name = getattr(scene, "registry_name", "") or next(
+            (n for n, f in self.registry.items() if isinstance(f, type) and isinstance(scene, f)), type(scene).__name__)
         self.stack, self.parked = [(name, scene)], {}
         scene.enter(None, {})
         scene.resize(self.screen.get_size())
@@ -223,7 +234,7 @@ def run_play(level_name: str | None = None, smoke_test: bool = False, frames: in
         if smoke_test:
             from game.smoke import play_smoke_test
             return play_smoke_test(app, level, frames)
-        scene = _scenes()["play"](level, status=message)
+        scene = _play(level, status=message)
         app.run(scene)
         if scene.recorder.recording:
             scene.recorder.stop(background=False)

@@ -377,6 +377,24 @@ def test_the_agent_worker_and_roster_need_no_pygame():
     assert out == "False"
 
 
+def test_the_play_views_first_frame_loads_no_editor_module():
+    """The registry imports a scene when it is first opened: `python main.py` draws its first frame
+    without the editor's modules; the scene names the registry opens agree with the classes'."""
+    import subprocess
+    import sys
+    from game.app import SCENES
+    from game.scenes.editor import EditorScene
+    from game.scenes.play import PlayScene
+    assert {PlayScene.registry_name: PlayScene, EditorScene.registry_name: EditorScene}.keys() == SCENES.keys()
+    code = ("import os, runpy, sys; os.environ.update(SDL_VIDEODRIVER='dummy', SDL_AUDIODRIVER='dummy', "
+            "REDDOOR_FIRST_FRAME_EXIT='1'); sys.argv = ['main.py']\n"
+            "try: runpy.run_path('main.py', run_name='__main__')\nexcept SystemExit: pass\n"
+            "print('editor', sorted(m for m in sys.modules if m.startswith('game.scenes.editor')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         cwd=Path(__file__).resolve().parents[1]).stdout
+    assert "first-frame" in out and "editor []" in out, out  # Ctrl+E still opens it: tests/test_editor.py
+
+
 @pytest.mark.parametrize("scene", ["play", "editor"])
 def test_the_help_shows_each_group_of_keys_once(scene):
     import itertools

@@ -54,6 +54,8 @@ TRANSITIONS = (Push, Pop, Replace, Quit)
 class Scene:
     """One mode of the app. `draw` never changes state; `after_frame` may read the drawn pixels."""
 
+    #: the name the app's registry opens this kind of scene by (game/app.py SCENES).
+    registry_name: str = ""
     #: the name of the scene beneath this one on the app's stack (None at the bottom); set by `enter`.
     below: str | None = None
 

@@ -44,6 +44,8 @@ class Drag:
 class EditorScene(Scene):
     """Paint a level with tools, colours and draw modes; undo, problems, files, Try it."""
 
+    registry_name = "edit"
+
     def __init__(self, level: Level | None = None, path: str | Path | None = None, *, status: str = "",
                  recovery: Recovery | None = None, palette: Palette = NORMAL):
         if level is None:

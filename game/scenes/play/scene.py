@@ -47,6 +47,8 @@ STATUS_SECONDS = 6.0
 class PlayScene(Scene):
     """Watch agents act, recolour while they do, and read the score under O_base and O_alt."""
 
+    registry_name = "play"
+
     def __init__(self, level: Level | None = None, agents: list[Agent] | None = None, *,
                  catalogue: list[LevelEntry] | None = None, status: str = "",
                  output_dir: Callable[[str], Path] = user_dir, agent_loader=load_agent):
