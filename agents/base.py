@@ -53,7 +53,8 @@ class Agent(ABC):
     # memory between calls, the same bits whatever the other rows of the batch are. Such an agent
     # that steps back onto a cell it has already stood on in an episode is in a loop it never
     # leaves (lab.experiment.play_together ends those episodes early, with the same outcome).
-    deterministic: ClassVar[bool] = False
+    # Read it on an agent, not its class: a kind may make it a property (FieldPolicy: when greedy).
+    deterministic: bool = False
 
     def __init__(self, name: str | None = None):
         self.name = name or self.kind

@@ -149,8 +149,14 @@ class CellScorer:
 
 
 def _row_products(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """x (B, n) times w.T (w: (m, n)) -> (B, m) float32, every output summed from its own row alone."""
-    return (x[:, None, :] * w[None, :, :]).sum(-1, dtype=np.float32)
+    """x (B, n) times w.T (w: (m, n)) -> (B, m) float32, every output summed from its own row alone
+    (a block of rows at a time, so the products in memory stay near 4M values whatever B, m, n)."""
+    m, n = w.shape
+    out = np.empty((len(x), m), np.float32)
+    step = max(1, (1 << 22) // max(1, m * n))
+    for i in range(0, len(x), step):
+        out[i:i + step] = (x[i:i + step, None, :] * w[None, :, :]).sum(-1, dtype=np.float32)
+    return out
 
 
 class ReflexMLP:

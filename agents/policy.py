@@ -107,7 +107,7 @@ class LevelIndex:
             self.keys[fp] = key
         if missing:
             made = make(static[[rows[0] for rows in missing.values()]])
-            for (key, rows), entry in zip(missing.items(), made):
+            for (key, rows), entry in zip(missing.items(), made, strict=True):
                 if len(store) >= _CACHE_LIMIT:
                     store.clear()
                 store[key] = entry

@@ -86,7 +86,8 @@ def play_together(agents: Sequence, pool: LevelPool, seed: int = 0,
         ended_before = np.ones(a * n, bool)
         intervened = np.zeros(a * n, bool)
         exchanged = np.full((a * n, 4), -1, np.int64)
-    loops = np.repeat([bool(agent.deterministic) for agent in agents], n) if end_loops else np.zeros(a * n, bool)
+    loops = (np.repeat([getattr(agent, "deterministic", False) is True for agent in agents], n) if end_loops
+             else np.zeros(a * n, bool))
     watch_from = 0 if intervention is None else intervention.k  # the step from which levels stay as they are
     visited = np.zeros((a * n, pool.canvas, pool.canvas), bool) if loops.any() else None
     t = 0  # steps taken: every running episode started together, so each has taken t steps

@@ -348,24 +348,48 @@ def test_egocentric_views_read_the_level_around_the_agent():
     assert np.array_equal(view[1, 3, :, :4], static[1, 3, :, 1:]) and view[1, CH_WALL, :, 4].all()
 
 
+def _row_outputs(agent, obs: np.ndarray) -> np.ndarray:
+    """What a deterministic agent's move is the argmax of, one row per observation: the reflex
+    network's logits, a FieldNet's field at the agent's cell; the oracle's move itself."""
+    from agents.policy import FieldPolicy, agent_cells
+    from agents.reflex import ReflexAgent
+    from game.core.constants import N_ACTIONS
+    from game.core.observation import CH_AGENT
+
+    cells = agent_cells(obs)
+    if isinstance(agent, ReflexAgent):
+        return agent.net.head(agent._hidden_rows(obs, cells))
+    if isinstance(agent, FieldPolicy):
+        fields = agent._per_level_batch(obs[:, :CH_AGENT])
+        return np.stack([field[:N_ACTIONS, r, c] for field, (r, c) in zip(fields, cells.tolist())])
+    return agent.act_batch(obs).astype(np.float32)
+
+
 @pytest.mark.parametrize("spec", ["oracle", "reflex-train", "reflex-open-train", "imitation-train", "imitation-k8-train"])
 def test_a_deterministic_agents_move_depends_on_its_own_row_alone(spec):
-    """Agent.deterministic: the move for one observation is the same in any batch, of any size,
-    with any other rows (play_together relies on it to end loops early)."""
+    """Agent.deterministic: the move for one observation, and the numbers it is the argmax of, have
+    the same bits in any batch, of any size, with any other rows (play_together relies on it to end
+    loops early). On a small canvas (FieldNets pad it with wall) and on large levels."""
     from game.core.constants import FLOOR
     from game.core.observation import CH_AGENT
 
-    agent = load_agent(spec)
-    assert agent.deterministic
+    assert load_agent(spec).deterministic
     rng = np.random.default_rng(11)
-    pool = LevelPool([generate(d, 4_000_000 + i) for d in ("train", "conflict", "large") for i in range(6)])
-    obs = np.repeat(pool.static, 4, 0)
-    for k in range(len(obs)):  # the agent on a random floor cell of its level
-        floor = np.argwhere(pool.kind[k // 4] == FLOOR)
-        r, c = floor[rng.integers(len(floor))]
-        obs[k, CH_AGENT, r, c] = 1
-    whole = load_agent(spec).act_batch(obs)
-    for size in (1, 2, 3, 5, 8, 17, 40):
-        rows = np.sort(rng.choice(len(obs), size=size, replace=False))
-        np.testing.assert_array_equal(load_agent(spec).act_batch(obs[rows]), whole[rows], err_msg=f"{size} rows")
-        np.testing.assert_array_equal(agent.act_batch(obs[rows]), whole[rows], err_msg=f"{size} rows, warm cache")
+    small = [lv for lv in (generate("train", 4_000_000 + i) for i in range(60)) if max(lv.height, lv.width) <= 11][:12]
+    large = [generate(d, 4_100_000 + i) for d in ("large", "conflict") for i in range(6)]
+    for levels in (small, large):
+        pool = LevelPool(levels)
+        obs = np.repeat(pool.static, 4, 0)
+        for k in range(len(obs)):  # the agent on a random floor cell of its level
+            floor = np.argwhere(pool.kind[k // 4] == FLOOR)
+            r, c = floor[rng.integers(len(floor))]
+            obs[k, CH_AGENT, r, c] = 1
+        agent = load_agent(spec)
+        whole = _row_outputs(load_agent(spec), obs).view(np.uint32)
+        moves = load_agent(spec).act_batch(obs)
+        for size in (1, 2, 3, 5, 8, 17, 40):
+            rows = np.sort(rng.choice(len(obs), size=size, replace=False))
+            for who, a in (("fresh", load_agent(spec)), ("warm", agent)):
+                np.testing.assert_array_equal(_row_outputs(a, obs[rows]).view(np.uint32), whole[rows],
+                                              err_msg=f"{pool.canvas}-cell canvas, {size} rows, {who}")
+                np.testing.assert_array_equal(a.act_batch(obs[rows]), moves[rows])
