@@ -231,19 +231,21 @@ def _play_in_workers(tasks, specs, seed, ivs, jobs):
 
     main_thread = threading.current_thread() is threading.main_thread()  # only it may set handlers
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main_thread else None  # the workers inherit it
+    before = set(multiprocessing.active_children())
     try:
         pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_init_worker, initargs=(specs, seed))
         futures = {pool.submit(_play_chunk, d, start, count, seed, None, ivs[d]): (d, start, count)
-                   for d, start, count in tasks}
+                   for d, start, count in tasks}  # the pool starts its worker processes here
     finally:
         if main_thread:
             signal.signal(signal.SIGINT, previous)
+    workers = [proc for proc in multiprocessing.active_children() if proc not in before]
     try:
         for fut in as_completed(futures):
             yield futures[fut], fut.result()
     except BaseException:  # Ctrl-C, a worker's error, or the caller closing early
-        for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        for proc in workers:  # a running chunk would otherwise be finished first
             if proc.is_alive():
                 proc.terminate()
         pool.shutdown(wait=True, cancel_futures=True)
