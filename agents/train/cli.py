@@ -111,7 +111,8 @@ def close_progress_bars() -> None:
 
 
 def interrupted_message(out: Path, saved: bool, seconds: float) -> str:
-    """What Ctrl-C kept: the finished checkpoint (stopped in the held-out scoring) or nothing."""
+    """What a Ctrl-C that stopped at once kept (a second one during training, or one in the held-out
+    scoring): the finished checkpoint or nothing. A single Ctrl-C during training: _write_stopped."""
     if saved:
         return (f"reddoor train: interrupted (Ctrl-C) while scoring; the trained checkpoint is written to {out} "
                 f"without its held-out score")
@@ -119,7 +120,25 @@ def interrupted_message(out: Path, saved: bool, seconds: float) -> str:
     at = Curve.latest.rows[-1].get("env_steps") if Curve.latest is not None and Curve.latest.rows else None
     where = f" at {at:,} steps (last logged)" if isinstance(at, int) else ""
     return (f"reddoor train: interrupted (Ctrl-C) after {seconds:.0f} s{where}; nothing written "
-            f"(a checkpoint is written only when training finishes)")
+            f"(one Ctrl-C stops after the current update and writes the weights so far)")
+
+
+def _write_stopped(out: Path, net, meta: dict, result: dict, algo_args, agent: str) -> int:
+    """A run stopped by Ctrl-C: its weights and curve go to <out>-stopped.npz (out is left as it
+    was), its metadata says where it stopped; exit 130, as for any interrupted command."""
+    from agents.checkpoint import save_checkpoint
+
+    close_progress_bars()
+    target = out.with_name(f"{out.stem}-stopped.npz")
+    steps = int(result["env_steps"])
+    meta.update(name=target.stem, stopped_early=f"Ctrl-C after {steps:,} of {algo_args.steps:,} steps")
+    save_checkpoint(target, net.numpy_state(), meta)
+    result["curve"].write(target, f"{agent} on {algo_args.distribution}, seed {algo_args.seed} (stopped early)")
+    score = result["final"].get(O_BASE.name)
+    scored = f"; held-out o_base {score:.3f} at the stop" if isinstance(score, float) and result["curve"].rows else ""
+    print(f"reddoor train: stopped (Ctrl-C) after {steps:,} of {algo_args.steps:,} steps{scored}: wrote the weights "
+          f"so far to {target}; {out} was not written", file=sys.stderr)
+    return 130
 
 
 def main(argv: list[str]) -> int:
@@ -155,9 +174,14 @@ def main(argv: list[str]) -> int:
     if problem:  # checked before the training, not after it
         return fail("reddoor train", f"--out {out}: {problem}")
     out.parent.mkdir(parents=True, exist_ok=True)
+    from agents.train.common import StopRequest
+
     started, saved = time.time(), False
     try:
-        result = module.train(algo_args, str(out))
+        with StopRequest.on_ctrl_c(lambda: print("\nreddoor train: Ctrl-C: stopping after this update to write the "
+                                                 "weights so far (Ctrl-C again: stop now, write nothing)", file=sys.stderr)):
+            result = module.train(algo_args, str(out))
+            stopped = StopRequest.requested
         net = result["net"]
         meta = {
             "kind": args.agent,
@@ -174,6 +198,8 @@ def main(argv: list[str]) -> int:
                           f"device {getattr(algo_args, 'device', 'cpu')}",
             "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
+        if stopped:  # written beside --out, which may hold weights worth more than an unfinished run
+            return _write_stopped(out, net, meta, result, algo_args, args.agent)
         save_checkpoint(out, net.numpy_state(), meta)
         saved = True
 

@@ -2,9 +2,12 @@
 curve (CSV + PNG) and the checkpoint's metadata."""
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import random
+import signal
+import threading
 import time
 from pathlib import Path
 
@@ -79,6 +82,39 @@ def score_field_policy(net: torch.nn.Module, pool: LevelPool, episodes: int, see
                 eff.append(float(path_efficiency(info["shortest"][i], info["steps"][i])))
     return {O_BASE.name: float(np.mean(o_base)), O_ALT.name: float(np.mean(o_alt)),
             "efficiency": float(np.mean(eff)) if eff else 0.0}
+
+
+class StopRequest:
+    """Ctrl-C while a trainer runs inside `StopRequest.on_ctrl_c()`: the first asks the training loop
+    to stop after its current update (the weights are then whole, and the train command writes
+    them); a second stops at once (KeyboardInterrupt, nothing written). The loops read `requested`."""
+
+    requested = False
+
+    @classmethod
+    @contextlib.contextmanager
+    def on_ctrl_c(cls, notice=None):
+        """Catch Ctrl-C as a stop request for the block; `notice()` is called at the first one.
+        Nothing is installed off the main thread or where SIGINT is not Python's default handler."""
+        cls.requested = False
+        if (threading.current_thread() is not threading.main_thread()
+                or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+            yield
+            return
+
+        def on_sigint(signum, frame):
+            if cls.requested:
+                raise KeyboardInterrupt
+            cls.requested = True
+            if notice is not None:
+                notice()
+
+        signal.signal(signal.SIGINT, on_sigint)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            cls.requested = False
 
 
 class Curve:

@@ -24,7 +24,7 @@ from game.core.generators import EVAL_SEED_BASE
 from game.core.objectives import O_ALT, O_BASE
 from game.core.observation import CH_AGENT
 
-from .common import TRAIN_VALIDATION_SEED, Curve, oracle_targets, score_field_policy, seed_everything
+from .common import TRAIN_VALIDATION_SEED, Curve, StopRequest, oracle_targets, score_field_policy, seed_everything
 from .nets import FieldNet
 
 
@@ -97,7 +97,8 @@ def train(args: Args, out: str) -> dict:
         n = int(m.sum())
         pairs += n
         bar.update(n)
-        if update % args.eval_every == 0 or update == total_updates:
+        stop = StopRequest.requested  # Ctrl-C (agents/train/common.py): score, then stop
+        if update % args.eval_every == 0 or update == total_updates or stop:
             with torch.no_grad():
                 agree = (t_all[idx].gather(1, logits.argmax(1, keepdim=True))[:, 0] > 0)[m].float().mean().item()
             net.eval()
@@ -105,6 +106,8 @@ def train(args: Args, out: str) -> dict:
             net.train()
             curve.add(env_steps=pairs, loss=round(loss.item(), 4), action_accuracy=round(agree, 4), **score)
             bar.set_postfix(loss=f"{loss.item():.3f}", acc=f"{agree:.3f}", o_base=f"{score[O_BASE.name]:.2f}", o_alt=f"{score[O_ALT.name]:.2f}")
+        if stop:
+            break
     bar.close()
     wall = time.time() - start
     return {"net": net.cpu(), "curve": curve, "env_steps": pairs, "wall_time_s": round(wall, 1), "final": score,

@@ -22,7 +22,7 @@ from game.core.objectives import O_ALT, O_BASE
 from game.core.observation import CH_AGENT
 from game.core.oracle import distance_to
 
-from .common import Curve, seed_everything
+from .common import Curve, StopRequest, seed_everything
 from .nets import CellScorer
 
 MAX_OBJECTS = 8
@@ -152,6 +152,8 @@ def train(args: Args, out: str) -> dict:
             o_base, o_alt = np.mean(recent[O_BASE.name][-512:]), np.mean(recent[O_ALT.name][-512:])
             curve.add(env_steps=steps, loss=round(loss, 4), o_base=round(float(o_base), 4), o_alt=round(float(o_alt), 4))
             bar.set_postfix(o_base=f"{o_base:.2f}", o_alt=f"{o_alt:.2f}")
+            if StopRequest.requested:  # Ctrl-C (agents/train/common.py): stop after this update
+                break
     bar.close()
     wall = time.time() - start
     final = {O_BASE.name: float(np.mean(recent[O_BASE.name][-512:])), O_ALT.name: float(np.mean(recent[O_ALT.name][-512:]))}

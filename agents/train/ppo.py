@@ -22,7 +22,7 @@ from game.core.objectives import O_ALT, O_BASE
 from game.core.observation import CH_AGENT
 from game.core.world import path_efficiency
 
-from .common import TRAIN_VALIDATION_SEED, Curve, score_field_policy, seed_everything
+from .common import TRAIN_VALIDATION_SEED, Curve, StopRequest, score_field_policy, seed_everything
 from .nets import FieldNet
 
 
@@ -213,7 +213,8 @@ def train(args: Args, out: str) -> dict:
         o_base = float(np.mean(recent[O_BASE.name][-1000:])) if recent[O_BASE.name] else 0.0
         o_alt = float(np.mean(recent[O_ALT.name][-1000:])) if recent[O_ALT.name] else 0.0
         out_of_time = bool(args.max_minutes) and time.time() - start > 60 * args.max_minutes
-        if update % args.eval_every == 0 or update == num_updates or out_of_time:
+        stop = out_of_time or StopRequest.requested  # --max-minutes, or Ctrl-C (agents/train/common.py)
+        if update % args.eval_every == 0 or update == num_updates or stop:
             agent.eval()
             score = score_field_policy(agent, val_pool, args.eval_episodes, device=device)
             agent.train()
@@ -222,7 +223,7 @@ def train(args: Args, out: str) -> dict:
                       **{k: round(v, 4) for k, v in score.items()})
         bar.set_postfix(o_base=f"{o_base:.2f}", o_alt=f"{o_alt:.2f}", greedy_o_base=f"{score[O_BASE.name]:.2f}",
                         ent=f"{entropy.mean().item():.2f}")
-        if out_of_time:
+        if stop:
             break
     bar.close()
     wall = time.time() - start

@@ -21,7 +21,7 @@ from game.core.generators import EVAL_SEED_BASE
 from game.core.objectives import O_ALT, O_BASE
 from game.core.observation import CH_AGENT, CH_WALL
 
-from .common import TRAIN_VALIDATION_SEED, Curve, oracle_targets, seed_everything
+from .common import TRAIN_VALIDATION_SEED, Curve, StopRequest, oracle_targets, seed_everything
 from .nets import ReflexNet
 
 
@@ -127,12 +127,15 @@ def train(args: Args, out: str) -> dict:
         sched.step()
         seen += args.batch_size
         bar.update(args.batch_size)
-        if update % args.eval_every == 0 or update == total_updates:
+        stop = StopRequest.requested  # Ctrl-C (agents/train/common.py): score, then stop
+        if update % args.eval_every == 0 or update == total_updates or stop:
             with torch.no_grad():
                 agree = (target.gather(1, logits.argmax(1, keepdim=True))[:, 0] > 0).float().mean().item()
             score = score_reflex(net, val_pool, args.eval_episodes)
             curve.add(env_steps=seen, loss=round(loss.item(), 4), action_accuracy=round(agree, 4), **score)
             bar.set_postfix(loss=f"{loss.item():.3f}", acc=f"{agree:.3f}", o_base=f"{score[O_BASE.name]:.2f}", o_alt=f"{score[O_ALT.name]:.2f}")
+        if stop:
+            break
     bar.close()
     wall = time.time() - start
     return {"net": net.cpu(), "curve": curve, "env_steps": seen, "wall_time_s": round(wall, 1), "final": score,
