@@ -307,15 +307,15 @@ def run_table(agent_specs: Sequence[str], distributions: Sequence[str], episodes
     results: dict[tuple[str, int], list[dict]] = {}
     try:
         if jobs == 1:
-            for d, start, count in tasks:
-                results[(d, start)] = _play_chunk(d, start, count, seed, agents, ivs[d])
+            for d, start, levels in tasks:
+                results[(d, start)] = _play_chunk(d, start, levels, seed, agents, ivs[d])
                 if tick:
-                    tick(count * len(specs) * (1 + len(ivs[d])))
+                    tick(levels * len(specs) * (1 + len(ivs[d])))
         else:
-            for (d, start, count), chunk in _play_in_workers(tasks, specs, seed, ivs, jobs):
+            for (d, start, levels), chunk in _play_in_workers(tasks, specs, seed, ivs, jobs):
                 results[(d, start)] = chunk
                 if tick:
-                    tick(count * len(specs) * (1 + len(ivs[d])))
+                    tick(levels * len(specs) * (1 + len(ivs[d])))
     finally:
         if bar is not None:
             bar.close()
