@@ -108,9 +108,7 @@ class LevelIndex:
         if missing:
             made = make(static[[rows[0] for rows in missing.values()]])
             for (key, rows), entry in zip(missing.items(), made, strict=True):
-                if len(store) >= _CACHE_LIMIT:
-                    store.clear()
-                store[key] = entry
+                cached(store, key, lambda entry=entry: entry)
                 for i in rows:
                     out[i] = entry
         return out
@@ -201,11 +199,11 @@ class FieldPolicy(LearnedAgent):
 
     greedy = True
     slow_first_look = True
+    _steering: tuple | None = None  # (cell, alpha, direction (channels,))
 
     @property
     def deterministic(self) -> bool:  # a greedy FieldNet reads a per-level field computed level by level
         return self.greedy
-    _steering: tuple | None = None  # (cell, alpha, direction (channels,))
 
     def _load_check_output(self, static: np.ndarray) -> np.ndarray:
         # The network on the small test level as it is, not padded to the training canvas: the same

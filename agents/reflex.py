@@ -23,6 +23,7 @@ class ReflexAgent(LearnedAgent):
     kind = "reflex"
     architecture = "reflex"
     min_out_channels = N_ACTIONS
+    deterministic = True  # each row's bits are the same whatever the rest of the batch (_hidden_rows)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -32,8 +33,6 @@ class ReflexAgent(LearnedAgent):
     def logits(self, static: np.ndarray, cells: np.ndarray) -> np.ndarray:
         """(B, 4) logits for agents at `cells` (B, 2) on levels `static` (B, C>=11, S, S)."""
         return self.net(egocentric(static[:, :CH_AGENT], cells, self.net.radius))
-
-    deterministic = True  # each row's bits are the same whatever the rest of the batch (see below)
 
     def act_batch(self, obs: np.ndarray) -> np.ndarray:
         return self.net.head(self._hidden_rows(obs, agent_cells(obs))).argmax(1).astype(np.int64)

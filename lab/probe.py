@@ -131,8 +131,14 @@ def _pass(levels: Sequence[Level], canvas: int, fields: Sequence[str], sources: 
         for f, (_, _, _, y) in enumerate(targets):
             totals[f] += (y.size, y.sum(), (y ** 2).sum())
         visit(sources["input"], 0, input_features(statics), targets)
+        chunks: dict[int, list[tuple]] = {}  # first level of a chunk -> its targets (the same for every round and net)
+
+        def targets_of(first: int, n: int) -> list[tuple]:  # used only within this batch
+            if first not in chunks:
+                chunks[first] = _within(targets, first, n)
+            return chunks[first]
         for name, net in nets.items():  # the net calls back per round for levels first .. first + len(hidden) - 1
-            net(statics, None, lambda t, hidden, first, s=sources[name]: visit(s, t, hidden, _within(targets, first, len(hidden))))
+            net(statics, None, lambda t, hidden, first, s=sources[name]: visit(s, t, hidden, targets_of(first, len(hidden))))
     return totals
 
 
