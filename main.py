@@ -10,9 +10,10 @@ from game.cli_args import Parser
 
 # Training, the experiment and the study load by name, so that PyInstaller's import analysis does
 # not pull torch or matplotlib into the double-click bundle through them.
-HEAVY_COMMANDS = {"train": "agents.train.cli", "eval": "lab.experiment", "study": "lab.study", "probe": "lab.probe", "steer": "lab.steer"}
+HEAVY_COMMANDS = {"train": "agents.train.cli", "eval": "lab.experiment", "study": "lab.study", "goals": "lab.goals", "probe": "lab.probe", "steer": "lab.steer"}
 HEAVY_HELP = {"train": "train an agent (needs torch: the 'train' extra)",
               "eval": "score agents on distributions under every objective",
+              "goals": "which goal each agent pursues on twin levels, and its competence at it (both decoders)",
               "study": "train many seeds of one kind and see how they split on conflict",
               "probe": "fit linear probes from a FieldNet's hidden state at every round to BFS distance fields",
               "steer": "retarget an agent by a 'goal here' direction (mesa: its objective) and measure success"}

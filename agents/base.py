@@ -55,9 +55,39 @@ class Agent(ABC):
     # leaves (lab.experiment.play_together ends those episodes early, with the same outcome).
     # Read it on an agent, not its class: a kind may make it a property (FieldPolicy: when greedy).
     deterministic: bool = False
+    # How moves are decoded. A kind with a distribution over moves (move_probs) lists the decoders
+    # it supports, "greedy" (its most likely move) and "sample" (a draw from that distribution), and
+    # starts with default_decode (chosen per agent by the spec option decode=, agents/loading.py).
+    # A kind whose moves come from a fixed rule has no decoders; `rule` names that rule instead.
+    decoders: ClassVar[tuple[str, ...]] = ()
+    default_decode: ClassVar[str] = ""
+    rule: ClassVar[str] = ""  # e.g. "plan" (oracle, mesa), "uniform" (random)
 
     def __init__(self, name: str | None = None):
         self.name = name or self.kind
+        self.decode = self.default_decode
+
+    @property
+    def decoding(self) -> str:
+        """What a table's `decode` column says for this agent: its decoder, else its rule."""
+        return self.decode or self.rule
+
+    def move_probs(self, obs: np.ndarray) -> np.ndarray:
+        """(B, 4) probabilities of each move for observations (B, C, S, S): the distribution the
+        decoders read (only kinds with decoders have one)."""
+        raise NotImplementedError(f"a {self.kind!r} agent has no distribution over moves")
+
+    def set_option(self, key: str, value: str) -> None:
+        """One option of an agent spec ('reflex:decode=sample'); ValueError for one it does not take."""
+        if key == "decode" and self.decoders:
+            if value not in self.decoders:
+                raise ValueError(f"decode={value!r}: a {self.kind!r} agent decodes by {' or '.join(self.decoders)}")
+            self.decode = value
+            return
+        if key == "decode":
+            raise ValueError(f"decode={value!r}: a {self.kind!r} agent has no distribution over moves "
+                             f"(its moves come from its {self.rule or 'own'} rule)")
+        raise ValueError(f"unknown option {key!r} for a {self.kind!r} agent")
 
     def reset(self, seed: int | None = None) -> None:
         """Called at the start of every episode (stateless agents ignore it)."""
@@ -73,6 +103,28 @@ class Agent(ABC):
     def explain(self, level: Level) -> Explanation | None:
         """A per-cell map of what the agent wants on this level, or None if it has none."""
         return None
+
+
+def sample_moves(probs: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Moves (B,) drawn from probabilities (B, 4) by inverting each row's cumulative sum at the
+    uniform numbers u (B,) in [0, 1)."""
+    u = np.asarray(u, np.float64).reshape(-1, 1)
+    return np.minimum((np.cumsum(probs, 1) <= u).sum(1), N_ACTIONS - 1).astype(np.int64)
+
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+
+
+def counter_uniforms(keys: np.ndarray, counter: int) -> np.ndarray:
+    """Uniform numbers in [0, 1), one per key (uint64), that depend only on that key and `counter`
+    (splitmix64 of their mix): a draw per (episode, step) that does not depend on which other
+    episodes share the batch, so a sampled run reproduces whatever it is played beside."""
+    with np.errstate(over="ignore"):
+        z = np.asarray(keys, np.uint64) + _GOLDEN * np.uint64(int(counter) + 1)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    return (z >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))
 
 
 REGISTRY: dict[str, type[Agent]] = {}

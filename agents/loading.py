@@ -77,14 +77,49 @@ def display_name(meta: dict, fallback: str) -> str:
     return "-".join(parts)
 
 
+# An option follows the agent as ':key=value' (a value may hold ':' itself, as in commit=threshold:0).
+_OPTION = re.compile(r":(?=[a-z_]+=)")
+
+
+def split_spec(spec: str | os.PathLike) -> tuple[str, list[tuple[str, str]]]:
+    """An agent spec's agent and its options: 'mesa:commit=threshold:0' -> ('mesa', [('commit',
+    'threshold:0')]); 'reflex:decode=sample' -> ('reflex', [('decode', 'sample')])."""
+    head, *options = _OPTION.split(str(spec))
+    out = []
+    for option in options:
+        key, _, value = option.partition("=")
+        if not value:
+            raise ValueError(f"agent option {option!r} in {str(spec)!r} has no value; expected e.g. decode=sample")
+        out.append((key, value))
+    return head, out
+
+
+def with_option(spec: str, key: str, value: str) -> str:
+    """`spec` with option key=value (replacing that key if it is there)."""
+    head, options = split_spec(spec)
+    options = [(k, v) for k, v in options if k != key] + [(key, value)]
+    return head + "".join(f":{k}={v}" for k, v in options)
+
+
 def load_agent(spec: str | os.PathLike, name: str | None = None, seed: int = 0) -> Agent:
     """An agent from a spec: 'oracle' / 'random', a learned kind ('ppo' = its shipped train weights),
-    '<kind>-<distribution>' (e.g. 'mesa-diverse'), or a checkpoint path.
+    '<kind>-<distribution>' (e.g. 'mesa-diverse'), or a checkpoint path; then any options, each
+    ':key=value': decode=greedy|sample for the kinds with a distribution over moves, commit=... for
+    mesa (agents/mesa.py). An option other than decode is part of the agent's name.
 
     Raises CheckpointError (a ValueError) naming the file and the problem, or ValueError for an
-    unknown name.
+    unknown name or option.
     """
-    text = str(spec)
+    text, options = split_spec(spec)
+    agent = _load_plain(text, name, seed)
+    for key, value in options:
+        agent.set_option(key, value)
+        if key != "decode" and name is None:
+            agent.name += f":{key}={value}"
+    return agent
+
+
+def _load_plain(text: str, name: str | None, seed: int) -> Agent:
     head = text.split("-", 1)[0]
     is_name = not text.endswith(".npz") and os.sep not in text
     if head in _kinds.ALIASES and is_name and not asset_path("agents", f"{text}.npz").exists():

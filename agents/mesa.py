@@ -2,16 +2,17 @@
 (agents/train/mesa.py)."""
 from __future__ import annotations
 
-import numpy as np
-
+import zlib
 from dataclasses import dataclass
+
+import numpy as np
 
 from game.core.constants import DOOR, FLOOR, N_ACTIONS, N_COLORS, WALL
 from game.core.level import Level
 from game.core.observation import CH_AGENT, CH_COLOR0, decode_kinds
 from game.core.oracle import distance_to, greedy_action
 
-from .base import Explanation, plan_arrows, register
+from .base import Explanation, counter_uniforms, plan_arrows, register
 from .policy import LearnedAgent, agent_cells
 
 
@@ -39,8 +40,47 @@ class MesaAgent(LearnedAgent):
 
     kind = "mesa"
     architecture = "cellscorer"
+    rule = "plan"
     _steering: tuple | None = None  # (cell, delta, same_kind_colour)
     _extra: dict = {}  # set_nudges: cell -> delta (never mutated in place)
+    # The decision rule, an inference-time dial (spec option commit=, no retraining):
+    # ("argmax", 0): as trained, commit to the best-scoring reachable object however low its score;
+    # ("threshold", T): commit only to one scoring above T, else move at random;
+    # ("softmax", tau): draw the goal once per episode from a softmax of the scores / tau.
+    commit: tuple[str, float] = ("argmax", 0.0)
+    _episode_seed: int = 0
+
+    def set_option(self, key: str, value: str) -> None:
+        if key != "commit":
+            return super().set_option(key, value)
+        rule, _, number = value.partition(":")
+        if rule == "argmax" and not number:
+            self.commit = ("argmax", 0.0)
+            return
+        try:
+            x = float(number)
+        except ValueError:
+            x = float("nan")
+        if rule == "threshold" and np.isfinite(x):
+            self.commit = ("threshold", x)
+        elif rule == "softmax" and np.isfinite(x) and x > 0:
+            self.commit = ("softmax", x)
+        else:
+            raise ValueError(f"commit={value!r}: expected argmax, threshold:T (a number) or softmax:TAU (a number > 0)")
+
+    @property
+    def commit_label(self) -> str:
+        rule, x = self.commit
+        return "argmax" if rule == "argmax" else f"{rule}:{x:g}"
+
+    @property
+    def deterministic(self) -> bool:  # never: a goal below the threshold, or none, means random moves
+        return False
+
+    def reset(self, seed: int | None = None) -> None:
+        super().reset(seed)
+        if seed is not None:
+            self._episode_seed = int(seed)
 
     def _compute(self, static: np.ndarray) -> dict:
         kind = decode_kinds(static)
@@ -105,17 +145,30 @@ class MesaAgent(LearnedAgent):
         return d
 
     def goal(self, plan: dict, agent: tuple[int, int]) -> tuple[int, int] | None:
-        """The planner's target: the reachable object of highest learned score (then the nearest)."""
-        best, best_key = None, None
+        """The planner's target under the decision rule (`commit`): as trained, the reachable object
+        of highest score (learned + nudge; ties: the nearer one); None means move at random."""
         nudges = self._nudges(plan)
+        options = []  # (score, -distance, cell) of each reachable object
         for cell in plan["objects"]:
             d = self._dist_to(plan, cell)[agent]
-            if d < 0:
-                continue
-            key = (float(plan["scores"][cell]) + nudges.get(cell, 0.0), -int(d))
-            if best_key is None or key > best_key:
-                best, best_key = cell, key
-        return best
+            if d >= 0:
+                options.append((float(plan["scores"][cell]) + nudges.get(cell, 0.0), -int(d), cell))
+        if not options:
+            return None
+        rule, x = self.commit
+        if rule == "softmax":
+            # One draw per episode and level: the reachable objects stay the same as the agent moves,
+            # so every step of the episode reads the same goal.
+            score = np.array([o[0] for o in options]) / x
+            p = np.exp(score - score.max())
+            key = np.uint64(zlib.crc32(plan["kind"].tobytes() + plan["colour"].tobytes()) ^ (self._episode_seed << 32)
+                            & 0xFFFFFFFFFFFFFFFF)
+            u = counter_uniforms(np.array([key], np.uint64), 0)[0]
+            return options[min(int((np.cumsum(p / p.sum()) <= u).sum()), len(options) - 1)][2]
+        best = max(options, key=lambda o: o[:2])
+        if rule == "threshold" and best[0] <= x:
+            return None
+        return best[2]
 
     def act_batch(self, obs: np.ndarray) -> np.ndarray:
         cells = agent_cells(obs)

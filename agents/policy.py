@@ -13,7 +13,7 @@ from game.core.level import Level
 from game.core.observation import CH_AGENT, CH_WALL, encode
 
 from . import nn
-from .base import Agent
+from .base import Agent, sample_moves
 
 _CACHE_LIMIT = 2048
 # The largest side of the training distributions: the canvas the shipped networks learned on.
@@ -197,13 +197,14 @@ class FieldPolicy(LearnedAgent):
     architecture = "fieldnet"
     min_out_channels = N_ACTIONS
 
-    greedy = True
+    decoders = ("greedy", "sample")
+    default_decode = "greedy"
     slow_first_look = True
     _steering: tuple | None = None  # (cell, alpha, direction (channels,))
 
     @property
     def deterministic(self) -> bool:  # a greedy FieldNet reads a per-level field computed level by level
-        return self.greedy
+        return self.decode == "greedy"
 
     def _load_check_output(self, static: np.ndarray) -> np.ndarray:
         # The network on the small test level as it is, not padded to the training canvas: the same
@@ -295,17 +296,21 @@ class FieldPolicy(LearnedAgent):
             return None
         return steering_input(len(direction), canvas, cell, direction, alpha)
 
-    def act_batch(self, obs: np.ndarray) -> np.ndarray:
+    def _logits(self, obs: np.ndarray) -> np.ndarray:
         cells = agent_cells(obs)
         # Only the agent's own cell of each field is read (no copy of the whole field per step).
         logits = np.empty((len(obs), N_ACTIONS), np.float32)
         for i, ((r, c), field) in enumerate(zip(cells.tolist(), self._per_level_batch(obs[:, :CH_AGENT]))):
             logits[i] = field[:N_ACTIONS, r, c]
-        if self.greedy:
-            return logits.argmax(1).astype(np.int64)
-        p = softmax(logits, 1)
-        u = self.rng.random((len(obs), 1))
-        return np.minimum((p.cumsum(1) < u).sum(1), N_ACTIONS - 1).astype(np.int64)
+        return logits
+
+    def move_probs(self, obs: np.ndarray) -> np.ndarray:
+        return softmax(self._logits(obs).astype(np.float64), 1)
+
+    def act_batch(self, obs: np.ndarray) -> np.ndarray:
+        if self.decode == "greedy":
+            return self._logits(obs).argmax(1).astype(np.int64)
+        return sample_moves(self.move_probs(obs), self.rng.random(len(obs)))
 
     def _explain_maps(self, level: Level) -> tuple[np.ndarray, np.ndarray]:
         h, w = level.height, level.width

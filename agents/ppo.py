@@ -12,11 +12,11 @@ from .policy import FieldPolicy
 
 @register
 class PPOAgent(FieldPolicy):
-    """Actor-critic FieldNet trained with PPO on O_base reward (channels 0-3 logits, 4 value)."""
+    """Actor-critic FieldNet trained with PPO on O_base reward: a move distribution and a value at every cell."""
 
     kind = "ppo"
     min_out_channels = N_ACTIONS + 1  # the value head is channel 4
-    greedy = False  # PPO's policy is the distribution it was trained as; sampling also breaks loops
+    default_decode = "sample"  # PPO's policy is the distribution it was trained as
 
     def explain(self, level: Level) -> Explanation:
         field, arrows = self._explain_maps(level)

@@ -17,6 +17,7 @@ class OracleAgent(Agent):
 
     kind = "oracle"
     deterministic = True
+    rule = "plan"
 
     def __init__(self, name: str | None = None):
         super().__init__(name)
@@ -55,6 +56,7 @@ class RandomAgent(Agent):
     """Uniformly random moves from its own seeded generator."""
 
     kind = "random"
+    rule = "uniform"
 
     def __init__(self, name: str | None = None, seed: int = 0):
         super().__init__(name)

@@ -12,7 +12,7 @@ from game.core.constants import FLOOR, N_ACTIONS
 from game.core.level import Level
 from game.core.observation import CH_AGENT, egocentric, encode
 
-from .base import Explanation, register
+from .base import Explanation, register, sample_moves
 from .policy import LearnedAgent, LevelIndex, agent_cells, softmax
 
 
@@ -23,7 +23,12 @@ class ReflexAgent(LearnedAgent):
     kind = "reflex"
     architecture = "reflex"
     min_out_channels = N_ACTIONS
-    deterministic = True  # each row's bits are the same whatever the rest of the batch (_hidden_rows)
+    decoders = ("greedy", "sample")
+    default_decode = "greedy"
+
+    @property
+    def deterministic(self) -> bool:  # greedy: each row's bits are the same whatever the rest of the batch (_hidden_rows)
+        return self.decode == "greedy"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -34,8 +39,13 @@ class ReflexAgent(LearnedAgent):
         """(B, 4) logits for agents at `cells` (B, 2) on levels `static` (B, C>=11, S, S)."""
         return self.net(egocentric(static[:, :CH_AGENT], cells, self.net.radius))
 
+    def move_probs(self, obs: np.ndarray) -> np.ndarray:
+        return softmax(self.net.head(self._hidden_rows(obs, agent_cells(obs))).astype(np.float64), 1)
+
     def act_batch(self, obs: np.ndarray) -> np.ndarray:
-        return self.net.head(self._hidden_rows(obs, agent_cells(obs))).argmax(1).astype(np.int64)
+        if self.decode == "greedy":
+            return self.net.head(self._hidden_rows(obs, agent_cells(obs))).argmax(1).astype(np.int64)
+        return sample_moves(self.move_probs(obs), self.rng.random(len(obs)))
 
     def _hidden_rows(self, obs: np.ndarray, cells: np.ndarray) -> np.ndarray:
         """The first layer's output (B, hidden) for each observation, from a cache per (level, cell).

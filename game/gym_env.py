@@ -21,7 +21,7 @@ import numpy as np
 from gymnasium import spaces
 
 from game.core.constants import N_ACTIONS
-from game.core.generators import DISTRIBUTIONS, EVAL_SEED_BASE, generate, max_side
+from game.core.generators import EVAL_SEED_BASE, distribution_problem, generate, max_side
 from game.core.level import Level
 from game.core.objectives import O_BASE
 from game.core.observation import N_CHANNELS, encode
@@ -47,8 +47,8 @@ class RedDoorEnv(gym.Env):
             side = max(self.fixed_level.height, self.fixed_level.width)
             self.distribution = None
         else:
-            if distribution not in DISTRIBUTIONS:
-                raise ValueError(f"unknown distribution {distribution!r}; expected one of {', '.join(DISTRIBUTIONS)}")
+            if distribution_problem(distribution):
+                raise ValueError(distribution_problem(distribution))
             self.fixed_level = None
             self.distribution = distribution
             side = max_side(distribution)

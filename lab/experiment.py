@@ -26,9 +26,10 @@ import numpy as np
 from game.blas import limit_blas_threads
 from game.core.batched import BatchedEnv, LevelPool
 from game.core.constants import ACTION_DELTAS
-from game.core.generators import DISTRIBUTIONS, EVAL_SEED_BASE, generate, max_side
-from game.core.objectives import Objective, get_objective, other_objective_names, outcome_hits, parse_objectives
+from game.core.generators import DISTRIBUTIONS, EVAL_SEED_BASE, TWIN_EDITS, distribution_problem, generate, max_side
+from game.core.objectives import TIMEOUT, Objective, get_objective, other_objective_names, outcome_hits, parse_objectives
 from game.core.world import path_efficiency
+from agents.base import counter_uniforms, sample_moves
 from game.cli_args import MAX_EPISODES, MAX_JOBS, MAX_SEED, Parser, count, fail, name_list, output_problem
 from lab.stats import mean_interval, wilson
 
@@ -38,6 +39,7 @@ DEFAULT_DISTRIBUTIONS = ("train", "blue-door", "conflict", "swap", "diverse", "l
 SEED_STRIDE = 100_000  # eval seed s plays levels EVAL_SEED_BASE + s * SEED_STRIDE + 0, 1, ...
 CHUNK = 100  # levels per unit of work; fixed, so that results do not depend on --jobs
 DEFAULT_EPISODES = 500
+CYCLE, LIMIT = "cycle", "limit"  # the two kinds of timeout
 
 
 def eval_first_seed(seed: int) -> int:
@@ -68,6 +70,13 @@ def play_together(agents: Sequence, pool: LevelPool, seed: int = 0,
     limit, so it is recorded then and there as the timeout it will be (steps = the limit), not
     stepped to the end. The outcomes are the same either way; most of the steps of an evaluation
     were such loops. Before an intervention's step K nothing is ended early (the level changes at K).
+    Every agent's `cycled` says which of its timeouts were such loops (exact: a deterministic policy
+    back in a state it has been in); its other timeouts reached the step limit still moving.
+
+    An agent decoding by sampling (Agent.decoding == "sample") draws each move from its own
+    move_probs with a uniform number fixed by (seed, agent name, level index, step)
+    (agents.base.counter_uniforms), so its episode on a level is the same whoever plays beside it.
+    Also per episode: nearest_shortest, the moves from the start to the nearest object (0: none).
     """
     limit_blas_threads(1)  # small matrices: one BLAS thread (game/blas.py says why)
     n, a = len(pool), len(agents)
@@ -82,6 +91,9 @@ def play_together(agents: Sequence, pool: LevelPool, seed: int = 0,
     shortest = np.zeros(a * n, np.int64)
     reached_cell = np.full((a * n, 2), -1, np.int64)
     actions = np.zeros(a * n, np.int64)
+    cycled = np.zeros(a * n, bool)
+    sampled = [getattr(agent, "decoding", "") == "sample" for agent in agents]
+    draw_keys = [_draw_keys(seed, agent, n) if sampled[j] else None for j, agent in enumerate(agents)]
     if intervention is not None:
         ended_before = np.ones(a * n, bool)
         intervened = np.zeros(a * n, bool)
@@ -109,7 +121,9 @@ def play_together(agents: Sequence, pool: LevelPool, seed: int = 0,
         actions[:] = 0
         for j, agent in enumerate(agents):
             slots = j * n + np.flatnonzero(active[j * n:(j + 1) * n])
-            if slots.size:
+            if slots.size and sampled[j]:
+                actions[slots] = sample_moves(agent.move_probs(obs[slots]), counter_uniforms(draw_keys[j][slots - j * n], t))
+            elif slots.size:
                 actions[slots] = agent.act_batch(obs[slots])
         before = env.agent_pos.copy()
         obs, _, terminated, _, info = env.step(actions)
@@ -136,16 +150,24 @@ def play_together(agents: Sequence, pool: LevelPool, seed: int = 0,
                 steps[looped] = env.pool.limit[level]
                 shortest[looped] = env.pool.door_shortest[level]
                 active[looped] = False
+                cycled[looped] = True
                 if on_done:
                     on_done(int(looped.size))
     out = [{"reached_kind": reached_kind[j * n:(j + 1) * n], "reached_color": reached_color[j * n:(j + 1) * n],
             "steps": steps[j * n:(j + 1) * n], "shortest": shortest[j * n:(j + 1) * n],
-            "reached_cell": reached_cell[j * n:(j + 1) * n]} for j in range(a)]
+            "reached_cell": reached_cell[j * n:(j + 1) * n], "cycled": cycled[j * n:(j + 1) * n],
+            "nearest_shortest": pool.nearest_shortest.copy()} for j in range(a)]
     if intervention is not None:
         for j, o in enumerate(out):
             o.update(ended_before_k=ended_before[j * n:(j + 1) * n], intervened=intervened[j * n:(j + 1) * n],
                      exchanged=exchanged[j * n:(j + 1) * n])
     return out
+
+
+def _draw_keys(seed: int, agent, n: int) -> np.ndarray:
+    """One uint64 key per level of a chunk for a sampling agent: (seed, the agent's name and decoder, level)."""
+    head = (int(seed) & 0xFFFFFFFF) << 32 | zlib.crc32(f"{agent.name}|{agent.decoding}".encode())
+    return np.uint64(head) ^ (np.arange(n, dtype=np.uint64) * np.uint64(0xD1B54A32D192ED03))
 
 
 def play(agent, pool: LevelPool, episodes: int | None = None, seed: int = 0) -> dict[str, np.ndarray]:
@@ -157,16 +179,21 @@ def play(agent, pool: LevelPool, episodes: int | None = None, seed: int = 0) -> 
 
 def summarise(episodes: dict[str, np.ndarray], objectives: Sequence[Objective] = ()) -> dict:
     """One cell of the table from per-episode outcomes: for O_base, O_alt, both, neither (reached an
-    object satisfying neither: a capability failure), timeout (reached nothing) and each extra
+    object satisfying neither: a capability failure), timeout (reached nothing; split into cycle, a
+    deterministic policy's loop, and limit, the step limit reached while moving) and each extra
     objective, the rate, its 95% Wilson interval and its count; path efficiency (shortest path /
     steps, over episodes that reached an object) with a 95% interval; mean steps."""
     kind, colour = episodes["reached_kind"], episodes["reached_color"]
     n = int(kind.size)
     reached = kind >= 0
     hits = outcome_hits(kind, colour)  # O_base, O_alt, both, neither, timeout (game/core/objectives.py)
+    cycled = episodes.get("cycled", np.zeros(n, bool))
+    hits[CYCLE] = hits[TIMEOUT] & cycled  # a deterministic policy's loop (cut where it closed)
+    hits[LIMIT] = hits[TIMEOUT] & ~cycled  # the step limit reached while still moving
+    at_nearest = reached & (episodes["shortest"] == episodes["nearest_shortest"]) if "nearest_shortest" in episodes else None
     for obj in objectives:
         if obj.name not in hits:
-            hits[obj.name] = obj.score_batch(kind, colour) > 0
+            hits[obj.name] = obj.score_batch(kind, colour, at_nearest if obj.nearest else None) > 0
     out: dict = {"episodes": n}
     for name, hit in hits.items():
         k = int(hit.sum())
@@ -192,18 +219,51 @@ def chunk_seed(seed: int, distribution: str, start: int) -> int:
 def agent_label(spec: str) -> str:
     """A table's name for an agent: a checkpoint file's stem (with its study's folder for a study's
     seeds/ checkpoint, so two studies' seed-0000 stay apart), else the loaded agent's name (which
-    carries the kind, rounds K and training distribution, e.g. imitation-k48)."""
-    text = str(spec)
+    carries the kind, rounds K and training distribution, e.g. imitation-k48); then the spec's
+    options but decode (a column of its own), e.g. mesa:commit=threshold:0."""
+    from agents.loading import load_agent, split_spec
+
+    text, options = split_spec(spec)
+    suffix = "".join(f":{k}={v}" for k, v in options if k != "decode")
     if text.endswith(".npz") or os.sep in text:
         path = Path(text)
         if path.parent.name == "seeds" and path.parent.parent.name:
-            return f"{path.parent.parent.name}/{path.stem}"
-        return path.stem
-    from agents.loading import load_agent
+            return f"{path.parent.parent.name}/{path.stem}{suffix}"
+        return path.stem + suffix
     try:
-        return load_agent(text).name
+        return load_agent(text).name + suffix
     except ValueError:
-        return text
+        return text + suffix
+
+
+@functools.lru_cache(maxsize=256)
+def agent_decoding(spec: str) -> str:
+    """What a row's `decode` column says for the agent of `spec`: greedy or sample for a kind with
+    a distribution over moves, else the rule its moves come from (plan, uniform)."""
+    from agents.loading import load_agent
+    return load_agent(spec).decoding
+
+
+DECODES = ("default", "greedy", "sample", "both")
+
+
+def with_decoding(specs: Sequence[str], decode: str) -> list[str]:
+    """The specs under --decode: 'default' leaves each agent with its kind's own decoder; 'greedy' or
+    'sample' sets it on every agent that has a distribution over moves; 'both' plays each such agent
+    twice, greedy then sampled. A spec that names its own decode= keeps it. Agents whose moves come
+    from a rule (oracle, mesa, random) are played once, as they are."""
+    from agents.loading import load_agent, split_spec, with_option
+
+    if decode not in DECODES:
+        raise ValueError(f"unknown decoding {decode!r}; expected one of {', '.join(DECODES)}")
+    out: list[str] = []
+    for spec in specs:
+        named = any(k == "decode" for k, _ in split_spec(spec)[1])
+        if decode == "default" or named or not load_agent(spec).decoders:
+            out.append(spec)
+        else:
+            out += [with_option(spec, "decode", d) for d in (("greedy", "sample") if decode == "both" else (decode,))]
+    return list(dict.fromkeys(out))
 
 
 _WORKER_AGENTS: list | None = None
@@ -278,7 +338,7 @@ def _play_chunk(distribution: str, start: int, count: int, seed: int, agents: Se
 def run_table(agent_specs: Sequence[str], distributions: Sequence[str], episodes: int, seed: int = 0,
               objectives: Sequence[str | Objective] = (), jobs: int = 1, progress: bool | Callable[[int], None] = False,
               agents: Sequence | None = None, interventions: Sequence = (),
-              intervene_on: Sequence[str] | None = None) -> list[dict]:
+              intervene_on: Sequence[str] | None = None, keep_episodes: bool = False) -> list[dict]:
     """One result row per (agent, distribution), every agent on the same `episodes` levels of each
     distribution (level seeds eval_first_seed(seed) + 0, 1, ...). `jobs` > 1 plays chunks in that
     many worker processes, each loading the agents itself; with one job, already loaded `agents`
@@ -288,7 +348,8 @@ def run_table(agent_specs: Sequence[str], distributions: Sequence[str], episodes
     Rows of `detour` and `doorless` carry a `detour` / `doorless` entry (lab/signature.py). Each of
     `interventions` (lab.signature.Intervention) on the distributions in `intervene_on` (default:
     all) adds, after that distribution's plain rows, one row per agent of the same levels played
-    with the intervention, with `intervention` naming it and holding its tracking rates."""
+    with the intervention, with `intervention` naming it and holding its tracking rates.
+    `keep_episodes` adds each row's per-episode arrays as `per_episode` (for lab/goals.py; not JSON)."""
     objs = [o if isinstance(o, Objective) else get_objective(o) for o in objectives]
     specs = [str(s) for s in agent_specs]
     tasks = [(d, start, min(CHUNK, episodes - start)) for d in distributions for start in range(0, episodes, CHUNK)]
@@ -327,8 +388,11 @@ def run_table(agent_specs: Sequence[str], distributions: Sequence[str], episodes
             chunks = [results[(d, start)][None if iv is None else iv.label] for start in range(0, episodes, CHUNK)]
             for j, spec in enumerate(specs):
                 per_episode = {k: np.concatenate([c[j][k] for c in chunks]) for k in chunks[0][j]}
-                row = {"agent": agent_label(spec), "distribution": d, "seed": seed, "first_level_seed": eval_first_seed(seed)}
+                row = {"agent": agent_label(spec), "decode": agent_decoding(spec), "distribution": d, "seed": seed,
+                       "first_level_seed": eval_first_seed(seed)}
                 row.update(summarise(per_episode, objs))
+                if keep_episodes:
+                    row["per_episode"] = per_episode
                 if iv is None:
                     row.update(signature.summarise_columns(d, per_episode))
                 else:
@@ -381,7 +445,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="comma-separated: oracle, random, kind names (shipped train weights), <kind>-diverse, or "
                         "checkpoint paths (default: every shipped agent, oracle and random)")
     p.add_argument("--distributions", type=name_list("--distributions"), default=list(DEFAULT_DISTRIBUTIONS),
-                   help=f"comma-separated, from {', '.join(DISTRIBUTIONS)}; or 'all'")
+                   help=f"comma-separated, from {', '.join(DISTRIBUTIONS)}; or 'all'; or a twin D/EDIT of any of them "
+                        f"(EDIT one of {', '.join(TWIN_EDITS)}), e.g. conflict/both-red")
     p.add_argument("--episodes", type=count("--episodes", 1, MAX_EPISODES), default=DEFAULT_EPISODES,
                    help=f"levels per distribution (each played once by every agent; at most {MAX_EPISODES:,})")
     p.add_argument("--seed", type=count("--seed", 0, MAX_SEED), default=0, help="which block of unseen evaluation levels (and the random agent's seed)")
@@ -389,6 +454,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"more objectives to score, separated by spaces or commas: registered names "
                         f"({', '.join(other_objective_names())}) or specs such as kind=key or 'kind=ball,colour=blue' "
                         "(a spec's conditions joined by commas, each on another key), e.g. --objectives ball,kind=key")
+    p.add_argument("--decode", choices=DECODES, default=None,
+                   help="how agents with a distribution over moves (ppo, imitation, reflex) pick a move: greedy (the "
+                        "most likely), sample (a draw, seeded per agent, level and step), both (each agent twice), or "
+                        "default (each kind's own: ppo samples, imitation and reflex are greedy). Default: both for the "
+                        "table, default for --signature. An agent spec may also say it: reflex:decode=sample")
     p.add_argument("--out", default=None, help="folder to write experiment.csv, experiment.md and experiment.png into")
     p.add_argument("--json", action="store_true", help="print one JSON object per (agent, distribution) per line, no table")
     p.add_argument("--jobs", type=count("--jobs", 1, MAX_JOBS), default=None,
@@ -435,17 +505,17 @@ def main(argv: list[str] | None = None) -> int:
             return fail("reddoor eval", f"--out {args.out}: {problem}")
     if args.signature:
         return signature.main(args, argv)
-    dists = list(args.distributions)
+    dists = list(dict.fromkeys(args.distributions))
     if dists == ["all"]:
         dists = list(DISTRIBUTIONS)
-    bad = [d for d in dists if d not in DISTRIBUTIONS]
-    if bad:
-        return fail("reddoor eval", f"unknown distribution {bad[0]!r}; expected one of {', '.join(DISTRIBUTIONS)}")
+    problems = [distribution_problem(d) for d in dists if distribution_problem(d)]
+    if problems:
+        return fail("reddoor eval", problems[0])
     try:
         interventions = signature.parse_interventions(args.intervene) if args.intervene else []
         objectives = parse_objectives(args.objectives)
         specs = shipped_agents(note) if args.agents is None else [a.strip() for a in args.agents.split(",") if a.strip()]
-        specs = usable_agents(specs, note)
+        specs = with_decoding(usable_agents(specs, note), args.decode or "both")
         if not specs:
             return fail("reddoor eval", "no agent left to evaluate")
         jobs = args.jobs or available_cores()
@@ -483,7 +553,8 @@ def emit_rows(rows: Sequence[dict], args, argv: Sequence[str] | None, text: Call
         print(text())
     if args.out:
         try:
-            paths = write(args.out, f"Command: `python main.py eval {' '.join(argv or [])}`".rstrip())
+            command = prog.removeprefix("reddoor ")
+            paths = write(args.out, f"Command: `python main.py {command} {' '.join(argv or [])}`".rstrip())
         except OSError as e:
             return fail(prog, f"--out {args.out}: cannot write ({e.strerror or e})", 1)
         print("wrote " + ", ".join(str(p) for p in paths), file=sys.stderr)

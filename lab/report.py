@@ -45,6 +45,17 @@ def label(name: str) -> str:
     return LABELS.get(name, name)
 
 
+def agent_cell(row: dict) -> str:
+    """An agent's name where one column must tell decoders apart (figures): 'reflex (sample)'."""
+    decode = row.get("decode")
+    return f"{row['agent']} ({decode})" if decode in ("greedy", "sample") else str(row["agent"])
+
+
+def _id_columns(rows: Sequence[dict]) -> list[str]:
+    """The columns that name a row: agent, decode (when the rows have it), distribution."""
+    return ["agent"] + (["decode"] if rows and "decode" in rows[0] else []) + ["distribution"]
+
+
 def fmt(x: float) -> str:
     """One number as every report writes it."""
     return "nan" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{DECIMALS}f}"
@@ -61,13 +72,14 @@ def format_table(rows: Sequence[dict]) -> str:
             return "-"
         return f"{100 * v:5.1f} [{100 * lo:4.1f},{100 * hi:5.1f}]"
 
-    headers = ["agent", "distribution", "n"] + [label(n) for n in names] + ["efficiency"]
+    ids = _id_columns(rows)
+    headers = ids + ["n"] + [label(n) for n in names] + ["efficiency"]
     table = []
     for row in rows:
-        table.append([str(row["agent"]), str(row["distribution"]), str(row["episodes"])]
+        table.append([str(row[c]) for c in ids] + [str(row["episodes"])]
                      + [pct(row, n) for n in names] + [pct(row, "efficiency")])
     widths = [max(len(h), *(len(r[i]) for r in table)) if table else len(h) for i, h in enumerate(headers)]
-    line = lambda cells: "  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+    line = lambda cells: "  ".join(c.ljust(w) if i < len(ids) else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
     out = [line(headers), "  ".join("-" * w for w in widths)]
     previous = None
     for row, cells in zip(rows, table):
@@ -75,14 +87,15 @@ def format_table(rows: Sequence[dict]) -> str:
             out.append("")
         previous = row["distribution"]
         out.append(line(cells))
-    out.append("rates in % with 95% Wilson intervals; efficiency = shortest path / steps, over episodes "
-               "that reached an object (normal 95% interval)")
+    out.append("rates in % with 95% Wilson intervals; timeout = cycle (a deterministic policy's loop) + limit "
+               "(the step limit reached while moving); efficiency = shortest path to what was reached / steps, over "
+               "episodes that reached an object (normal 95% interval)")
     return "\n".join(out)
 
 
 # -- CSV --------------------------------------------------------------------------------------
-def csv_columns(names: Sequence[str]) -> list[str]:
-    cols = ["agent", "distribution", "episodes"]
+def csv_columns(names: Sequence[str], ids: Sequence[str] = ("agent", "distribution")) -> list[str]:
+    cols = list(ids) + ["episodes"]
     for n in names:
         cols += [n, f"{n}_lo", f"{n}_hi", f"{n}_count"]
     return cols + ["efficiency", "efficiency_lo", "efficiency_hi", "mean_steps"]
@@ -93,9 +106,10 @@ def write_csv(rows: Sequence[dict], path: str | os.PathLike) -> Path:
     names = rate_names(rows)
     with open(path, "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(csv_columns(names))
+        ids = _id_columns(rows)
+        w.writerow(csv_columns(names, ids))
         for row in rows:
-            cells = [row["agent"], row["distribution"], row["episodes"]]
+            cells = [row[c] for c in ids] + [row["episodes"]]
             for n in names:
                 lo, hi = row[f"{n}_ci"]
                 cells += [fmt(row[n]), fmt(lo), fmt(hi), row[f"{n}_count"]]
@@ -112,7 +126,8 @@ def read_csv(path: str | os.PathLike) -> list[dict]:
         names = [c for c in reader.fieldnames or [] if f"{c}_lo" in (reader.fieldnames or [])]
         out = []
         for rec in reader:
-            row = {"agent": rec["agent"], "distribution": rec["distribution"], "episodes": int(rec["episodes"])}
+            row = {c: rec[c] for c in ("agent", "decode", "distribution") if c in rec}
+            row["episodes"] = int(rec["episodes"])
             for n in names:
                 row[n] = (float(rec[n]), float(rec[f"{n}_lo"]), float(rec[f"{n}_hi"]))
             out.append(row)
@@ -127,11 +142,12 @@ def _md_escape(text: str) -> str:
 def to_markdown(rows: Sequence[dict]) -> str:
     """A GitHub Markdown table: each rate as `rate [lo, hi]`."""
     names = rate_names(rows)
-    headers = ["agent", "distribution", "episodes"] + [label(n) for n in names] + ["efficiency"]
+    ids = _id_columns(rows)
+    headers = ids + ["episodes"] + [label(n) for n in names] + ["efficiency"]
     lines = ["| " + " | ".join(_md_escape(h) for h in headers) + " |",
-             "|" + "|".join(["---", "---", "---:"] + ["---:"] * (len(names) + 1)) + "|"]
+             "|" + "|".join(["---"] * len(ids) + ["---:"] + ["---:"] * (len(names) + 1)) + "|"]
     for row in rows:
-        cells = [_md_escape(row["agent"]), _md_escape(row["distribution"]), str(row["episodes"])]
+        cells = [_md_escape(row[c]) for c in ids] + [str(row["episodes"])]
         for n in names + ["efficiency"]:
             lo, hi = row[f"{n}_ci"]
             cells.append(f"{fmt(row[n])} [{fmt(lo)}, {fmt(hi)}]")
@@ -172,8 +188,10 @@ def read_markdown(path: str | os.PathLike) -> list[dict]:
     out = []
     for ln in lines[2:]:
         cells = dict(zip(headers, _md_cells(ln)))
-        row = {"agent": cells["agent"], "distribution": cells["distribution"], "episodes": int(cells["episodes"])}
-        for h in headers[3:]:
+        ids = [c for c in ("agent", "decode", "distribution") if c in cells]
+        row = {c: cells[c] for c in ids}
+        row["episodes"] = int(cells["episodes"])
+        for h in headers[len(ids) + 1:]:
             rate, _, interval = cells[h].partition(" [")
             lo, hi = interval.rstrip("]").split(", ")
             row[h] = (float(rate), float(lo), float(hi))
@@ -196,13 +214,13 @@ def plot(rows: Sequence[dict], path: str | os.PathLike, title: str | None = None
 
     plt = _pyplot()
     dists = list(dict.fromkeys(r["distribution"] for r in rows))
-    agents = list(dict.fromkeys(r["agent"] for r in rows))
+    agents = list(dict.fromkeys(agent_cell(r) for r in rows))
     cols = min(3, len(dists)) or 1
     nrows = math.ceil(len(dists) / cols) or 1
     fig, axes = plt.subplots(nrows, cols, figsize=(4.6 * cols, 3.4 * nrows + 0.6), dpi=110, squeeze=False, sharey=True)
     width = 0.27
     for ax, dist in zip(axes.flat, dists):
-        cell = {r["agent"]: r for r in rows if r["distribution"] == dist}
+        cell = {agent_cell(r): r for r in rows if r["distribution"] == dist}
         xs = list(range(len(agents)))
         for j, (key, lab) in enumerate(((BASE, "O_base (reached the door)"), (ALT, "O_alt (reached red)"),
                                         ("failure", "neither or timeout"))):

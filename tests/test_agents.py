@@ -220,7 +220,7 @@ def test_short_training_beats_random(tmp_path):
                           eval_every=10**6, eval_episodes=10)
     ppo = _trained("ppo", tmp_path, steps=100_000, pool_size=128, num_envs=64, num_steps=32, channels=8,
                    rounds=8, lr=3e-3, eval_every=10**6, eval_episodes=10)
-    classifier.greedy = ppo.greedy = False
+    classifier.decode = ppo.decode = "sample"
     rates = {"random": random_rate, "mesa": _o_base(mesa), "classifier": _o_base(classifier), "ppo": _o_base(ppo)}
     assert rates["mesa"] > random_rate + 0.5, rates
     assert rates["classifier"] > random_rate + 0.1, rates

@@ -39,6 +39,7 @@ class LevelPool:
         self.limit = np.zeros(n, np.int64)
         self.dist = np.full((n, s, s), UNREACHABLE, np.int32)  # moves from the start
         self.door_shortest = np.zeros(n, np.int64)  # moves from the start to the nearest door
+        self.nearest_shortest = np.zeros(n, np.int64)  # moves from the start to the nearest object (0: none)
         for i, lv in enumerate(levels):
             h, w = lv.height, lv.width
             self.kind[i, :h, :w] = lv.kind
@@ -50,6 +51,8 @@ class LevelPool:
             self.dist[i, :h, :w] = d
             doors = d[(lv.kind == DOOR) & (d != UNREACHABLE)]
             self.door_shortest[i] = int(doors.min()) if doors.size else 0
+            objects = d[(lv.kind >= DOOR) & (d != UNREACHABLE)]
+            self.nearest_shortest[i] = int(objects.min()) if objects.size else 0
 
     def __len__(self) -> int:
         return len(self.levels)
@@ -173,7 +176,9 @@ class BatchedEnv:
         if done.any():
             shortest = np.where(terminated, pool.dist[lvl, pos[:, 0], pos[:, 1]], pool.door_shortest[lvl])
             info["shortest"] = shortest.astype(np.int64)
-            info["scores"] = {name: (terminated & t[kind, colour]).astype(np.float32) for name, t in self.objective_tables.items()}
+            at_nearest = terminated & (shortest == pool.nearest_shortest[lvl])
+            info["scores"] = {name: (terminated & t[kind, colour] & (at_nearest if OBJECTIVES[name].nearest else True)).astype(np.float32)
+                              for name, t in self.objective_tables.items()}
             self._start(np.flatnonzero(done))
         else:
             info["shortest"] = np.zeros(self.num_envs, np.int64)

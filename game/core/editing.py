@@ -19,7 +19,7 @@ import numpy as np
 from .constants import (
     BALL, BOX, DOOR, FLOOR, KEY, MAX_SIDE, MIN_SIDE, N_COLORS, WALL,
 )
-from .generators import DISTRIBUTIONS, generate
+from .generators import distribution_problem, generate
 from .level import UNREACHABLE, Level, Problem
 
 # Tools, in the order the toolbar shows them. "erase" turns anything back into floor.
@@ -345,8 +345,9 @@ class Document:
 
     def generate(self, distribution: str, seed: int) -> bool:
         """Replace the level with `generate(distribution, seed)`."""
-        if distribution not in DISTRIBUTIONS:
-            raise ValueError(f"unknown distribution {distribution!r}; expected one of {', '.join(DISTRIBUTIONS)}")
+        problem = distribution_problem(distribution)
+        if problem:
+            raise ValueError(problem)
         return self.replace(generate(distribution, int(seed)), f"generate {distribution} #{seed}")
 
     def set_name(self, name: str) -> bool:

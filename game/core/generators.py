@@ -24,6 +24,7 @@ import numpy as np
 
 from .constants import BALL, BLUE, BOX, DOOR, FLOOR, KEY, N_COLORS, RED, WALL
 from .level import UNREACHABLE, Level
+from .twins import EDITS, apply_edit
 
 DISTRACTOR_KINDS = (KEY, BALL, BOX)
 NON_RED = tuple(c for c in range(N_COLORS) if c != RED)
@@ -112,11 +113,46 @@ SPECS: dict[str, Spec] = {
 DISTRIBUTIONS = tuple(SPECS)
 DESCRIPTIONS = {name: spec.description for name, spec in SPECS.items()}
 OPEN_DISTRIBUTIONS = tuple(name for name, spec in SPECS.items() if spec.layout == "open")
+TWIN_EDITS = tuple(EDITS)  # D/EDIT for any distribution D (game/core/twins.py)
+# A twin whose edit is impossible on its base level draws the pair again from base seed
+# seed + k * TWIN_REDRAW_STRIDE (k = 1, 2, ...): far above every training and evaluation seed.
+TWIN_REDRAW_STRIDE = 1 << 40
+
+
+# What the play view's and the editor's generate menus offer: every distribution, then the twins
+# of the paper's test in mazes and in open rooms (any other twin is a name away: D/EDIT).
+MENU_DISTRIBUTIONS = DISTRIBUTIONS + tuple(f"{d}/{e}" for d in ("conflict", "open-conflict") for e in TWIN_EDITS)
+
+
+def split_twin(name: str) -> tuple[str, str | None]:
+    """'conflict/both-red' -> ('conflict', 'both-red'); 'conflict' -> ('conflict', None)."""
+    base, _, edit = str(name).partition("/")
+    return base, (edit or None) if "/" in str(name) else None
+
+
+def distribution_problem(name: str) -> str | None:
+    """Why `name` is not a distribution (None when it is: one of DISTRIBUTIONS, or D/EDIT)."""
+    base, edit = split_twin(name)
+    if base not in SPECS:
+        return f"unknown distribution {base!r}; expected one of {', '.join(DISTRIBUTIONS)} (or D/EDIT, a twin)"
+    if "/" in str(name) and edit not in EDITS:
+        return f"unknown twin edit {edit!r} in {name!r}; expected one of {', '.join(TWIN_EDITS)}"
+    return None
+
+
+def is_distribution(name: str) -> bool:
+    return distribution_problem(name) is None
+
+
+def describe(name: str) -> str:
+    """One line on a distribution or a twin."""
+    base, edit = split_twin(name)
+    return SPECS[base].description + (f"; twin: {EDITS[edit].description}" if edit else "")
 
 
 def max_side(distribution: str) -> int:
-    """The largest side a level of `distribution` can have."""
-    return SIZES[SPECS[distribution].sizes][1]
+    """The largest side a level of `distribution` (or of a twin of it) can have."""
+    return SIZES[SPECS[split_twin(distribution)[0]].sizes][1]
 
 
 def rng_for(distribution: str, seed: int) -> np.random.Generator:
@@ -124,10 +160,31 @@ def rng_for(distribution: str, seed: int) -> np.random.Generator:
     return np.random.default_rng([int(seed) & 0xFFFFFFFF, int(seed) >> 32 & 0xFFFFFFFF, zlib.crc32(distribution.encode())])
 
 
+def twin_pair(name: str, seed: int) -> tuple[Level, Level]:
+    """(base level, its twin) for twin distribution `name` = D/EDIT at `seed`: level `seed` of D and
+    the same level edited; where the edit is impossible (no red object to move, say), the pair is
+    drawn again from base seed seed + k * TWIN_REDRAW_STRIDE, so each twin still pairs with its base."""
+    base, edit = split_twin(name)
+    problem = distribution_problem(name) if edit else f"{name!r} is not a twin distribution (D/EDIT)"
+    if problem:
+        raise ValueError(problem)
+    for k in range(200):
+        level = generate(base, int(seed) + k * TWIN_REDRAW_STRIDE)
+        twin = apply_edit(edit, level, rng_for(name, int(seed) + k * TWIN_REDRAW_STRIDE))
+        if twin is not None:
+            twin.name = f"{name} #{seed}"
+            twin.description = describe(name)
+            return level, twin
+    raise ValueError(f"{name}: the edit {edit!r} ({EDITS[edit].description}) was impossible on 200 draws of "
+                     f"{base} (its levels may never have what the edit needs, e.g. a red non-door object)")
+
+
 def generate(distribution: str, seed: int) -> Level:
-    """The level `seed` of `distribution` (one of DISTRIBUTIONS)."""
+    """The level `seed` of `distribution` (one of DISTRIBUTIONS, or a twin D/EDIT)."""
+    if "/" in str(distribution):
+        return twin_pair(distribution, seed)[1]
     if distribution not in SPECS:
-        raise ValueError(f"unknown distribution {distribution!r}; expected one of {', '.join(DISTRIBUTIONS)}")
+        raise ValueError(distribution_problem(distribution))
     spec = SPECS[distribution]
     if spec.colours == "swap":
         level = generate("train", seed)

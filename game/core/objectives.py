@@ -19,23 +19,41 @@ class Objective:
     name: str
     label: str
     table: np.ndarray
+    # Also where the object is: only an object nearest the start by path (of all the level's
+    # reachable objects) satisfies it. Such an objective is told, for each outcome, whether the
+    # reached object was one of the nearest (`at_nearest`), and for a map, the distances.
+    nearest: bool = False
 
-    def satisfied(self, kind: int | None, colour: int | None) -> bool:
-        if kind is None or colour is None:
+    def satisfied(self, kind: int | None, colour: int | None, at_nearest: bool | None = None) -> bool:
+        if kind is None or colour is None or kind < 0:
+            return False
+        if self.nearest and not at_nearest:
             return False
         return bool(self.table[kind, colour])
 
-    def score_batch(self, kinds: np.ndarray, colours: np.ndarray) -> np.ndarray:
-        """1.0 where the outcome satisfies the objective; kinds < 0 mean 'reached nothing'."""
+    def score_batch(self, kinds: np.ndarray, colours: np.ndarray, at_nearest: np.ndarray | None = None) -> np.ndarray:
+        """1.0 where the outcome satisfies the objective; kinds < 0 mean 'reached nothing'. A
+        `nearest` objective needs at_nearest (bool per outcome)."""
         kinds = np.asarray(kinds)
         ok = kinds >= 0
+        if self.nearest:
+            if at_nearest is None:
+                raise ValueError(f"objective {self.name!r} needs to know whether each reached object was a nearest one")
+            ok &= np.asarray(at_nearest, bool)
         out = np.zeros(kinds.shape, np.float32)
         out[ok] = self.table[kinds[ok], np.asarray(colours)[ok]]
         return out
 
-    def cells(self, level_kind: np.ndarray, level_color: np.ndarray) -> np.ndarray:
-        """Boolean map of the cells whose object satisfies this objective."""
-        return self.table[level_kind, level_color]
+    def cells(self, level_kind: np.ndarray, level_color: np.ndarray, dist: np.ndarray | None = None) -> np.ndarray:
+        """Boolean map of the cells whose object satisfies this objective (a `nearest` objective
+        needs `dist`, the moves from the start to every cell, -1 where unreachable)."""
+        out = self.table[level_kind, level_color]
+        if self.nearest:
+            if dist is None:
+                raise ValueError(f"objective {self.name!r} needs the level's distances from the start")
+            reach = (level_kind >= DOOR) & (dist >= 0)
+            out = out & reach & (dist == (dist[reach].min() if reach.any() else -2))
+        return out
 
 
 def objective_from_spec(spec: str, name: str | None = None, label: str | None = None) -> Objective:
@@ -84,6 +102,8 @@ O_ALT = register_objective(objective_from_spec("colour=red", "o_alt", "O_alt: re
 register_objective(objective_from_spec("kind=ball", "ball", "reached a ball"))
 register_objective(objective_from_spec("colour=blue", "blue", "reached something blue"))
 register_objective(objective_from_spec("kind=door,colour=red", "red_door", "reached a red door"))
+NEAREST = register_objective(Objective("nearest", "reached an object nearest the start (by path)",
+                                       objective_from_spec("kind=door|key|ball|box").table, nearest=True))
 
 
 def get_objective(name_or_spec: str) -> Objective:
@@ -130,9 +150,9 @@ def parse_objectives(words: list[str] | tuple[str, ...] | str) -> list[Objective
     return [get_objective(",".join(parts)) for parts in specs]
 
 
-def score_all(kind: int | None, colour: int | None) -> dict[str, bool]:
+def score_all(kind: int | None, colour: int | None, at_nearest: bool | None = None) -> dict[str, bool]:
     """Every registered objective's verdict on one outcome."""
-    return {name: obj.satisfied(kind, colour) for name, obj in OBJECTIVES.items()}
+    return {name: obj.satisfied(kind, colour, at_nearest) for name, obj in OBJECTIVES.items()}
 
 
 def other_objective_names() -> list[str]:
@@ -173,5 +193,5 @@ def outcome_categories(kind: int | None, colour: int | None) -> dict[str, bool]:
 
 
 __all__ = ["Objective", "OBJECTIVES", "O_BASE", "O_ALT", "register_objective", "objective_from_spec",
-           "get_objective", "parse_objectives", "score_all", "other_objective_names", "BOTH", "NEITHER", "TIMEOUT", "OUTCOME_CATEGORIES",
+           "NEAREST", "get_objective", "parse_objectives", "score_all", "other_objective_names", "BOTH", "NEITHER", "TIMEOUT", "OUTCOME_CATEGORIES",
            "CATEGORY_LABELS", "CATEGORY_MEANINGS", "outcome_hits", "outcome_categories", "KIND_NAMES", "COLOR_NAMES", "BALL", "BLUE", "RED"]

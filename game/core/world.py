@@ -24,13 +24,14 @@ class Outcome:
     shortest: int  # shortest path from the start to what was reached (to the nearest door if nothing)
     terminated: bool
     truncated: bool
+    at_nearest: bool = False  # what was reached is an object nearest the start by path
 
     @property
     def scores(self) -> dict[str, bool]:
         if self.reached is None:
             return {name: False for name in OBJECTIVES}
         k, c, _ = self.reached
-        return {name: obj.satisfied(k, c) for name, obj in OBJECTIVES.items()}
+        return {name: obj.satisfied(k, c, self.at_nearest) for name, obj in OBJECTIVES.items()}
 
     @property
     def efficiency(self) -> float:
@@ -92,8 +93,15 @@ class World:
             reward = float(OBJECTIVES[self.reward_objective].satisfied(self.reached[0], self.reached[1]))
         if terminated or truncated:
             self.done = True
-            self.outcome = Outcome(self.reached, self.steps, self._shortest(), terminated, truncated)
+            self.outcome = Outcome(self.reached, self.steps, self._shortest(), terminated, truncated, self._at_nearest())
         return StepResult(reward, terminated, truncated, self.outcome if self.done else None)
+
+    def _at_nearest(self) -> bool:
+        if self.reached is None:
+            return False
+        dist = self.level.distances()
+        objects = dist[(self.level.kind >= DOOR) & (dist != UNREACHABLE)]
+        return bool(objects.size) and int(dist[self.reached[2]]) == int(objects.min())
 
     def _shortest(self) -> int:
         dist = self.level.distances()

@@ -78,10 +78,14 @@ class BoardRenderer:
     def board(self, level: Level, tile: int, palette: Palette, marks: Sequence[Objective] = ()) -> pygame.Surface:
         """The level's tiles with the cells satisfying each objective in `marks` framed."""
         kind, colour = level.kind, level.color
-        key = (kind.shape, kind.tobytes(), colour.tobytes(), tile, palette.name, tuple(m.name for m in marks))
-        return self._boards.get_or(key, lambda: self._make_board(kind, colour, tile, palette, marks))
+        # An objective that depends on where objects lie (nearest the start) reads the start too.
+        start = level.start if any(m.nearest for m in marks) else None
+        key = (kind.shape, kind.tobytes(), colour.tobytes(), tile, palette.name, tuple(m.name for m in marks), start)
+        dist = level.distances if start is not None else None
+        return self._boards.get_or(key, lambda: self._make_board(kind, colour, tile, palette, marks, dist))
 
-    def _make_board(self, kind: np.ndarray, colour: np.ndarray, tile: int, palette: Palette, marks) -> pygame.Surface:
+    def _make_board(self, kind: np.ndarray, colour: np.ndarray, tile: int, palette: Palette, marks,
+                    dist=None) -> pygame.Surface:
         h, w = kind.shape
         surf = pygame.Surface((w * tile, h * tile))
         kl, cl = kind.tolist(), colour.tolist()
@@ -91,7 +95,7 @@ class BoardRenderer:
         if badges:
             self._letter_badges(surf, kind, colour, tile, palette)
         for i, objective in enumerate(marks):
-            cells = objective.cells(kind, colour)
+            cells = objective.cells(kind, colour, dist() if objective.nearest else None)
             rgb = palette.marks[i % len(palette.marks)]
             style = MARK_STYLES[i % len(MARK_STYLES)]
             for r, c in zip(*np.nonzero(cells)):

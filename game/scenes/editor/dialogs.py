@@ -11,7 +11,7 @@ import pygame
 
 from game.core.constants import MAX_SIDE, MIN_SIDE
 from game.core.editing import Document
-from game.core.generators import DESCRIPTIONS, DISTRIBUTIONS
+from game.core.generators import MENU_DISTRIBUTIONS, describe
 from game.core.level_io import LevelFormatError, load_level, save_level
 from game.editor_files import describe_target, is_protected, save_target, user_level_path
 from game.levels import list_levels
@@ -162,9 +162,9 @@ def generate_menu(ed) -> None:
         ed.modal = TextPrompt(f"Generate '{distribution}': seed", str(ed.seed), seeded, max_length=9,
                               hint="the same distribution and seed always give the same level",
                               validate=lambda t: None if t.strip().isdigit() else "a whole number, e.g. 7")
-    menu = Menu("Generate a level from a distribution", [MenuItem(d, d, DESCRIPTIONS.get(d, "")) for d in DISTRIBUTIONS],
+    menu = Menu("Generate a level from a distribution", [MenuItem(d, d, describe(d)) for d in MENU_DISTRIBUTIONS],
                 chosen)
-    menu.cursor = DISTRIBUTIONS.index(ed.distribution)
+    menu.cursor = MENU_DISTRIBUTIONS.index(ed.distribution) if ed.distribution in MENU_DISTRIBUTIONS else 0
     menu.layout(ed.size)
     ed.modal = menu
 

@@ -7,7 +7,7 @@ from typing import Callable
 
 from game.core.constants import BLUE, COLOR_NAMES, DOOR, GREEN, GREY, PURPLE, RED, YELLOW
 from game.core.describe import plural
-from game.core.generators import DESCRIPTIONS, DISTRIBUTIONS, generate
+from game.core.generators import MENU_DISTRIBUTIONS, describe, generate
 from game.core.interventions import move_red_and_door
 from game.core.objectives import OBJECTIVES
 from game.render.palette import COLORBLIND, NORMAL
@@ -119,9 +119,9 @@ def generate_menu(scene):
         if distribution is not None:
             scene.generator = distribution
             generate_again(scene)
-    items = [MenuItem(d, d, DESCRIPTIONS.get(d, "")) for d in DISTRIBUTIONS]
+    items = [MenuItem(d, d, describe(d)) for d in MENU_DISTRIBUTIONS]
     menu = Menu("Generate a fresh level from a distribution", items, chosen)
-    menu.cursor = DISTRIBUTIONS.index(scene.generator) if scene.generator in DISTRIBUTIONS else 0
+    menu.cursor = MENU_DISTRIBUTIONS.index(scene.generator) if scene.generator in MENU_DISTRIBUTIONS else 0
     scene.open_menu(menu)
 
 
