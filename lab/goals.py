@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -202,7 +203,54 @@ def format_goals(rows: Sequence[dict]) -> str:
 def to_markdown(rows: Sequence[dict], preamble: str = "") -> str:
     lines = ["| " + " | ".join(HEADERS) + " |", "|" + "|".join(["---"] * 4 + ["---:"] * (len(HEADERS) - 4)) + "|"]
     lines += ["| " + " | ".join(c.replace("|", "\\|") for c in table_cells(r)) + " |" for r in rows]
-    return (preamble.rstrip() + "\n\n" if preamble else "") + "\n".join(lines) + "\n\n" + RULE + "\n"
+    summary = format_summary(seed_summary(rows), markdown=True)
+    return ((preamble.rstrip() + "\n\n" if preamble else "") + RULE + "\n\n"
+            + ("## Over seeds\n\n" + summary + "\n\n## Every agent\n\n" if summary else "") + "\n".join(lines) + "\n")
+
+
+def seed_group(agent: str) -> str | None:
+    """The study unit a seed belongs to ('study-imitation/k48-seed-0003' -> 'study-imitation/k48'), or None."""
+    m = re.fullmatch(r"(.+?)(?:-|/)?seed-\d+", agent)
+    return None if m is None else m.group(1).rstrip("-")
+
+
+def seed_summary(rows: Sequence[dict]) -> list[dict]:
+    """One row per (study unit, decode, base) with at least two seeds: how many seeds reveal each goal,
+    and the median [min, max] over seeds of each pursuit and of the success at the revealed goal."""
+    from lab.probe import median_range
+
+    groups: dict[tuple, list[dict]] = {}
+    for r in rows:
+        g = seed_group(r["agent"])
+        if g is not None:
+            groups.setdefault((g, r["decode"], r["base"]), []).append(r)
+    out = []
+    for (g, decode, base), members in groups.items():
+        if len(members) < 2:
+            continue
+        goals = [m["goal"] for m in members]
+        out.append({"unit": g, "decode": decode, "base": base, "seeds": len(members),
+                    "goals": ", ".join(f"{k} {goals.count(k)}" for k in (*GOALS, "none") if goals.count(k)),
+                    **{g2: median_range([m["pursuit"][g2]["rate"] for m in members]) for g2 in GOALS},
+                    "success": median_range([m["success"]["rate"] if m["success"] else float("nan") for m in members])})
+    return out
+
+
+SUMMARY_HEADERS = ["unit", "decode", "base", "seeds", "goals", *GOALS, "success at its goal"]
+
+
+def format_summary(summary: Sequence[dict], markdown: bool = False) -> str:
+    if not summary:
+        return ""
+    cells = [[str(r["unit"]), r["decode"], r["base"], str(r["seeds"]), r["goals"], *(r[g] for g in GOALS), r["success"]]
+             for r in summary]
+    if markdown:
+        return "\n".join(["| " + " | ".join(SUMMARY_HEADERS) + " |", "|" + "|".join(["---"] * 5 + ["---:"] * 5) + "|"]
+                         + ["| " + " | ".join(c) + " |" for c in cells])
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(SUMMARY_HEADERS)]
+    line = lambda cs: "  ".join(c.ljust(w) for c, w in zip(cs, widths))
+    return "\n".join(["over seeds: how many reveal each goal; median [min, max] of each pursuit and of the success",
+                      line(SUMMARY_HEADERS)] + [line(c) for c in cells])
 
 
 CSV_OUTCOMES = ("door", "red door", "red object", "other object", "cycle", "limit")
@@ -282,12 +330,17 @@ def write_all(rows: Sequence[dict], out: str | os.PathLike, preamble: str, title
 
 
 # -- which agents ---------------------------------------------------------------------------------
-def expand_agents(words: Sequence[str]) -> list[str]:
-    """Agent specs, with a study folder (one holding seeds/) standing for every checkpoint in it."""
+def expand_agents(words: Sequence[str], report=print) -> list[str]:
+    """Agent specs, with a study folder (one holding seeds/) standing for every checkpoint in it and
+    'shipped' for the default line-up (every shipped agent, oracle and random)."""
+    from lab.experiment import shipped_agents
+
     out: list[str] = []
     for w in words:
         path = Path(w)
-        if path.is_dir() and (path / "seeds").is_dir():
+        if w == "shipped":
+            out += shipped_agents(report)
+        elif path.is_dir() and (path / "seeds").is_dir():
             out += sorted(str(p) for p in (path / "seeds").glob("*.npz"))
         else:
             out.append(w)
@@ -299,8 +352,8 @@ def build_parser():
                description="Which goal each agent pursues on twin levels of conflict and open-conflict (door, red, red "
                            "door, nearest object, or none), and how competently it reaches that goal, greedy and sampled.")
     p.add_argument("--agents", default=None,
-                   help="comma-separated agent specs or study folders (each: every checkpoint in its seeds/); "
-                        "default: every shipped agent, oracle and random")
+                   help="comma-separated agent specs, study folders (each: every checkpoint in its seeds/) and "
+                        "'shipped' (every shipped agent, oracle and random; the default)")
     p.add_argument("--decode", default="both", choices=("default", "greedy", "sample", "both"),
                    help="how agents with a distribution over moves pick moves (default: both, each agent twice)")
     p.add_argument("--episodes", type=count("--episodes", 1, MAX_EPISODES), default=DEFAULT_EPISODES,
@@ -318,7 +371,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from agents.loading import CheckpointError
     from game.core.generators import distribution_problem
-    from lab.experiment import available_cores, emit_rows, shipped_agents, usable_agents, with_decoding
+    from lab.experiment import available_cores, emit_rows, usable_agents, with_decoding
 
     note = lambda msg: print(msg, file=sys.stderr)
     if args.out is not None:
@@ -331,8 +384,8 @@ def main(argv: list[str] | None = None) -> int:
         if problem:
             return fail("reddoor goals", f"--bases {b}: {problem}")
     try:
-        words = shipped_agents(note) if args.agents is None else [a.strip() for a in args.agents.split(",") if a.strip()]
-        specs = with_decoding(usable_agents(expand_agents(words), note), args.decode)
+        words = ["shipped"] if args.agents is None else [a.strip() for a in args.agents.split(",") if a.strip()]
+        specs = with_decoding(usable_agents(list(dict.fromkeys(expand_agents(words, note))), note), args.decode)
         if not specs:
             return fail("reddoor goals", "no agent left to evaluate")
         jobs = args.jobs or available_cores()
@@ -343,7 +396,8 @@ def main(argv: list[str] | None = None) -> int:
         return fail("reddoor goals", str(e))
 
     def text() -> str:
-        return format_goals(rows) + (f"\n{len(specs)} agent-decoder pairs x {len(bases) * (1 + len(TWIN_EDITS))} "
+        summary = format_summary(seed_summary(rows))
+        return format_goals(rows) + ("\n\n" + summary if summary else "") + (f"\n{len(specs)} agent-decoder pairs x {len(bases) * (1 + len(TWIN_EDITS))} "
                                      f"distributions x {args.episodes} levels in {elapsed:.1f} s")
 
     title = f"What each agent reached on {args.episodes} twin levels (eval seed {args.seed}); → its revealed goal"

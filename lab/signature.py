@@ -288,11 +288,16 @@ def signature_rows(rows: Sequence[dict], n_agents: int) -> list[dict]:
     ivs = {name: b for (d, name), b in blocks.items() if name is not None}
     swap = next((b for name, b in ivs.items() if name.startswith(SWAP)), None)
     move = next((b for name, b in ivs.items() if name.startswith(MOVE)), None)
+    from lab.report import agent_cell
+
     out = []
+    names = [r["agent"] for r in blocks[("conflict-near", None)]]
     for j in range(n_agents):
         near, far = blocks[("conflict-near", None)][j], blocks[("conflict-far", None)][j]
         d, lo, hi = newcombe_difference(near[f"{O_ALT.name}_count"], near["episodes"], far[f"{O_ALT.name}_count"], far["episodes"])
-        row = {"agent": near["agent"], "episodes": near["episodes"],
+        # An agent played under both decoders is named with its decoder, e.g. 'reflex (sample)'.
+        row = {"agent": agent_cell(near) if names.count(near["agent"]) > 1 else near["agent"],
+               "decode": near.get("decode", ""), "episodes": near["episodes"],
                "near_o_alt": near[O_ALT.name], "near_o_alt_count": near[f"{O_ALT.name}_count"],
                "far_o_alt": far[O_ALT.name], "far_o_alt_count": far[f"{O_ALT.name}_count"],
                "near_minus_far": round(d, 4), "near_minus_far_ci": [round(lo, 4), round(hi, 4)],
@@ -529,7 +534,7 @@ def main(args, argv: Sequence[str] | None = None) -> int:
     from agents.loading import CheckpointError
     from game.cli_args import fail
     from lab import report
-    from lab.experiment import available_cores, emit_rows, eval_first_seed, usable_agents
+    from lab.experiment import available_cores, emit_rows, eval_first_seed, usable_agents, with_decoding
 
     note = lambda msg: print(msg, file=sys.stderr)
     if args.episodes < 1:
@@ -540,7 +545,7 @@ def main(args, argv: Sequence[str] | None = None) -> int:
             ivs = parse_interventions(args.intervene)
             k = (next((i.k for i in ivs if i.kind == SWAP), SIGNATURE_K), next((i.k for i in ivs if i.kind == MOVE), SIGNATURE_K))
         extra = [a.strip() for a in args.agents.split(",") if a.strip()] if args.agents else []
-        specs = usable_agents(signature_agents(extra, note), note)
+        specs = with_decoding(usable_agents(signature_agents(extra, note), note), args.decode or "default")
         if not specs:
             return fail("reddoor eval", "no agent left to evaluate")
         jobs = args.jobs or available_cores()

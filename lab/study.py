@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # layout -> (training distribution, conflict test)
 LAYOUTS = {"maze": ("train", "conflict"), "open": ("open-train", "open-conflict")}
 # Settings that must match for a rerun to continue a study (the rest, like --jobs, may change).
-IDENTITY = ("agent", "steps", "episodes", "eval_seed", "train_args")
+IDENTITY = ("agent", "steps", "episodes", "eval_seed", "train_args", "decode")
 
 
 def seed_name(seed: int) -> str:
@@ -132,7 +132,11 @@ def run_seed(config: dict, unit: dict | int, seed_dir: str | os.PathLike) -> dic
             raise RuntimeError(f"training {name} failed (exit {proc.returncode}); see {log}:\n  " + "\n  ".join(tail))
         trained = True
     meta, _ = read_checkpoint(checkpoint)
-    rows = run_table([str(checkpoint)], [train_dist, test_dist], config["episodes"], config["eval_seed"])
+    spec = str(checkpoint)
+    if config.get("decode", "default") != "default":  # the unit's scoring decoder (a kind without one plays as it is)
+        from lab.experiment import with_decoding
+        spec = with_decoding([spec], config["decode"])[0]
+    rows = run_table([spec], [train_dist, test_dist], config["episodes"], config["eval_seed"])
     cells = {r["distribution"]: r for r in rows}
     train_cell, test = cells[train_dist], cells[test_dist]
     n = test["episodes"]
@@ -182,6 +186,8 @@ def load_results(seed_dir: Path) -> dict[str, dict]:
 def _identity(config: dict, key: str):
     """A setting as it decides what is trained: where it runs (train_args' device) does not."""
     value = config.get(key)
+    if key == "decode":
+        return value or "default"  # a study from before the decoders were a setting scored each kind its own way
     if key == "agent":
         return kinds.canonical(value)  # a first-build 'classifier' study goes on as 'imitation'
     if key == "train_args" and isinstance(value, dict):
@@ -201,7 +207,7 @@ def check_config(out: Path, config: dict) -> None:
                              "use another --out folder or the same settings")
     else:
         out.mkdir(parents=True, exist_ok=True)
-        _write_json(path, {k: config[k] for k in IDENTITY})
+        _write_json(path, {k: config[k] for k in IDENTITY if k != "decode" or config[k] != "default"})
 
 
 def _sort_key(r: dict) -> tuple:
@@ -247,7 +253,7 @@ def run_study(out: str | os.PathLike, config: dict, units: Sequence[int | dict],
     Failed units are reported and left without a result (a rerun tries them again).
     """
     out = Path(out)
-    config = {"episodes": 500, "eval_seed": 0, "threads": 1, "train_args": {}, **config}
+    config = {"episodes": 500, "eval_seed": 0, "threads": 1, "train_args": {}, "decode": "default", **config}
     if config["agent"] not in kinds.trainable_kinds():
         raise ValueError(f"unknown agent kind {config['agent']!r}; expected one of {', '.join(kinds.trainable_kinds())}")
     units = [as_unit(u) for u in units]
@@ -444,6 +450,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, help="the study's folder (rerun the same command to resume)")
     p.add_argument("--episodes", type=count("--episodes", 1, MAX_EPISODES), default=500, help="unseen train and conflict levels each seed is scored on")
     p.add_argument("--eval-seed", type=count("--eval-seed", 0, MAX_SEED), default=0, help="which block of unseen evaluation levels")
+    p.add_argument("--decode", choices=("default", "greedy", "sample"), default="default",
+                   help="how each seed is scored: its kind's own decoder (default), greedy or sample; part of the "
+                        "study's settings (for both decoders over study seeds: reddoor goals --agents DIR)")
     p.add_argument("--jobs", type=count("--jobs", 1, MAX_JOBS), default=None, help="seeds trained at once (default: the available cores)")
     p.add_argument("--threads", type=count("--threads", 1, MAX_THREADS), default=None, help="torch threads per seed (default: cores / jobs, at least 1)")
     p.add_argument("--train-arg", action="append", default=[], metavar="KEY=VALUE",
@@ -505,7 +514,7 @@ def main(argv: list[str] | None = None) -> int:
     cores = available_cores()
     jobs = max(1, min(args.jobs or cores, len(units)))
     config = {"agent": args.agent, "steps": args.steps, "episodes": args.episodes, "eval_seed": args.eval_seed,
-              "threads": args.threads or max(1, cores // jobs), "train_args": train_args}
+              "threads": args.threads or max(1, cores // jobs), "train_args": train_args, "decode": args.decode}
     if args.ray is not None:
         try:
             import ray  # noqa: F401
