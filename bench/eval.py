@@ -43,10 +43,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         import csv
         with open(args.check, newline="") as f:
-            old = {(FIRST_BUILD_NAMES.get(r["agent"], r["agent"]), r["distribution"]): r for r in csv.DictReader(f)}
+            # A table with a decode column is matched on it too (each kind's own decoder is played here).
+            old = {(FIRST_BUILD_NAMES.get(r["agent"], r["agent"]), r.get("decode"), r["distribution"]): r
+                   for r in csv.DictReader(f)}
+        with_decode = any(key[1] is not None for key in old)
         same = differ = 0
         for r in rows:
-            o = old.get((r["agent"], r["distribution"]))
+            o = old.get((r["agent"], r["decode"] if with_decode else None, r["distribution"]))
             if o is None:
                 continue
             keys = tuple(f"{k}_count" for k in (O_BASE.name, O_ALT.name, NEITHER, TIMEOUT))

@@ -303,19 +303,21 @@ def plot(rows: Sequence[dict], path: Path, title: str) -> Path:
                 for o in CSV_OUTCOMES:
                     v = r["twins"][d][o]["rate"] * 0.9
                     if v > 0:
-                        ax.barh(y, v, left=left, height=0.8, color=OUTCOME_COLOURS[o], label=o if (x, y) == (0, 0) else None)
+                        ax.barh(y, v, left=left, height=0.8, color=OUTCOME_COLOURS[o])
                     left += v
         ax.set_yticks(range(len(group)))
         ax.set_yticklabels([f"{r['agent']} ({r['decode']}) → {r['goal']}" for r in group], fontsize=7)
-        ax.invert_yaxis()
+        ax.set_ylim(len(group) - 0.5, -0.5)
         ax.set_xticks([x + 0.45 for x in range(len(cols))])
         ax.set_xticklabels(["base"] + list(TWIN_EDITS), fontsize=8, rotation=20)
         ax.set_xlim(-0.05, len(cols))
         ax.set_title(base, fontsize=10)
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.suptitle(title, fontsize=10, y=0.995)
-    fig.legend(handles, labels, loc="lower center", ncol=6, frameon=False, fontsize=8)
-    fig.tight_layout(rect=(0, 0.05, 1, 0.97))
+    from matplotlib.patches import Patch
+    handles = [Patch(color=OUTCOME_COLOURS[o], label=o) for o in CSV_OUTCOMES]
+    inch = fig.get_figheight()
+    fig.suptitle(title, fontsize=10, y=1 - 0.1 / inch, va="top")
+    fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 1 - 0.35 / inch), ncol=6, frameon=False, fontsize=8)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.7 / inch))
     fig.savefig(path)
     plt.close(fig)
     return Path(path)
