@@ -417,6 +417,21 @@ def shipped_agents(report: Callable[[str], None] = print) -> list[str]:
     return specs + ["random"]
 
 
+def expand_agents(words: Sequence[str], report=print) -> list[str]:
+    """Agent specs, with a study folder (one holding seeds/) standing for every checkpoint in it and
+    'shipped' for the default line-up (every shipped agent, oracle and random)."""
+    out: list[str] = []
+    for w in words:
+        path = Path(w)
+        if w == "shipped":
+            out += shipped_agents(report)
+        elif path.is_dir() and (path / "seeds").is_dir():
+            out += sorted(str(p) for p in (path / "seeds").glob("*.npz"))
+        else:
+            out.append(w)
+    return out
+
+
 def usable_agents(specs: Sequence[str], report: Callable[[str], None] = print) -> list[str]:
     """The specs whose weights can be loaded; a missing file is skipped with a message, any other
     problem (unknown name, corrupted file) raises."""
@@ -442,8 +457,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Score agents on distributions under O_base, O_alt and more. With no arguments: every "
                     f"shipped agent plus oracle and random, on {', '.join(DEFAULT_DISTRIBUTIONS)}, {DEFAULT_EPISODES} episodes each.")
     p.add_argument("--agents", default=None,
-                   help="comma-separated: oracle, random, kind names (shipped train weights), <kind>-diverse, or "
-                        "checkpoint paths (default: every shipped agent, oracle and random)")
+                   help="comma-separated: oracle, random, kind names (shipped train weights), <kind>-diverse, "
+                        "checkpoint paths, study folders (every checkpoint in their seeds/), or 'shipped' (every "
+                        "shipped agent, oracle and random: the default); each may add options, e.g. "
+                        "reflex:decode=sample, mesa:commit=threshold:0")
     p.add_argument("--distributions", type=name_list("--distributions"), default=list(DEFAULT_DISTRIBUTIONS),
                    help=f"comma-separated, from {', '.join(DISTRIBUTIONS)}; or 'all'; or a twin D/EDIT of any of them "
                         f"(EDIT one of {', '.join(TWIN_EDITS)}), e.g. conflict/both-red")
@@ -514,8 +531,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         interventions = signature.parse_interventions(args.intervene) if args.intervene else []
         objectives = parse_objectives(args.objectives)
-        specs = shipped_agents(note) if args.agents is None else [a.strip() for a in args.agents.split(",") if a.strip()]
-        specs = with_decoding(usable_agents(specs, note), args.decode or "both")
+        words = ["shipped"] if args.agents is None else [a.strip() for a in args.agents.split(",") if a.strip()]
+        specs = with_decoding(usable_agents(list(dict.fromkeys(expand_agents(words, note))), note), args.decode or "both")
         if not specs:
             return fail("reddoor eval", "no agent left to evaluate")
         jobs = args.jobs or available_cores()

@@ -331,24 +331,6 @@ def write_all(rows: Sequence[dict], out: str | os.PathLike, preamble: str, title
     return [md, write_csv(rows, folder / "goals.csv"), plot(rows, folder / "goals.png", title)]
 
 
-# -- which agents ---------------------------------------------------------------------------------
-def expand_agents(words: Sequence[str], report=print) -> list[str]:
-    """Agent specs, with a study folder (one holding seeds/) standing for every checkpoint in it and
-    'shipped' for the default line-up (every shipped agent, oracle and random)."""
-    from lab.experiment import shipped_agents
-
-    out: list[str] = []
-    for w in words:
-        path = Path(w)
-        if w == "shipped":
-            out += shipped_agents(report)
-        elif path.is_dir() and (path / "seeds").is_dir():
-            out += sorted(str(p) for p in (path / "seeds").glob("*.npz"))
-        else:
-            out.append(w)
-    return out
-
-
 def build_parser():
     p = Parser(prog="reddoor goals",
                description="Which goal each agent pursues on twin levels of conflict and open-conflict (door, red, red "
@@ -373,7 +355,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from agents.loading import CheckpointError
     from game.core.generators import distribution_problem
-    from lab.experiment import available_cores, emit_rows, usable_agents, with_decoding
+    from lab.experiment import available_cores, emit_rows, expand_agents, usable_agents, with_decoding
 
     note = lambda msg: print(msg, file=sys.stderr)
     if args.out is not None:
