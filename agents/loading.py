@@ -105,16 +105,18 @@ def load_agent(spec: str | os.PathLike, name: str | None = None, seed: int = 0) 
     """An agent from a spec: 'oracle' / 'random', a learned kind ('ppo' = its shipped train weights),
     '<kind>-<distribution>' (e.g. 'mesa-diverse'), or a checkpoint path; then any options, each
     ':key=value': decode=greedy|sample for the kinds with a distribution over moves, commit=... for
-    mesa (agents/mesa.py). An option other than decode is part of the agent's name.
+    mesa (agents/mesa.py). Each option is part of the agent's name (decode only where it is not the
+    kind's own); tables name the decoder in a column of its own (lab.experiment.agent_label).
 
     Raises CheckpointError (a ValueError) naming the file and the problem, or ValueError for an
     unknown name or option.
     """
     text, options = split_spec(spec)
     agent = _load_plain(text, name, seed)
+    default = agent.decode
     for key, value in options:
         agent.set_option(key, value)
-        if key != "decode" and name is None:
+        if (key != "decode" or value != default) and name is None:  # a panel tells 'reflex' from 'reflex:decode=sample'
             agent.name += f":{key}={value}"
     return agent
 

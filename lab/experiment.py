@@ -166,7 +166,10 @@ def play_together(agents: Sequence, pool: LevelPool, seed: int = 0,
 
 def _draw_keys(seed: int, agent, n: int) -> np.ndarray:
     """One uint64 key per level of a chunk for a sampling agent: (seed, the agent's name and decoder, level)."""
-    head = (int(seed) & 0xFFFFFFFF) << 32 | zlib.crc32(f"{agent.name}|{agent.decoding}".encode())
+    from agents.loading import split_spec
+    base, options = split_spec(agent.name)  # the name without its decode option: the decoder is keyed apart
+    name = base + "".join(f":{k}={v}" for k, v in options if k != "decode")
+    head = (int(seed) & 0xFFFFFFFF) << 32 | zlib.crc32(f"{name}|{agent.decoding}".encode())
     return np.uint64(head) ^ (np.arange(n, dtype=np.uint64) * np.uint64(0xD1B54A32D192ED03))
 
 
@@ -525,7 +528,7 @@ def main(argv: list[str] | None = None) -> int:
     dists = list(dict.fromkeys(args.distributions))
     if dists == ["all"]:
         dists = list(DISTRIBUTIONS)
-    problems = [distribution_problem(d) for d in dists if distribution_problem(d)]
+    problems = [p for p in (distribution_problem(d, draw=True) for d in dists) if p]
     if problems:
         return fail("reddoor eval", problems[0])
     try:

@@ -37,6 +37,14 @@ BAD_CALLS = {
         ["eval", "--seed", "-1"], ["eval", "--out", FILE], ["eval", "--out", FILE + "/sub"],
         ["eval", "--agents", ""], ["eval", "--agents", "nobody"], ["eval", "--objectives", "kind=dragon"],
         ["eval", "--intervene", "teleport@3"], ["eval", "--signature", "--episodes", "0"],
+        ["eval", "--decode", "beam"], ["eval", "--agents", "reflex:decode=beam"], ["eval", "--agents", "oracle:decode=sample"],
+        ["eval", "--agents", "mesa:commit=softmax:-1"], ["eval", "--distributions", "conflict/purple"],
+        ["eval", "--distributions", "train/red-in-wall", "--episodes", "1"],
+    ],
+    "goals": [
+        ["goals", "--episodes", "0"], ["goals", "--agents", "nobody"], ["goals", "--bases", "nowhere"],
+        ["goals", "--bases", "conflict/both-red"], ["goals", "--decode", "beam"], ["goals", "--out", FILE],
+        ["goals", "--agents", "mesa:commit=threshold:x"], ["goals", "--jobs", "0"],
     ],
     "study": [
         ["study", "--agent", "mesa", "--seeds", "0", "--steps", "10", "--out", "s"],

@@ -130,13 +130,19 @@ def split_twin(name: str) -> tuple[str, str | None]:
     return base, (edit or None) if "/" in str(name) else None
 
 
-def distribution_problem(name: str) -> str | None:
-    """Why `name` is not a distribution (None when it is: one of DISTRIBUTIONS, or D/EDIT)."""
+def distribution_problem(name: str, draw: bool = False) -> str | None:
+    """Why `name` is not a distribution (None when it is: one of DISTRIBUTIONS, or D/EDIT). With
+    `draw`, a twin is also drawn once, so that an edit its base never allows is said before a run."""
     base, edit = split_twin(name)
     if base not in SPECS:
         return f"unknown distribution {base!r}; expected one of {', '.join(DISTRIBUTIONS)} (or D/EDIT, a twin)"
     if "/" in str(name) and edit not in EDITS:
         return f"unknown twin edit {edit!r} in {name!r}; expected one of {', '.join(TWIN_EDITS)}"
+    if draw and edit:
+        try:
+            twin_pair(name, EVAL_SEED_BASE)
+        except ValueError as e:
+            return str(e)
     return None
 
 
