@@ -207,7 +207,7 @@ def check_config(out: Path, config: dict) -> None:
                              "use another --out folder or the same settings")
     else:
         out.mkdir(parents=True, exist_ok=True)
-        _write_json(path, {k: config[k] for k in IDENTITY if k != "decode" or config[k] != "default"})
+        _write_json(path, {k: config[k] for k in IDENTITY if k != "decode" or _identity(config, k) != "default"})
 
 
 def _sort_key(r: dict) -> tuple:

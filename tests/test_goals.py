@@ -125,3 +125,35 @@ def test_goals_writes_its_table_csv_and_figure(tmp_path):
         assert (tmp_path / name).stat().st_size > 0
     assert "python main.py goals" in (tmp_path / "goals.md").read_text()
     assert goals.main(["--bases", "conflict/both-red", "--agents", "oracle"]) == 2
+
+
+def test_twins_come_from_the_editor_the_gym_env_and_the_play_views_menu(tmp_path, monkeypatch):
+    import os
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+    import gymnasium as gym
+    import pygame
+    import reddoor_gym_hook  # noqa: F401  (registers RedDoor-v0)
+    from game.core.editing import Document
+    from game.scenes.play.scene import PlayScene
+
+    doc = Document(generate("conflict", 1_000_000))
+    assert doc.generate("conflict/both-red", 1_000_000) and doc.level == generate("conflict/both-red", 1_000_000)
+    with pytest.raises(ValueError, match="unknown twin edit"):
+        doc.generate("conflict/purple", 1)
+    env = gym.make("RedDoor-v0", distribution="open-conflict/doorless")
+    env.reset(seed=0)
+    env.close()
+    monkeypatch.setenv("REDDOOR_HOME", str(tmp_path))
+    pygame.display.init()
+    pygame.font.init()
+    try:
+        scene = PlayScene(generate("conflict", 1_000_000), [load_agent("oracle")], output_dir=lambda n: tmp_path)
+        scene.resize((1200, 720))
+        scene.run_command("generate")
+        scene.menu.cursor = [it.value for it in scene.menu.items].index("open-conflict/red-door-floor")
+        scene.handle_event(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_RETURN, mod=0, unicode="\r"))
+        assert scene.level.name.startswith("open-conflict/red-door-floor #")
+        assert not any(k == DOOR and c != RED for _, _, k, c in scene.level.objects())  # its one door is red
+    finally:
+        pygame.display.quit()
