@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import sys
 import time
 from pathlib import Path
@@ -38,6 +37,7 @@ from game.core.constants import DOOR, RED
 from game.core.generators import TWIN_EDITS, generate
 from game.core.level import UNREACHABLE
 from game.core.world import path_efficiency
+from lab.report import median_range, seed_group
 from lab.stats import mean_interval, wilson
 
 BASES = ("conflict", "open-conflict")
@@ -208,17 +208,9 @@ def to_markdown(rows: Sequence[dict], preamble: str = "") -> str:
             + ("## Over seeds\n\n" + summary + "\n\n## Every agent\n\n" if summary else "") + "\n".join(lines) + "\n")
 
 
-def seed_group(agent: str) -> str | None:
-    """The study unit a seed belongs to ('study-imitation/k48-seed-0003' -> 'study-imitation/k48'), or None."""
-    m = re.fullmatch(r"(.+?)(?:-|/)?seed-\d+", agent)
-    return None if m is None else m.group(1).rstrip("-")
-
-
 def seed_summary(rows: Sequence[dict]) -> list[dict]:
     """One row per (study unit, decode, base) with at least two seeds: how many seeds reveal each goal,
     and the median [min, max] over seeds of each pursuit and of the success at the revealed goal."""
-    from lab.probe import median_range
-
     groups: dict[tuple, list[dict]] = {}
     for r in rows:
         g = seed_group(r["agent"])

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
 from pathlib import Path
@@ -26,6 +25,7 @@ from game.cli_args import MAX_PROBE_LEVELS, MAX_SEED, Parser, count, fail, outpu
 from game.core.generators import DISTRIBUTIONS, generate
 from game.core.level import Level
 from lab.experiment import agent_label, eval_first_seed, json_safe, limit_blas_threads
+from lab.report import median_range, seed_group as unit_of
 
 DEFAULT_DISTRIBUTIONS = ("train", "conflict")
 DEFAULT_LEVELS = 200
@@ -264,13 +264,11 @@ def format_summary(rows: Sequence[dict]) -> str:
 
 
 def seed_group(label: str) -> str:
-    """The study unit an agent label belongs to: 'study-ppo/seed-0003' -> 'study-ppo'."""
-    return re.sub(r"[-/]?seed-\d+$", "", label) or label
+    """The study unit an agent label belongs to ('study-ppo/seed-0003' -> 'study-ppo'); the label
+    itself for an agent that is no study's seed."""
+    return unit_of(label) or label
 
 
-def median_range(values: Sequence[float]) -> str:
-    v = np.asarray([x for x in values if np.isfinite(x)], float)
-    return "—" if not v.size else f"{np.median(v):.3f} [{v.min():.3f}, {v.max():.3f}]"
 
 
 def format_groups(rows: Sequence[dict]) -> str:

@@ -11,6 +11,7 @@ import csv
 import math
 import statistics
 import os
+import re
 import textwrap
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -180,7 +181,13 @@ def _md_cells(line: str) -> list[str]:
 
 def read_markdown(path: str | os.PathLike) -> list[dict]:
     """The table written by write_markdown, in read_csv's form."""
-    lines = [ln for ln in Path(path).read_text().splitlines() if ln.strip().startswith("|")]
+    blocks: list[list[str]] = [[]]  # the table is the last run of table lines (a summary may come first)
+    for ln in Path(path).read_text().splitlines():
+        if ln.strip().startswith("|"):
+            blocks[-1].append(ln)
+        elif blocks[-1]:
+            blocks.append([])
+    lines = next((b for b in reversed(blocks) if b), [])
     if len(lines) < 2:
         return []
     back = {v: k for k, v in LABELS.items()}
@@ -260,11 +267,44 @@ def plot(rows: Sequence[dict], path: str | os.PathLike, title: str | None = None
     return path
 
 
+def seed_group(agent: str) -> str | None:
+    """The study unit a seed's row belongs to ('study-imitation/k48-seed-0003' -> 'study-imitation/k48'), or None."""
+    m = re.fullmatch(r"(.+?)(?:-|/)?seed-\d+", str(agent))
+    return None if m is None else m.group(1).rstrip("-")
+
+
+def median_range(values: Sequence[float]) -> str:
+    """median [min, max] of the finite values, '—' if none."""
+    v = [x for x in values if x is not None and not math.isnan(x)]
+    return "—" if not v else f"{fmt(statistics.median(v))} [{fmt(min(v))}, {fmt(max(v))}]"
+
+
+def seed_medians(rows: Sequence[dict]) -> str:
+    """Markdown: per study unit with two or more seed rows, decoder and distribution, the median
+    [min, max] over its seeds of O_base, O_alt and timeout; '' when the rows hold no such unit."""
+    groups: dict[tuple, list[dict]] = {}
+    for r in rows:
+        g = seed_group(r["agent"])
+        if g is not None:
+            groups.setdefault((g, r.get("decode", ""), r["distribution"]), []).append(r)
+    lines = [f"| {g} | {d} | {dist} | {len(rs)} | " + " | ".join(median_range([r[k] for r in rs]) for k in (BASE, ALT, TIMEOUT)) + " |"
+             for (g, d, dist), rs in groups.items() if len(rs) > 1]
+    if not lines:
+        return ""
+    return "\n".join(["| unit | decode | distribution | seeds | O_base | O_alt | timeout |",
+                      "|---|---|---|---:|---:|---:|---:|"] + lines) + "\n"
+
+
 def write_all(rows: Sequence[dict], out_dir: str | os.PathLike, stem: str = "experiment",
               preamble: str = "", title: str | None = None) -> list[Path]:
-    """CSV, Markdown and PNG of the table into out_dir."""
+    """CSV, Markdown and PNG of the table into out_dir; the Markdown starts with the medians over
+    seeds when the rows are a study's seeds."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    medians = seed_medians(rows)
+    if medians:
+        preamble = (preamble.rstrip() + "\n\n" if preamble else "") + "## Over seeds: median [min, max]\n\n" + medians \
+            + "\n## Every agent"
     return [write_csv(rows, out / f"{stem}.csv"), write_markdown(rows, out / f"{stem}.md", preamble),
             plot(rows, out / f"{stem}.png", title)]
 
@@ -345,10 +385,6 @@ DIAL_MEASURES = (("train_o_base", "competence (O_base, training distribution)"),
                  (TIMEOUT, "timeout, conflict test"))
 
 
-def _median_range(values: Sequence[float]) -> str:
-    return f"{fmt(statistics.median(values))} [{fmt(min(values))}, {fmt(max(values))}]"
-
-
 def dial_groups(units: Sequence[dict], order) -> list[dict]:
     """Units grouped by (layout, capacity, kind): the seeds' values of each measure."""
     groups: dict[tuple, dict] = {}
@@ -367,7 +403,7 @@ def dial_table(groups: Sequence[dict]) -> str:
     headers = ["layout", "capacity", "kind", "n"] + [label for _, label in DIAL_MEASURES]
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join(["---"] * 3 + ["---:"] * (len(headers) - 3)) + "|"]
     for g in groups:
-        cells = [g["layout"], g["capacity"], g["agent"], str(len(g["seeds"]))] + [_median_range(g[m]) for m, _ in DIAL_MEASURES]
+        cells = [g["layout"], g["capacity"], g["agent"], str(len(g["seeds"]))] + [median_range(g[m]) for m, _ in DIAL_MEASURES]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
