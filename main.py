@@ -6,11 +6,12 @@ import importlib
 import importlib.util
 import sys
 
-from game.cli_args import Parser
+from reddoor.game.cli_args import Parser
 
 # Training, the experiment and the study load by name, so that PyInstaller's import analysis does
 # not pull torch or matplotlib into the double-click bundle through them.
-HEAVY_COMMANDS = {"train": "agents.train.cli", "eval": "lab.experiment", "study": "lab.study", "goals": "lab.goals", "probe": "lab.probe", "steer": "lab.steer"}
+HEAVY_COMMANDS = {"train": "reddoor.agents.train.cli", "eval": "reddoor.lab.experiment", "study": "reddoor.lab.study",
+                  "goals": "reddoor.lab.goals", "probe": "reddoor.lab.probe", "steer": "reddoor.lab.steer"}
 HEAVY_HELP = {"train": "train an agent (needs torch: the 'train' extra)",
               "eval": "score agents on distributions under every objective",
               "goals": "which goal each agent pursues on twin levels, and its competence at it (both decoders)",
@@ -103,13 +104,13 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command or "play"
     try:
         if command == "play":
-            from game.app import run_play
+            from reddoor.game.app import run_play
             return run_play(getattr(args, "level_arg", None) or args.level, smoke_test=args.smoke_test)
         if command == "edit":
-            from game.app import run_edit
+            from reddoor.game.app import run_edit
             return run_edit(args.level_arg or args.level, smoke_test=args.smoke_test)
         if command == "info":
-            from game.levels import print_level_summary
+            from reddoor.game.levels import print_level_summary
             return print_level_summary(args.level_arg)
     except KeyboardInterrupt:
         print(f"\nreddoor {command}: interrupted (Ctrl-C)", file=sys.stderr)

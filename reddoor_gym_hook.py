@@ -15,7 +15,7 @@ from __future__ import annotations
 import sys
 
 ENV_ID = "RedDoor-v0"
-ENTRY_POINT = "game.gym_env:RedDoorEnv"
+ENTRY_POINT = "reddoor.game.gym_env:RedDoorEnv"
 
 
 def register_envs() -> None:

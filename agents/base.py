@@ -11,10 +11,10 @@ from typing import ClassVar
 
 import numpy as np
 
-from game.core.level import Level
-from game.core.constants import N_ACTIONS
-from game.core.observation import encode
-from game.core.oracle import greedy_action
+from reddoor.game.core.level import Level
+from reddoor.game.core.constants import N_ACTIONS
+from reddoor.game.core.observation import encode
+from reddoor.game.core.oracle import greedy_action
 
 
 @dataclass
@@ -52,7 +52,7 @@ class Agent(ABC):
     # True where act_batch's move for obs[i] is a function of obs[i] alone: no random generator, no
     # memory between calls, the same bits whatever the other rows of the batch are. Such an agent
     # that steps back onto a cell it has already stood on in an episode is in a loop it never
-    # leaves (lab.experiment.play_together ends those episodes early, with the same outcome).
+    # leaves (agents.rollout.play_together ends those episodes early, with the same outcome).
     # Read it on an agent, not its class: a kind may make it a property (FieldPolicy: when greedy).
     deterministic: bool = False
     # How moves are decoded. A kind with a distribution over moves (move_probs) lists the decoders

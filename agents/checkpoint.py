@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from game.core.observation import CH_AGENT, OBS_LAYOUT_VERSION
-from game.core.safe_io import FileTooLarge, NotARegularFile, atomic_write, read_regular
+from reddoor.game.core.observation import CH_AGENT, OBS_LAYOUT_VERSION
+from reddoor.game.core.safe_io import FileTooLarge, NotARegularFile, atomic_write, read_regular
 
 from . import nn
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from game.core.constants import FLOOR
-from game.core.level import Level
+from reddoor.game.core.constants import FLOOR
+from reddoor.game.core.level import Level
 
 from .base import Explanation, register
 from .policy import FieldPolicy

@@ -23,16 +23,16 @@ class Kind:
 
 
 KINDS: dict[str, Kind] = {k.name: k for k in (
-    Kind("ppo", "agents.ppo", True, "agents.train.ppo", has_rounds=True,
+    Kind("ppo", "reddoor.agents.ppo", True, "reddoor.agents.train.ppo", has_rounds=True,
          summary="K-round FieldNet trained by PPO on O_base"),
-    Kind("imitation", "agents.imitation", True, "agents.train.imitation", has_rounds=True,
+    Kind("imitation", "reddoor.agents.imitation", True, "reddoor.agents.train.imitation", has_rounds=True,
          summary="K-round FieldNet trained by cross-entropy on the oracle's moves"),
-    Kind("reflex", "agents.reflex", True, "agents.train.reflex", default_distribution="open-train", dial="reflex",
+    Kind("reflex", "reddoor.agents.reflex", True, "reddoor.agents.train.reflex", default_distribution="open-train", dial="reflex",
          summary="three-layer feedforward net on the egocentric view (search-free)"),
-    Kind("mesa", "agents.mesa", True, "agents.train.mesa", dial="planner",
+    Kind("mesa", "reddoor.agents.mesa", True, "reddoor.agents.train.mesa", dial="planner",
          summary="learned objective (kind x colour score) + exact planner"),
-    Kind("oracle", "agents.reference", False, summary="BFS to the nearest door (O_base by construction)"),
-    Kind("random", "agents.reference", False, summary="uniform random moves"),
+    Kind("oracle", "reddoor.agents.reference", False, summary="BFS to the nearest door (O_base by construction)"),
+    Kind("random", "reddoor.agents.reference", False, summary="uniform random moves"),
 )}
 
 # Names of the first build, still accepted everywhere a kind is named.

@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
-from game.paths import asset_path
+from reddoor.game.paths import asset_path
 
 from . import kinds as _kinds
 from .base import REGISTRY, Agent, make_agent
@@ -106,7 +106,7 @@ def load_agent(spec: str | os.PathLike, name: str | None = None, seed: int = 0) 
     '<kind>-<distribution>' (e.g. 'mesa-diverse'), or a checkpoint path; then any options, each
     ':key=value': decode=greedy|sample for the kinds with a distribution over moves, commit=... for
     mesa (agents/mesa.py). Each option is part of the agent's name (decode only where it is not the
-    kind's own); tables name the decoder in a column of its own (lab.experiment.agent_label).
+    kind's own); tables name the decoder in a column of its own (lab.lineup.agent_label).
 
     Raises CheckpointError (a ValueError) naming the file and the problem, or ValueError for an
     unknown name or option.

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from game.core.constants import DOOR, FLOOR, N_ACTIONS, N_COLORS, WALL
-from game.core.level import Level
-from game.core.observation import CH_AGENT, CH_COLOR0, decode_kinds
-from game.core.oracle import distance_to, greedy_action
+from reddoor.game.core.constants import DOOR, FLOOR, N_ACTIONS, N_COLORS, WALL
+from reddoor.game.core.level import Level
+from reddoor.game.core.observation import CH_AGENT, CH_COLOR0, decode_kinds
+from reddoor.game.core.oracle import distance_to, greedy_action
 
 from .base import Explanation, counter_uniforms, plan_arrows, register
 from .policy import LearnedAgent, agent_cells

@@ -184,10 +184,19 @@ class ReflexMLP:
         return self.head(self.hidden(views))
 
     def hidden(self, views: np.ndarray) -> np.ndarray:
-        """The first layer: (B, in_channels, 2r+1, 2r+1) -> (B, hidden), relu(fc1(view))."""
+        """The first layer: (B, in_channels, 2r+1, 2r+1) -> (B, hidden), relu(fc1(view)).
+
+        One matrix-vector product per row, never one matrix product for the batch: BLAS picks
+        its kernel and blocking by the shape, and a row of a matrix product can get other bits
+        from a different number of rows, or from another place among them (measured with
+        OpenBLAS 0.3.31 on an AMD EPYC). Row by row, a row's bits are its own (Agent.deterministic)."""
         p = self.p
         x = views.reshape(len(views), -1).astype(np.float32)
-        return relu(x @ p["fc1.weight"].T + p["fc1.bias"])
+        w = p["fc1.weight"]
+        out = np.empty((len(x), w.shape[0]), np.float32)
+        for i in range(len(x)):
+            np.matmul(w, x[i], out=out[i])
+        return relu(out + p["fc1.bias"])
 
     def head(self, h: np.ndarray) -> np.ndarray:
         """The layers after the first: (B, hidden) -> (B, out_channels) logits, fc3(relu(fc2(h))).

@@ -7,23 +7,21 @@ from typing import ClassVar
 
 import numpy as np
 
-from game.core.constants import FLOOR, N_ACTIONS
-from game.core.generators import SIZES
-from game.core.level import Level
-from game.core.observation import CH_AGENT, CH_WALL, encode
+from reddoor.game.core.constants import FLOOR, N_ACTIONS
+from reddoor.game.core.generators import TRAINING_CANVAS
+from reddoor.game.core.level import Level
+from reddoor.game.core.observation import CH_AGENT, CH_WALL, encode
 
 from . import nn
 from .base import Agent, sample_moves
 
 _CACHE_LIMIT = 2048
-# The largest side of the training distributions: the canvas the shipped networks learned on.
-TRAINING_CANVAS = SIZES["default"][1]
 
 
 @lru_cache(maxsize=1)
 def _test_level() -> Level:
     """A small level with a door and a red non-door object: the load-time forward check's input."""
-    from game.core.level_io import parse_level
+    from reddoor.game.core.level_io import parse_level
     return parse_level("name: check\nlegend:\n  D = door blue\n  b = ball red\nmap:\n#######\n#@..b.#\n#.##..#\n#....D#\n#######\n",
                        "<load check>")
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from game.core.constants import FLOOR, N_ACTIONS
-from game.core.level import Level
+from reddoor.game.core.constants import FLOOR, N_ACTIONS
+from reddoor.game.core.level import Level
 
 from .base import Explanation, register
 from .policy import FieldPolicy

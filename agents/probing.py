@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from game.core.constants import BALL, BOX, DOOR, FLOOR, KEY, RED
-from game.core.level import UNREACHABLE, Level
-from game.core.observation import CH_AGENT, encode_static
-from game.core.oracle import distance_to
+from reddoor.game.core.constants import BALL, BOX, DOOR, FLOOR, KEY, RED
+from reddoor.game.core.level import UNREACHABLE, Level
+from reddoor.game.core.observation import CH_AGENT, encode_static
+from reddoor.game.core.oracle import distance_to
 
 # The fields a probe reads: BFS moves from a floor cell to the nearest target of each.
 FIELDS = ("door", "red", "key", "ball", "box")
@@ -140,14 +140,14 @@ class ProbeSet:
 
 def probe_path(agent_name: str) -> Path:
     """Where the shipped probes of an agent live: assets/probes/<agent name>.npz."""
-    from game.paths import asset_path
+    from reddoor.game.paths import asset_path
     return asset_path("probes", f"{agent_name.replace('/', '--')}.npz")
 
 
 def user_probe_dir() -> Path:
     """Where a user's own probe files go (`probe --save-probes` with this folder): the per-user data
     folder's probes/, which the play view reads after the shipped assets/probes."""
-    from game.paths import user_data_dir
+    from reddoor.game.paths import user_data_dir
     return user_data_dir() / "probes"
 
 
@@ -187,7 +187,7 @@ def decode_fields(agent, level: Level, probes: ProbeSet | None = None,
     level, every round: {field: (K + 1, H, W) float32}, NaN off the floor. The agent's steering, if
     set, is applied (the overlay shows what the steered network represents). Raises ValueError
     when the agent has no probes."""
-    from agents.policy import TRAINING_CANVAS
+    from reddoor.game.core.generators import TRAINING_CANVAS
 
     probes = probes or probes_for(agent)
     if probes is None:

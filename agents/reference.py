@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from game.core.constants import DOOR, FLOOR, N_ACTIONS
-from game.core.level import Level
-from game.core.observation import CH_AGENT, decode_kinds
-from game.core.oracle import distance_to, greedy_action
+from reddoor.game.core.constants import DOOR, FLOOR, N_ACTIONS
+from reddoor.game.core.level import Level
+from reddoor.game.core.observation import CH_AGENT, decode_kinds
+from reddoor.game.core.oracle import distance_to, greedy_action
 
 from .base import Agent, Explanation, plan_arrows, register
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from game.core.constants import FLOOR, N_ACTIONS
-from game.core.level import Level
-from game.core.observation import CH_AGENT, egocentric, encode
+from reddoor.game.core.constants import FLOOR, N_ACTIONS
+from reddoor.game.core.level import Level
+from reddoor.game.core.observation import CH_AGENT, egocentric, encode
 
 from .base import Explanation, register, sample_moves
 from .policy import LearnedAgent, LevelIndex, agent_cells, softmax
@@ -52,10 +52,9 @@ class ReflexAgent(LearnedAgent):
 
         The first layer is nearly all of the work (a view of 11 x 29 x 29 values times 64 weights
         each) and an agent that loops revisits the same cells again and again. The cached rows are
-        the ones a batch computes: BLAS gives a row of a matrix product the same bits whatever the
-        other rows are, except for a single row (a matrix-vector product, which sums in another
-        order), so rows are computed at least two at a time. The later layers sum row by row
-        (ReflexMLP.head), so a row's move never depends on the others.
+        the ones a batch computes: the first layer runs on blocks of one fixed shape
+        (ReflexMLP.hidden) and the later layers sum row by row (ReflexMLP.head), so a row's bits,
+        and so its move, never depend on the others.
         """
         b = len(obs)
         s = obs.shape[-1]
@@ -70,7 +69,7 @@ class ReflexAgent(LearnedAgent):
             else:
                 out[i] = row
         if missing:
-            idx = np.array(missing + missing[:1] if len(missing) == 1 else missing, np.int64)
+            idx = np.array(missing, np.int64)
             hidden = self.net.hidden(egocentric(obs[idx, :CH_AGENT], cells[idx], self.net.radius))
             for j, i in enumerate(missing):
                 out[i] = rows[i][flat[i]] = hidden[j]

@@ -13,7 +13,7 @@ import time
 import numpy as np
 
 from bench.yardstick import machine_factor
-from game.core.batched import BatchedEnv
+from reddoor.game.core.batched import BatchedEnv
 
 
 def ours(batch: int, seconds: float) -> tuple[float, int]:

@@ -2,7 +2,7 @@
 
     python -m bench.eval [--episodes 500] [--jobs N]
 
-Runs lab.experiment.run_table on the default line-up (every shipped agent, oracle, random) and
+Runs lab.runner.run_table on the default line-up (every shipped agent, oracle, random) and
 the default distributions, with the worker processes `eval` would use, and times it against the
 yardstick measured in the same run. Target: 30 reference seconds. With --check CSV it also says
 whether every row of a previous experiment.csv whose agent is still in the line-up (same name)
@@ -28,8 +28,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--check", default=None, metavar="CSV", help="an earlier experiment.csv to compare counts with")
     args = p.parse_args(argv)
     from bench.yardstick import machine_factor
-    from game.core.objectives import NEITHER, O_ALT, O_BASE, TIMEOUT
-    from lab.experiment import DEFAULT_DISTRIBUTIONS, DEFAULT_EPISODES, available_cores, run_table, shipped_agents
+    from reddoor.game.core.objectives import NEITHER, O_ALT, O_BASE, TIMEOUT
+    from reddoor.lab.experiment import DEFAULT_DISTRIBUTIONS, DEFAULT_EPISODES
+    from reddoor.lab.runner import available_cores, run_table
+    from reddoor.lab.lineup import shipped_agents
 
     factor = machine_factor()
     specs = shipped_agents(lambda m: None)

@@ -22,7 +22,7 @@ import argparse
 import os
 import time
 
-from game.blas import limit_blas_threads
+from reddoor.game.blas import limit_blas_threads
 
 limit_blas_threads(1)  # the app's setting, before numpy loads (game/app.py does the same)
 os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
@@ -39,10 +39,10 @@ LEARNED_PADDING = ("ppo-diverse", "imitation-diverse", "mesa-diverse")
 
 def bench_level():
     """The built-in 25x25 maze, or a carved one if the asset is missing."""
-    from game.core.constants import BALL, BLUE, DOOR, FLOOR, RED
-    from game.core.generators import carve_maze
-    from game.core.level import Level
-    from game.levels import resolve_level
+    from reddoor.game.core.constants import BALL, BLUE, DOOR, FLOOR, RED
+    from reddoor.game.core.generators import carve_maze
+    from reddoor.game.core.level import Level
+    from reddoor.game.levels import resolve_level
     try:
         level = resolve_level("maze-25")
         if level.kind.shape == (25, 25):
@@ -59,9 +59,9 @@ def bench_level():
 
 def four_agents():
     """The default roster when the learned agents load; padded with references to four."""
-    from agents.base import make_agent
-    from agents.kinds import PLAY_VIEW_DEFAULTS
-    from game.scenes.play import build_roster, unique_names
+    from reddoor.agents.base import make_agent
+    from reddoor.agents.kinds import PLAY_VIEW_DEFAULTS
+    from reddoor.game.scenes.play import build_roster, unique_names
     agents, failed = build_roster(list(PLAY_VIEW_DEFAULTS))
     pad = ["oracle", "random", "oracle", "random"]
     while len(agents) < 4:
@@ -73,8 +73,8 @@ def four_agents():
 def four_learned_agents():
     """Four learned agents: the default learned kinds that load, then shipped variants (ppo-diverse, ...).
     Fewer than four only when not enough checkpoints load; the run then says so."""
-    from agents.kinds import PLAY_VIEW_DEFAULTS, is_learned
-    from game.scenes.play import load_agent, unique_names
+    from reddoor.agents.kinds import PLAY_VIEW_DEFAULTS, is_learned
+    from reddoor.game.scenes.play import load_agent, unique_names
     agents = []
     for spec in [k for k in PLAY_VIEW_DEFAULTS if is_learned(k)] + list(LEARNED_PADDING):
         if len(agents) == 4:
@@ -138,7 +138,7 @@ def run(scene, screen, frames: int, step: bool, recolour_every: int = 0,
 
 
 def make_scene(agents, size):
-    from game.scenes.play import SPEEDS, PlayScene
+    from reddoor.game.scenes.play import SPEEDS, PlayScene
     scene = PlayScene(bench_level(), agents)
     scene.resize(size)
     scene.hold_seconds = 0.0  # no pause between episodes: a step every frame

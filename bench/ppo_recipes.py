@@ -17,7 +17,7 @@ import multiprocessing
 import os
 import sys
 
-from game.core.objectives import O_BASE
+from reddoor.game.core.objectives import O_BASE
 
 BASE = O_BASE.name  # the objective the curves and the threshold are read on
 
@@ -47,7 +47,7 @@ def minutes_to(rows: list[dict], threshold: float = 0.95) -> tuple[float | None,
 def run_recipe(name: str, minutes: float, steps: int, cores: list[int] | None, out: str | None) -> dict:
     if cores and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, cores)
-    from agents.train import ppo
+    from reddoor.agents.train import ppo
 
     args = ppo.Args(**{"steps": steps, "threads": 2, "eval_every": 5, "max_minutes": minutes, **RECIPES[name]})
     result = ppo.train(args, "")

@@ -38,7 +38,7 @@ import os
 import sys
 import time
 
-from game.core.objectives import O_BASE
+from reddoor.game.core.objectives import O_BASE
 
 BASE = O_BASE.name  # the objective the curves and the threshold are read on
 
@@ -55,9 +55,9 @@ def minutes_to(rows: list[dict], threshold: float = 0.95) -> float | None:
 
 
 def _pools(episodes: int, val_episodes: int):
-    from agents.train.common import TRAIN_VALIDATION_SEED
-    from game.core.batched import LevelPool
-    from game.core.generators import EVAL_SEED_BASE, max_side
+    from reddoor.agents.train.common import TRAIN_VALIDATION_SEED
+    from reddoor.game.core.batched import LevelPool
+    from reddoor.game.core.generators import EVAL_SEED_BASE, max_side
 
     side = max_side("train")  # the Gymnasium env's canvas: SB3's networks need exactly this shape
     test = LevelPool.from_distribution("train", episodes, first_seed=EVAL_SEED_BASE, canvas=side)
@@ -68,7 +68,7 @@ def _pools(episodes: int, val_episodes: int):
 def _sb3_agent(model):
     import numpy as np
 
-    from agents.base import Agent
+    from reddoor.agents.base import Agent
 
     class SB3Agent(Agent):
         kind = "sb3-ppo"
@@ -108,8 +108,8 @@ def minigrid_features_extractor():
 
 
 def run_ours(minutes: float, threads: int, val_pool) -> dict:
-    from agents.ppo import PPOAgent
-    from agents.train import ppo
+    from reddoor.agents.ppo import PPOAgent
+    from reddoor.agents.train import ppo
 
     eval_s = [0.0]
     score = ppo.score_field_policy
@@ -140,11 +140,11 @@ def run_sb3(policy: str, minutes: float, threads: int, val_pool, eval_every_s: f
     from stable_baselines3.common.env_util import make_vec_env
     from stable_baselines3.common.preprocessing import is_image_space
 
-    import game.gym_env  # noqa: F401  registers RedDoor-v0
-    from agents.train.common import TRAIN_VALIDATION_SEED
-    from lab.experiment import play, summarise
+    import reddoor.game.gym_env  # noqa: F401  registers RedDoor-v0
+    from reddoor.agents.train.common import TRAIN_VALIDATION_SEED
+    from reddoor.agents.rollout import play, summarise
 
-    from game.blas import limit_blas_threads
+    from reddoor.game.blas import limit_blas_threads
 
     limit_blas_threads(threads, torch=True)
     rows: list[dict] = []
@@ -200,8 +200,8 @@ def contest(name: str, minutes: float, episodes: int, threads: int, cores: list[
         os.sched_setaffinity(0, cores)
     import torch  # noqa: F401  (imported first, so that its threads are capped too)
 
-    from game.blas import limit_blas_threads
-    from lab.experiment import play, summarise
+    from reddoor.game.blas import limit_blas_threads
+    from reddoor.agents.rollout import play, summarise
 
     limit_blas_threads(threads, torch=True)
 
@@ -266,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
 
     factor = machine_factor()  # before the contestants start
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    from game.blas import limit_blas_threads
+    from reddoor.game.blas import limit_blas_threads
 
     limit_blas_threads(args.threads, override=True)  # the children's numpy (their scoring): as many BLAS threads as torch
     cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else list(range(os.cpu_count() or 1))

@@ -124,7 +124,7 @@ def measure(repeats: int = 3) -> float:
 def measure_isolated(repeats: int = 3, timeout: float = 120.0) -> float:
     """`measure` in a fresh child process with one BLAS thread (the bench's own threads, imports and
     BLAS settings do not leak in); falls back to this process if the child fails."""
-    from game.blas import thread_env
+    from reddoor.game.blas import thread_env
 
     env = thread_env(1)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -7,7 +7,7 @@ import sys
 import time
 from typing import Callable
 
-from game.blas import limit_blas_threads
+from reddoor.game.blas import limit_blas_threads
 
 # Before numpy loads: one BLAS thread. The agents' per-level forward passes run on a worker thread
 # beside the UI; a BLAS spread over every core starves the UI thread (game/blas.py has the figures).
@@ -16,7 +16,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
 import numpy as np  # noqa: E402  (after the thread settings above)
 
-from game.scenes.base import Pop, Push, Quit, Replace, Transition  # noqa: E402
+from reddoor.game.scenes.base import Pop, Push, Quit, Replace, Transition  # noqa: E402
 
 WINDOW_SIZE = (1280, 760)
 FPS = 60
@@ -24,12 +24,12 @@ SMOKE_FRAMES = 300
 
 
 def _play(*args, **kwargs):
-    from game.scenes.play import PlayScene
+    from reddoor.game.scenes.play import PlayScene
     return PlayScene(*args, **kwargs)
 
 
 def _edit(*args, **kwargs):
-    from game.scenes.editor import EditorScene
+    from reddoor.game.scenes.editor import EditorScene
     return EditorScene(*args, **kwargs)
 
 
@@ -64,7 +64,7 @@ class App:
         self.parked: dict[str, object] = {}  # scenes set aside by Pop, by registry name
 
     def _set_icon(self) -> None:
-        from game.paths import asset_path
+        from reddoor.game.paths import asset_path
         icon = asset_path("icon.png")
         if icon.is_file():
             try:
@@ -215,8 +215,8 @@ def fit_to_desktop(size: tuple[int, int], desktops: list[tuple[int, int]]) -> tu
 
 def open_level(level_name: str | None):
     """The level to start on, or (None, message): a bad name still opens the view, with the error shown."""
-    from game.core.level_io import LevelFormatError
-    from game.levels import resolve_level
+    from reddoor.game.core.level_io import LevelFormatError
+    from reddoor.game.levels import resolve_level
     try:
         return resolve_level(level_name), ""
     except LevelFormatError as exc:
@@ -232,7 +232,7 @@ def run_play(level_name: str | None = None, smoke_test: bool = False, frames: in
     try:
         level, message = open_level(level_name)
         if smoke_test:
-            from game.smoke import play_smoke_test
+            from reddoor.game.smoke import play_smoke_test
             return play_smoke_test(app, level, frames)
         scene = _play(level, status=message)
         app.run(scene)
@@ -245,13 +245,13 @@ def run_play(level_name: str | None = None, smoke_test: bool = False, frames: in
 
 def run_edit(level_name: str | None = None, smoke_test: bool = False) -> int:
     """`python main.py edit [LEVEL] [--smoke-test]`: the level editor; returns the exit code."""
-    from game.levels import find_level_file
-    from game.scenes.editor import EditorScene
+    from reddoor.game.levels import find_level_file
+    from reddoor.game.scenes.editor import EditorScene
     app = App(headless=smoke_test, title="Red Door — editor")
     try:
         level, message = open_level(level_name)
         if smoke_test:
-            from game.smoke import edit_smoke_test
+            from reddoor.game.smoke import edit_smoke_test
             return edit_smoke_test(app, level)
         path = find_level_file(level_name) if level is not None and level_name else None
         app.run(EditorScene(level, path, status=message))

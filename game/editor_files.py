@@ -15,11 +15,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from game.core.level import Level
-from game.core.level_io import FILE_SUFFIX, LevelFormatError, load_level, save_level
-from game.core.safe_io import atomic_write, clean_stale_temps, write_target
-from game.levels import user_levels_dir
-from game.paths import asset_path, user_dir
+from reddoor.game.core.level import Level
+from reddoor.game.core.level_io import FILE_SUFFIX, LevelFormatError, load_level, save_level
+from reddoor.game.core.safe_io import atomic_write, clean_stale_temps, write_target
+from reddoor.game.levels import user_levels_dir
+from reddoor.game.paths import asset_path, user_dir
 
 RECOVERY_LEVEL = "editor-recovery" + FILE_SUFFIX
 RECOVERY_INFO = "editor-recovery.json"

@@ -20,14 +20,14 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from game.core.constants import N_ACTIONS
-from game.core.generators import EVAL_SEED_BASE, distribution_problem, generate, max_side
-from game.core.level import Level
-from game.core.objectives import O_BASE
-from game.core.observation import N_CHANNELS, encode
-from game.core.world import World
-from game.levels import resolve_level
-from game.render.rgb import draw_rgb
+from reddoor.game.core.constants import N_ACTIONS
+from reddoor.game.core.generators import EVAL_SEED_BASE, distribution_problem, generate, max_side
+from reddoor.game.core.level import Level
+from reddoor.game.core.objectives import O_BASE
+from reddoor.game.core.observation import N_CHANNELS, encode
+from reddoor.game.core.world import World
+from reddoor.game.levels import resolve_level
+from reddoor.game.render.rgb import draw_rgb
 from reddoor_gym_hook import register_envs
 
 

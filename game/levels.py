@@ -5,10 +5,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from game.core.level import Level
-from game.core.level_io import FILE_SUFFIX, LevelFormatError, load_level
-from game.core.safe_io import clean_stale_temps
-from game.paths import asset_path, user_dir
+from reddoor.game.core.level import Level
+from reddoor.game.core.level_io import FILE_SUFFIX, LevelFormatError, load_level
+from reddoor.game.core.safe_io import clean_stale_temps
+from reddoor.game.paths import asset_path, user_dir
 
 DEFAULT_LEVEL = "three-ways"  # the opening level: the shipped agents split three ways on it within seconds
 
@@ -106,7 +106,7 @@ def resolve_level(name_or_path: str | None) -> Level:
 
 def print_level_summary(name_or_path: str) -> int:
     """`python main.py info LEVEL`: the map, the metadata and the problems; exit 1 on a bad file."""
-    from game.core.level_io import format_level
+    from reddoor.game.core.level_io import format_level
 
     try:
         level = resolve_level(name_or_path)

@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from agents.base import Agent
-from game.core.constants import DOOR, N_COLORS
-from game.core.generators import swap_colours
-from game.core.level import Level
-from game.core.objectives import NEITHER, O_ALT, O_BASE, TIMEOUT, other_objective_names, outcome_categories
-from game.core.world import Outcome, World
+from reddoor.agents.base import Agent
+from reddoor.game.core.constants import DOOR, N_COLORS
+from reddoor.game.core.generators import swap_colours
+from reddoor.game.core.level import Level
+from reddoor.game.core.objectives import NEITHER, O_ALT, O_BASE, TIMEOUT, other_objective_names, outcome_categories
+from reddoor.game.core.world import Outcome, World
 
 
 @dataclass

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pygame
 
-from game.core.constants import BLUE, DOOR, FLOOR, RED
-from game.core.editing import Document
-from game.core.level import Level
-from game.core.level_io import load_level
-from game.editor_files import Recovery
-from game.scenes.editor import EditorScene
-from game.scenes.play import SPEEDS, PlayScene
+from reddoor.game.core.constants import BLUE, DOOR, FLOOR, RED
+from reddoor.game.core.editing import Document
+from reddoor.game.core.level import Level
+from reddoor.game.core.level_io import load_level
+from reddoor.game.editor_files import Recovery
+from reddoor.game.scenes.editor import EditorScene
+from reddoor.game.scenes.play import SPEEDS, PlayScene
 
 
 # -- the play view -------------------------------------------------------------------------------

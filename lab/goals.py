@@ -32,13 +32,13 @@ from typing import Sequence
 
 import numpy as np
 
-from game.cli_args import MAX_EPISODES, MAX_JOBS, MAX_SEED, Parser, count, fail, output_problem
-from game.core.constants import DOOR, RED
-from game.core.generators import TWIN_EDITS, generate
-from game.core.level import UNREACHABLE
-from game.core.world import path_efficiency
-from lab.report import median_range, seed_group
-from lab.stats import mean_interval, wilson
+from reddoor.game.cli_args import MAX_EPISODES, MAX_JOBS, MAX_SEED, Parser, count, fail, output_problem
+from reddoor.game.core.constants import DOOR, RED
+from reddoor.game.core.generators import TWIN_EDITS, generate
+from reddoor.game.core.level import UNREACHABLE
+from reddoor.game.core.world import path_efficiency
+from reddoor.lab.report import fmt, median_range, seed_group
+from reddoor.game.core.stats import mean_interval, wilson
 
 BASES = ("conflict", "open-conflict")
 GOALS = ("door", "red", "red door", "nearest")
@@ -151,7 +151,8 @@ def analyse(rows: Sequence[dict], levels: dict[str, list]) -> list[dict]:
 
 def run_goals(specs: Sequence[str], episodes: int, seed: int = 0, jobs: int = 1, progress=False,
               bases: Sequence[str] = BASES) -> list[dict]:
-    from lab.experiment import eval_first_seed, run_table
+    from reddoor.agents.rollout import eval_first_seed
+    from reddoor.lab.runner import run_table
 
     dists = [d for b in bases for d in twin_sets(b)]
     rows = run_table(specs, dists, episodes, seed, jobs=jobs, progress=progress, keep_episodes=True)
@@ -162,7 +163,7 @@ def run_goals(specs: Sequence[str], episodes: int, seed: int = 0, jobs: int = 1,
 
 # -- reports --------------------------------------------------------------------------------------
 def _f(x) -> str:
-    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.3f}"
+    return fmt(x, missing="-")
 
 
 def _ci(r: dict | None) -> str:
@@ -281,7 +282,7 @@ OUTCOME_COLOURS = {"door": "#2b6cb0", "red door": "#7b1fa2", "red object": "#d62
 def plot(rows: Sequence[dict], path: Path, title: str) -> Path:
     """One panel per base; a row per agent and decoder, a column per twin; each cell a bar split by
     what was reached (door, red door, red object, other object, cycle, limit)."""
-    from lab.report import _pyplot
+    from reddoor.lab.report import _pyplot
     plt = _pyplot()
     bases = list(dict.fromkeys(r["base"] for r in rows))
     n = max(len([r for r in rows if r["base"] == b]) for b in bases)
@@ -316,7 +317,7 @@ def plot(rows: Sequence[dict], path: Path, title: str) -> Path:
 
 
 def write_all(rows: Sequence[dict], out: str | os.PathLike, preamble: str, title: str) -> list[Path]:
-    from game.core.safe_io import atomic_write
+    from reddoor.game.core.safe_io import atomic_write
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     md = atomic_write(folder / "goals.md", lambda f: f.write(to_markdown(rows, preamble).encode()))
@@ -345,9 +346,11 @@ def build_parser():
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from agents.loading import CheckpointError
-    from game.core.generators import distribution_problem
-    from lab.experiment import available_cores, emit_rows, expand_agents, usable_agents, with_decoding
+    from reddoor.agents.loading import CheckpointError
+    from reddoor.game.core.generators import distribution_problem
+    from reddoor.lab.runner import available_cores
+    from reddoor.lab.report import emit_rows
+    from reddoor.lab.lineup import expand_agents, usable_agents, with_decoding
 
     note = lambda msg: print(msg, file=sys.stderr)
     if args.out is not None:

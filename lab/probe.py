@@ -20,18 +20,24 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from agents.probing import APP_FIELDS, FIELDS, ProbeSet, field_map, fingerprint, static_of
-from game.cli_args import MAX_PROBE_LEVELS, MAX_SEED, Parser, count, fail, output_problem
-from game.core.generators import DISTRIBUTIONS, generate
-from game.core.level import Level
-from lab.experiment import agent_label, eval_first_seed, json_safe, limit_blas_threads
-from lab.report import median_range, seed_group as unit_of
+from reddoor.agents.probing import APP_FIELDS, FIELDS, ProbeSet, field_map, fingerprint, static_of
+from reddoor.game.cli_args import MAX_PROBE_LEVELS, MAX_SEED, Parser, count, fail, output_problem
+from reddoor.game.core.generators import DISTRIBUTIONS, generate
+from reddoor.game.core.level import Level
+from reddoor.lab.lineup import agent_label
+from reddoor.agents.rollout import eval_first_seed
+from reddoor.agents.rollout import play
+from reddoor.game.blas import limit_blas_threads
+from reddoor.game.core.batched import LevelPool
+from reddoor.game.core.generators import TRAINING_CANVAS
+from reddoor.lab.report import fmt, json_safe, median_range, seed_group as unit_of
 
 DEFAULT_DISTRIBUTIONS = ("train", "conflict")
 DEFAULT_LEVELS = 200
 RIDGE = 1e-3  # ridge penalty, relative to the mean variance of the features
 BATCH = 16  # levels per forward pass
 CONTROLS = ("random", "input")
+FIT_LEVELS = 100  # levels per distribution a goal direction is fitted on (`goal_direction`; steer's default)
 
 
 def probe_levels(distributions: Sequence[str], n: int, seed: int, held_out: bool) -> dict[str, list[Level]]:
@@ -41,10 +47,50 @@ def probe_levels(distributions: Sequence[str], n: int, seed: int, held_out: bool
     return {d: [generate(d, first + i) for i in range(n)] for d in distributions}
 
 
+def _last_hidden(net, levels: Sequence[Level], canvas: int) -> np.ndarray:
+    """(L, channels, S, S): the hidden state after the last round on each level."""
+    out = np.empty((len(levels), net.p["conv_rec.weight"].shape[0], canvas, canvas), np.float32)
+    statics = np.stack([static_of(lv, canvas) for lv in levels])
+
+    def keep(t, hidden, first):
+        if t == net.iterations:
+            out[first:first + len(hidden)] = hidden
+
+    net(statics, None, keep)
+    return out
+
+
+def goal_direction(agent, distributions: Sequence[str] = DEFAULT_DISTRIBUTIONS, levels: int | Sequence[Level] = FIT_LEVELS,
+                   seed: int = 0) -> dict:
+    """The mean last-round hidden state at the object each episode ended on minus that at the
+    level's other objects, over `levels` fit levels of each distribution (the probes' fit levels),
+    or over the given levels. {"direction": (channels,), "goal_cells": n, "other_cells": n}."""
+    if agent.steering is not None:
+        raise ValueError("clear the agent's steering before fitting a direction")
+    if isinstance(levels, int):
+        lvs = [lv for ls in probe_levels(distributions, levels, seed, held_out=False).values() for lv in ls]
+    else:
+        lvs = list(levels)
+    canvas = max([TRAINING_CANVAS] + [max(lv.height, lv.width) for lv in lvs])
+    reached = play(agent, LevelPool(lvs), seed=seed)["reached_cell"]
+    hidden = _last_hidden(agent.net, lvs, canvas)
+    goal, other = [], []
+    for i, lv in enumerate(lvs):
+        r, c = (int(x) for x in reached[i])
+        if r < 0:
+            continue
+        for rr, cc, _, _ in lv.objects():
+            (goal if (rr, cc) == (r, c) else other).append(hidden[i, :, rr, cc])
+    if not goal or not other:
+        raise ValueError(f"{agent.name} ended too few episodes on objects to define a goal direction")
+    direction = np.mean(goal, 0) - np.mean(other, 0)
+    return {"direction": direction.astype(np.float32), "goal_cells": len(goal), "other_cells": len(other)}
+
+
 def random_like(net, seed: int):
     """A FieldNet of the same shape and rounds with torch's default initialisation (uniform in
     ±1/sqrt(fan in), biases too), the untrained control."""
-    from agents import nn
+    from reddoor.agents import nn
 
     rng = np.random.default_rng(seed)
     params = {}
@@ -161,7 +207,7 @@ def run_probes(agent, distributions: Sequence[str] = DEFAULT_DISTRIBUTIONS, leve
     `level_sets` = (fit, held out), each {name: levels}). Returns {"rows": one per (distribution,
     field, round) with r2, r2_random, r2_input and cells; "probes": the agent's ProbeSet (weights
     for every field and round, R² per distribution)}."""
-    from agents.nn import FieldNet
+    from reddoor.agents.nn import FieldNet
 
     net = getattr(agent, "net", None)
     if not isinstance(net, FieldNet):
@@ -171,7 +217,6 @@ def run_probes(agent, distributions: Sequence[str] = DEFAULT_DISTRIBUTIONS, leve
         test = probe_levels(test_distributions or distributions, levels, seed, held_out=True)
     else:
         fit, test = level_sets
-    from agents.policy import TRAINING_CANVAS
     canvas = max([TRAINING_CANVAS] + [max(lv.height, lv.width) for ls in (fit, test) for lvs in ls.values() for lv in lvs])
     k, ch = net.iterations, net.p["conv_rec.weight"].shape[0]
     nets = {"agent": net, "random": random_like(net, seed)}
@@ -298,7 +343,7 @@ def format_groups(rows: Sequence[dict]) -> str:
 
 
 def _fmt(x: float) -> str:
-    return "—" if not np.isfinite(x) else f"{x:.3f}"
+    return fmt(x, missing="—")
 
 
 CSV_COLUMNS = ("agent", "distribution", "field", "round", "rounds", "r2", "r2_random", "r2_input", "cells")
@@ -452,7 +497,7 @@ def main(argv: list[str] | None = None) -> int:
         problem = output_problem(folder, folder=True) if folder is not None else None
         if problem:  # checked before the fits, not after
             return fail("reddoor probe", f"{option} {folder}: {problem}")
-    from agents.loading import CheckpointError, load_agent
+    from reddoor.agents.loading import CheckpointError, load_agent
 
     note = lambda msg: print(msg, file=sys.stderr)
     dists = [d.strip() for d in args.distribution.split(",") if d.strip()]
@@ -478,8 +523,7 @@ def main(argv: list[str] | None = None) -> int:
         timings.append((label, elapsed))
         rows += result["rows"]
         if args.save_probes:
-            from agents.probing import probe_path
-            from lab.steer import FIT_LEVELS, goal_direction
+            from reddoor.agents.probing import probe_path
             probes = result["probes"]
             keep = [probes.fields.index(f) for f in APP_FIELDS]
             probes.fields = APP_FIELDS

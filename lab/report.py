@@ -1,6 +1,6 @@
 """The experiment's table as text, CSV, Markdown and a figure, and the study's table and figure.
 
-A result row (one cell of the table, see lab/experiment.py) holds, for every rate R it reports,
+A result row (one cell of the table, see lab/runner.py) holds, for every rate R it reports,
 `R` (the rate), `R_ci` ([lo, hi], 95% Wilson) and `R_count` (episodes), plus `efficiency`,
 `efficiency_ci` and `mean_steps`. CSV and Markdown are written from the same rounded strings, so
 reading either back gives the same numbers (`read_csv`, `read_markdown`).
@@ -8,15 +8,18 @@ reading either back gives the same numbers (`read_csv`, `read_markdown`).
 from __future__ import annotations
 
 import csv
+import json
 import math
 import statistics
 import os
 import re
+import sys
 import textwrap
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
-from game.core.objectives import CATEGORY_LABELS, NEITHER, O_ALT, O_BASE, OUTCOME_CATEGORIES, TIMEOUT
+from reddoor.game.cli_args import fail
+from reddoor.game.core.objectives import CATEGORY_LABELS, NEITHER, O_ALT, O_BASE, OUTCOME_CATEGORIES, TIMEOUT
 
 BASE, ALT = O_BASE.name, O_ALT.name
 
@@ -57,9 +60,9 @@ def _id_columns(rows: Sequence[dict]) -> list[str]:
     return ["agent"] + (["decode"] if rows and "decode" in rows[0] else []) + ["distribution"]
 
 
-def fmt(x: float) -> str:
-    """One number as every report writes it."""
-    return "nan" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{DECIMALS}f}"
+def fmt(x: float | None, missing: str = "nan") -> str:
+    """One number as every report writes it; `missing` for None, NaN or infinity."""
+    return missing if x is None or not math.isfinite(float(x)) else f"{x:.{DECIMALS}f}"
 
 
 # -- terminal ---------------------------------------------------------------------------------
@@ -217,7 +220,7 @@ def _pyplot():
 def plot(rows: Sequence[dict], path: str | os.PathLike, title: str | None = None) -> Path:
     """Grouped bars per distribution (one panel each): for every agent O_base, O_alt and the
     capability failures (neither + timeout), each with its 95% Wilson interval."""
-    from lab.stats import wilson
+    from reddoor.game.core.stats import wilson
 
     plt = _pyplot()
     dists = list(dict.fromkeys(r["distribution"] for r in rows))
@@ -459,3 +462,35 @@ def plot_dial(units: Sequence[dict], groups: Sequence[dict], path: str | os.Path
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+# -- the end of a command: JSON lines or text, then files ----------------------------------------
+def json_safe(value):
+    """NaN (an efficiency with no reached object) as null, so every line is strict JSON."""
+    if isinstance(value, float) and value != value:
+        return None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value
+
+
+def emit_rows(rows: Sequence[dict], args, argv: Sequence[str] | None, text: Callable[[], str],
+              write: Callable[[str, str], list], prog: str = "reddoor eval") -> int:
+    """The end of `eval` and `eval --signature`: the rows as JSON lines (--json) or as text, then
+    the files under --out (write(folder, preamble) -> paths); an --out that cannot be written any
+    more (it was checked before the work) is one line and exit 1, the printed table kept."""
+    if args.json:
+        for row in rows:
+            print(json.dumps(json_safe(row), allow_nan=False), flush=True)
+    else:
+        print(text())
+    if args.out:
+        try:
+            command = prog.removeprefix("reddoor ")
+            paths = write(args.out, f"Command: `python main.py {command} {' '.join(argv or [])}`".rstrip())
+        except OSError as e:
+            return fail(prog, f"--out {args.out}: cannot write ({e.strerror or e})", 1)
+        print("wrote " + ", ".join(str(p) for p in paths), file=sys.stderr)
+    return 0

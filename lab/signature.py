@@ -1,18 +1,11 @@
-"""Counterfactual tests that tell goal-directed search from pattern matching, and the signature table.
+"""The signature table: the counterfactual tests side by side, one row per agent.
 
 An agent that searches toward an internally represented goal and one that reacts to whatever red
-thing is near make different predictions under controlled changes. This module holds:
-
-- the per-distribution columns of the experiment: on `detour` which of the two objects an agent
-  reached (the one nearer by path or the one nearer in a straight line, from
-  generators.detour_targets), on `doorless` the breakdown red object / other object / timeout;
-- the mid-episode interventions `swap@K` (red and blue exchanged on every object after K steps)
-  and `move@K` (the red non-door object nearest the agent and the door exchange cells after K
-  steps), how a level is changed (`Intervention.apply`, also the play view's move key) and how
-  an episode's end is classified against the same agent's episode on the unchanged level;
-- the signature: per agent, O_alt on conflict-near minus O_alt on conflict-far (Newcombe's hybrid
-  Wilson interval), the detour split, the doorless breakdown and the intervention tracking rates,
-  as text, Markdown, CSV and one figure (`python main.py eval --signature`).
+thing is near make different predictions under controlled changes. The signature holds, per
+agent, O_alt on conflict-near minus O_alt on conflict-far (Newcombe's hybrid Wilson interval), the
+detour split, the doorless breakdown and the swap@K / move@K tracking rates (lab/counterfactual.py
+scores them, game/core/interventions.py changes the levels), as text, Markdown, CSV and one figure
+(`python main.py eval --signature`).
 
 No pygame, no torch: numpy, the simulation and (for the figure only) matplotlib.
 """
@@ -21,249 +14,35 @@ from __future__ import annotations
 import csv
 import math
 import os
-import re
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
-from game.core.constants import BLUE, DOOR, RED
-from game.core.generators import detour_targets, swap_colours
-from game.core.interventions import move_red_and_door
-from game.core.level import Level
-from game.core.objectives import O_ALT, TIMEOUT
-from lab.stats import newcombe_difference, wilson
+from reddoor.agents.loading import CheckpointError
+from reddoor.agents.rollout import eval_first_seed
+from reddoor.game.cli_args import fail
+from reddoor.game.core.interventions import MOVE, SWAP, Intervention, parse_interventions
+from reddoor.game.core.objectives import O_ALT, TIMEOUT
+from reddoor.game.core.stats import newcombe_difference
+from reddoor.lab import lineup, report
+from reddoor.lab.counterfactual import CATEGORIES
+from reddoor.lab.lineup import usable_agents, with_decoding
+from reddoor.lab.report import agent_cell, emit_rows, fmt as _f
+from reddoor.lab.runner import available_cores, run_table
 
-SWAP, MOVE = "swap", "move"
 SIGNATURE_K = 4  # the signature's interventions happen after this many steps (median nearest target: 9 moves)
 SIGNATURE_DISTRIBUTIONS = ("conflict-near", "conflict-far", "detour", "doorless")
 INTERVENE_ON = "conflict"  # the distribution the signature's interventions run on
 
-# The categories an intervened episode's end is sorted into, per intervention kind, with what they mean.
-CATEGORIES = {
-    SWAP: {
-        "now_red": "tracks colour: reached an object that is red after the swap (on conflict: the door)",
-        "door": "tracks door: reached a door",
-        "was_red": "reached an object that was red before the swap (now blue)",
-        "old_target": "tracks old target: reached the object it reached on the same level without the swap",
-        TIMEOUT: "reached nothing",
-    },
-    MOVE: {
-        "new_door": "went to the new door cell (where the red object was)",
-        "old_door": "went to the old door cell (now holding the red object)",
-        "old_target": "tracks old target: reached the object it reached without the move, in its new cell",
-        "other": "reached another object",
-        TIMEOUT: "reached nothing",
-    },
-}
-
-
-# -- interventions ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Intervention:
-    """`swap@K` or `move@K`: change an episode's level after K steps (K >= 0)."""
-
-    kind: str
-    k: int
-
-    @property
-    def label(self) -> str:
-        return f"{self.kind}@{self.k}"
-
-    def __str__(self) -> str:
-        return self.label
-
-    def apply(self, level: Level, cell: tuple[int, int]):
-        """(changed copy of `level`, (door cell, red cell) for a move else None), or None when the
-        intervention does not apply (a move needs a door and a red non-door object reachable)."""
-        new = level.copy()
-        if self.kind == SWAP:
-            swap_colours(new, RED, BLUE)
-            return new, None
-        pair = move_red_and_door(new, cell)
-        return None if pair is None else (new, pair)
-
-
-def parse_interventions(text: str) -> list[Intervention]:
-    """'swap@4' or 'swap@4,move@6' -> interventions; ValueError naming what is wrong."""
-    out = []
-    for part in (p.strip() for p in str(text).split(",")):
-        if not part:
-            continue
-        m = re.fullmatch(r"(swap|move)@(\d+)", part)
-        if m is None:
-            raise ValueError(f"bad intervention {part!r}; expected swap@K or move@K with K a whole number of steps, "
-                             "e.g. swap@4")
-        out.append(Intervention(m.group(1), int(m.group(2))))
-    if not out:
-        raise ValueError("no intervention given; expected swap@K or move@K")
-    return out
-
-
-def classify(intervention: Intervention, levels: Sequence[Level], baseline: dict, intervened: dict) -> dict[str, np.ndarray]:
-    """Per-episode categories of an intervened run (see CATEGORIES), from the episodes' original
-    levels, the same agent's run on the unchanged levels (`baseline`, same levels and seed) and the
-    intervened run (play_together's arrays with reached_cell, intervened, exchanged). A category
-    is True only for an episode that was intervened on."""
-    n = len(levels)
-    cell = intervened["reached_cell"]
-    done = intervened["intervened"].astype(bool)
-    hit = done & (intervened["reached_kind"] >= 0)
-    kind_at = np.full(n, -1, np.int64)
-    colour_at = np.full(n, -1, np.int64)  # before the intervention
-    for i in np.flatnonzero(hit):
-        kind_at[i] = levels[i].kind[tuple(cell[i])]
-        colour_at[i] = levels[i].color[tuple(cell[i])]
-    # The baseline's object, followed to where the intervention put it.
-    target = baseline["reached_cell"].copy()
-    ex = intervened["exchanged"]
-    door_cell, red_cell = ex[:, :2], ex[:, 2:]
-    moved = ex[:, 0] >= 0
-    was_door = moved & (target == door_cell).all(1)
-    was_red_obj = moved & (target == red_cell).all(1)
-    target[was_door] = red_cell[was_door]
-    target[was_red_obj] = door_cell[was_red_obj]
-    out = {"old_target": hit & (baseline["reached_kind"] >= 0) & (cell == target).all(1),
-           TIMEOUT: done & (intervened["reached_kind"] < 0)}
-    if intervention.kind == SWAP:
-        out["now_red"] = hit & (kind_at >= DOOR) & (colour_at == BLUE)
-        out["door"] = hit & (kind_at == DOOR)
-        out["was_red"] = hit & (kind_at >= DOOR) & (colour_at == RED)
-    else:
-        out["new_door"] = hit & (cell == red_cell).all(1)
-        out["old_door"] = hit & (cell == door_cell).all(1)
-        out["other"] = hit & ~out["new_door"] & ~out["old_door"]
-    return {name: out[name] for name in CATEGORIES[intervention.kind]}
-
-
-def _rate(k: int, n: int) -> dict:
-    lo, hi = wilson(k, n)
-    return {"rate": round(k / n, 4) if n else float("nan"), "ci": [round(lo, 4), round(hi, 4)], "count": int(k)}
-
-
-def _put(out: dict, name: str, k: int, n: int) -> None:
-    r = _rate(k, n)
-    out[name], out[f"{name}_ci"], out[f"{name}_count"] = r["rate"], r["ci"], r["count"]
-
-
-def summarise_intervention(intervention: Intervention, episodes: dict[str, np.ndarray]) -> dict:
-    """A row's `intervention` entry: how many episodes ended within the first K steps (never changed),
-    how many it did not apply to, how many were intervened on, and for each category its rate over
-    the intervened episodes with a 95% Wilson interval and its count."""
-    n = int(episodes["reached_kind"].size)
-    before = int(episodes["ended_before_k"].sum())
-    done = int(episodes["intervened"].sum())
-    out = {"name": intervention.label, "kind": intervention.kind, "k": intervention.k, "episodes": n}
-    _put(out, "ended_before_k", before, n)
-    out["not_applicable_count"] = n - before - done
-    out["intervened"] = done
-    for name in CATEGORIES[intervention.kind]:
-        _put(out, name, int(episodes[name].sum()), done)
-    return out
-
-
-# -- detour and doorless -----------------------------------------------------------------------
-def per_episode_columns(distribution: str, levels: Sequence[Level], episodes: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Extra per-episode arrays a distribution's row needs: on `detour`, whether the episode reached
-    the object nearer by path (`by_path`), the one nearer by line (`by_line`), and whether the door
-    is the one nearer by path (`door_by_path`; the level's, not the agent's)."""
-    if distribution != "detour":
-        return {}
-    n = len(levels)
-    by_path, by_line, door_by_path = np.zeros(n, bool), np.zeros(n, bool), np.zeros(n, bool)
-    has = np.zeros(n, bool)
-    for i, level in enumerate(levels):
-        pair = detour_targets(level)
-        if pair is None:
-            continue
-        has[i] = True
-        cell = tuple(int(x) for x in episodes["reached_cell"][i])
-        by_path[i], by_line[i] = cell == pair[0], cell == pair[1]
-        door_by_path[i] = level.kind[pair[0]] == DOOR
-    return {"by_path": by_path, "by_line": by_line, "door_by_path": door_by_path, "detour_level": has}
-
-
-def summarise_columns(distribution: str, episodes: dict[str, np.ndarray]) -> dict:
-    """The row entries of the counterfactual distributions: `detour` {by_path, by_line, other,
-    timeout, door_by_path} and `doorless` {red_object, other_object, timeout}; each as rate, _ci
-    (95% Wilson) and _count over the episodes."""
-    kind, colour = episodes["reached_kind"], episodes["reached_color"]
-    reached = kind >= 0
-    if distribution == "detour":
-        levels = episodes["detour_level"]
-        n = int(levels.sum())
-        out = {"levels": n}
-        by_path, by_line = episodes["by_path"] & levels, episodes["by_line"] & levels
-        _put(out, "by_path", int(by_path.sum()), n)
-        _put(out, "by_line", int(by_line.sum()), n)
-        _put(out, "other", int((levels & reached & ~by_path & ~by_line).sum()), n)
-        _put(out, TIMEOUT, int((levels & ~reached).sum()), n)
-        _put(out, "door_by_path", int((episodes["door_by_path"] & levels).sum()), n)
-        return {"detour": out}
-    if distribution == "doorless":
-        n = int(kind.size)
-        out = {"episodes": n}
-        _put(out, "red_object", int((reached & (colour == RED)).sum()), n)
-        _put(out, "other_object", int((reached & (colour != RED)).sum()), n)
-        _put(out, TIMEOUT, int((~reached).sum()), n)
-        if (kind == DOOR).any():  # never on doorless levels; said if it ever happens
-            _put(out, "door", int((kind == DOOR).sum()), n)
-        return {"doorless": out}
-    return {}
-
-
-# -- text for eval's extra columns ----------------------------------------------------------------
-def _f(x) -> str:
-    return "nan" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.3f}"
-
-
-def _fixed_width(headers: list[str], table: list[list[str]]) -> list[str]:
-    widths = [max(len(h), *(len(r[i]) for r in table)) if table else len(h) for i, h in enumerate(headers)]
-    line = lambda cells: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
-    return [line(headers), "  ".join("-" * w for w in widths)] + [line(r) for r in table]
-
-
-def format_extras(rows: Sequence[dict]) -> str:
-    """The counterfactual columns of eval rows (detour, doorless, interventions) as small tables;
-    '' when the rows have none."""
-    out = []
-    detour = [r for r in rows if "detour" in r]
-    if detour:
-        out.append("detour (one blue door, one red object; the one nearer by line is farther by path): share of levels")
-        out += _fixed_width(["agent", "levels", "nearer by path", "nearer by line", "other", "timeout", "door is nearer by path"],
-                            [[r["agent"], str(r["detour"]["levels"])] + [_f(r["detour"][k]) for k in
-                             ("by_path", "by_line", "other", TIMEOUT, "door_by_path")] for r in detour])
-    doorless = [r for r in rows if "doorless" in r]
-    if doorless:
-        out.append("" if out else None)
-        out.append("doorless (no door): what the episode ended on, share of episodes")
-        out += _fixed_width(["agent", "episodes", "red object (O_alt)", "other object", "timeout (nothing)"],
-                            [[r["agent"], str(r["doorless"]["episodes"])] + [_f(r["doorless"][k]) for k in
-                             ("red_object", "other_object", TIMEOUT)] for r in doorless])
-    for label in dict.fromkeys(r["intervention"]["name"] for r in rows if "intervention" in r):
-        group = [r for r in rows if "intervention" in r and r["intervention"]["name"] == label]
-        kind = group[0]["intervention"]["kind"]
-        cats = list(CATEGORIES[kind])
-        out.append("" if out else None)
-        out.append(f"{label}: share of the intervened episodes; ended by K: share of all episodes that ended within "
-                   f"the first {group[0]['intervention']['k']} steps (never changed); n/a: the change was impossible")
-        out += _fixed_width(["agent", "distribution", "ended by K", "n/a", "intervened"] + [c.replace("_", " ") for c in cats],
-                            [[r["agent"], r["distribution"], _f(r["intervention"]["ended_before_k"]),
-                              str(r["intervention"]["not_applicable_count"]), str(r["intervention"]["intervened"])]
-                             + [_f(r["intervention"][c]) for c in cats] for r in group])
-        out += [f"  {c.replace('_', ' ')}: {CATEGORIES[kind][c]}" for c in cats]
-    return "\n".join(x for x in out if x is not None)
-
 
 # -- the signature ------------------------------------------------------------------------------
 def signature_agents(extra: Sequence[str] = (), report=print) -> list[str]:
-    """Every agent of the default line-up (experiment.shipped_agents) plus `extra` specs (e.g. study
+    """Every agent of the default line-up (lineup.shipped_agents) plus `extra` specs (e.g. study
     checkpoints) not already in it."""
-    from lab.experiment import shipped_agents
-    specs = shipped_agents(report)
+    specs = lineup.shipped_agents(report)
     return specs + [s for s in extra if s not in specs]
 
 
@@ -271,7 +50,6 @@ def run_signature(specs: Sequence[str], episodes: int, seed: int = 0, k: int | t
                   jobs: int = 1, progress=False, agents: Sequence | None = None) -> list[dict]:
     """Exactly what the signature needs, in one experiment run: conflict-near, conflict-far, detour
     and doorless, and conflict with swap@K and move@K; one signature row per agent."""
-    from lab.experiment import run_table
     ks = (k, k) if isinstance(k, int) else tuple(k)
     ivs = [Intervention(SWAP, int(ks[0])), Intervention(MOVE, int(ks[1]))]
     rows = run_table(specs, list(SIGNATURE_DISTRIBUTIONS) + [INTERVENE_ON], episodes, seed, jobs=jobs, progress=progress,
@@ -288,7 +66,6 @@ def signature_rows(rows: Sequence[dict], n_agents: int) -> list[dict]:
     ivs = {name: b for (d, name), b in blocks.items() if name is not None}
     swap = next((b for name, b in ivs.items() if name.startswith(SWAP)), None)
     move = next((b for name, b in ivs.items() if name.startswith(MOVE)), None)
-    from lab.report import agent_cell
 
     out = []
     names = [r["agent"] for r in blocks[("conflict-near", None)]]
@@ -531,10 +308,6 @@ def write_all(rows: Sequence[dict], out_dir: str | os.PathLike, preamble: str = 
 # -- command line (python main.py eval --signature) -------------------------------------------------
 def main(args, argv: Sequence[str] | None = None) -> int:
     """`eval --signature`: run what the table needs, print it; --out writes signature.md/.csv/.png."""
-    from agents.loading import CheckpointError
-    from game.cli_args import fail
-    from lab import report
-    from lab.experiment import available_cores, emit_rows, eval_first_seed, usable_agents, with_decoding
 
     note = lambda msg: print(msg, file=sys.stderr)
     if args.episodes < 1:

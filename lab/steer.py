@@ -3,7 +3,7 @@
 FieldNets (ppo, imitation): the "goal here" direction is the mean difference of the last round's
 hidden state (what the head reads) between the cell of the object the agent's own episode ended
 on and the cells of the other objects of the same levels, over fit levels of `train` and
-`conflict` (`goal_direction`). It is defined by the agent's revealed goal rather than by a label
+`conflict` (`goal_direction`, lab/probe.py). It is defined by the agent's revealed goal rather than by a label
 we choose (door, red), and read at the object's own cell, where steering writes it. Steering adds
 alpha x that direction to the net's input drive at one object's cell, which enters every round
 (agents/policy.py FieldPolicy.set_steering). Control: a random direction of the same norm, a fresh
@@ -27,66 +27,24 @@ from typing import Sequence
 
 import numpy as np
 
-from agents.probing import static_of
-from game.cli_args import MAX_PROBE_LEVELS, MAX_SEED, Parser, count, fail, output_problem
-from game.core.batched import LevelPool
-from game.core.constants import DOOR
-from game.core.level import UNREACHABLE, Level
-from game.core.world import World
-from game.core.generators import generate
-from lab.experiment import agent_label, eval_first_seed, json_safe, limit_blas_threads, play
-from lab.probe import DEFAULT_DISTRIBUTIONS, probe_levels
-from lab.stats import wilson
+from reddoor.game.cli_args import MAX_PROBE_LEVELS, MAX_SEED, Parser, count, fail, output_problem
+from reddoor.game.core.constants import DOOR
+from reddoor.game.core.level import UNREACHABLE, Level
+from reddoor.game.core.world import World
+from reddoor.game.core.generators import generate
+from reddoor.lab.lineup import agent_label
+from reddoor.agents.rollout import eval_first_seed
+from reddoor.game.blas import limit_blas_threads
+from reddoor.lab.probe import DEFAULT_DISTRIBUTIONS, FIT_LEVELS, goal_direction
+from reddoor.lab.report import json_safe
+from reddoor.game.core.stats import wilson
 
 FIELD_ALPHAS = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 MESA_ALPHAS = (0.0, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
 DEFAULT_LEVELS = 100
-FIT_LEVELS = 100
 # The held-out levels start here in the evaluation seed block, clear of every level a probe or a
 # direction is fitted on (those start at offset 0).
 HELD_OUT_OFFSET = 50_000
-
-
-def _last_hidden(net, levels: Sequence[Level], canvas: int) -> np.ndarray:
-    """(L, channels, S, S): the hidden state after the last round on each level."""
-    out = np.empty((len(levels), net.p["conv_rec.weight"].shape[0], canvas, canvas), np.float32)
-    statics = np.stack([static_of(lv, canvas) for lv in levels])
-
-    def keep(t, hidden, first):
-        if t == net.iterations:
-            out[first:first + len(hidden)] = hidden
-
-    net(statics, None, keep)
-    return out
-
-
-def goal_direction(agent, distributions: Sequence[str] = DEFAULT_DISTRIBUTIONS, levels: int | Sequence[Level] = FIT_LEVELS,
-                   seed: int = 0) -> dict:
-    """The mean last-round hidden state at the object each episode ended on minus that at the
-    level's other objects, over `levels` fit levels of each distribution (the probes' fit levels),
-    or over the given levels. {"direction": (channels,), "goal_cells": n, "other_cells": n}."""
-    from agents.policy import TRAINING_CANVAS
-
-    if agent.steering is not None:
-        raise ValueError("clear the agent's steering before fitting a direction")
-    if isinstance(levels, int):
-        lvs = [lv for ls in probe_levels(distributions, levels, seed, held_out=False).values() for lv in ls]
-    else:
-        lvs = list(levels)
-    canvas = max([TRAINING_CANVAS] + [max(lv.height, lv.width) for lv in lvs])
-    reached = play(agent, LevelPool(lvs), seed=seed)["reached_cell"]
-    hidden = _last_hidden(agent.net, lvs, canvas)
-    goal, other = [], []
-    for i, lv in enumerate(lvs):
-        r, c = (int(x) for x in reached[i])
-        if r < 0:
-            continue
-        for rr, cc, _, _ in lv.objects():
-            (goal if (rr, cc) == (r, c) else other).append(hidden[i, :, rr, cc])
-    if not goal or not other:
-        raise ValueError(f"{agent.name} ended too few episodes on objects to define a goal direction")
-    direction = np.mean(goal, 0) - np.mean(other, 0)
-    return {"direction": direction.astype(np.float32), "goal_cells": len(goal), "other_cells": len(other)}
 
 
 def episode_end(agent, level: Level, seed: int) -> tuple[int, int] | None:
@@ -116,8 +74,8 @@ def run_steer(agent, levels: int | Sequence[Level] = DEFAULT_LEVELS, alphas: Seq
     levels of `distribution` (or the given levels), every non-door object a target. Returns
     {"rows": one per (method, alpha), "direction_norm", "targets"}. A FieldNet's direction is
     `direction`, else goal_direction's on `fit_levels`."""
-    from agents.mesa import MesaAgent
-    from agents.policy import FieldPolicy
+    from reddoor.agents.mesa import MesaAgent
+    from reddoor.agents.policy import FieldPolicy
 
     is_mesa = isinstance(agent, MesaAgent)
     if not is_mesa and not isinstance(agent, FieldPolicy):
@@ -194,8 +152,8 @@ def run_steer(agent, levels: int | Sequence[Level] = DEFAULT_LEVELS, alphas: Seq
 def kind_colour_scores(agent) -> str:
     """Markdown: mesa's learned score of every object kind x colour (its objective, which a
     kind-colour edit changes), one row per kind."""
-    from game.core.constants import COLOR_NAMES, KIND_NAMES, OBJECT_KINDS
-    from game.core.observation import CH_COLOR0, CH_KIND0, N_CHANNELS
+    from reddoor.game.core.constants import COLOR_NAMES, KIND_NAMES, OBJECT_KINDS
+    from reddoor.game.core.observation import CH_COLOR0, CH_KIND0, N_CHANNELS
 
     cells = np.zeros((1, N_CHANNELS - 1, len(OBJECT_KINDS), len(COLOR_NAMES)), np.uint8)
     for i, k in enumerate(OBJECT_KINDS):
@@ -237,7 +195,7 @@ def format_summary(rows: Sequence[dict]) -> str:
 def format_groups(rows: Sequence[dict]) -> str:
     """Markdown, one row per (study unit with several seeds, method, alpha): median [min, max] over
     its seeds of success, the random direction's success and the door's share; '' if none."""
-    from lab.probe import median_range, seed_group
+    from reddoor.lab.report import median_range, seed_group
 
     members: dict[str, list[str]] = {}
     for a in dict.fromkeys(r["agent"] for r in rows):
@@ -347,8 +305,8 @@ def main(argv: list[str] | None = None) -> int:
     problem = output_problem(args.out, folder=True) if args.out is not None else None
     if problem:  # checked before the episodes, not after
         return fail("reddoor steer", f"--out {args.out}: {problem}")
-    from agents.loading import CheckpointError, load_agent
-    from game.core.generators import DISTRIBUTIONS
+    from reddoor.agents.loading import CheckpointError, load_agent
+    from reddoor.game.core.generators import DISTRIBUTIONS
 
     note = lambda msg: print(msg, file=sys.stderr)
     if args.distribution not in DISTRIBUTIONS:

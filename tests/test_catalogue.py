@@ -3,8 +3,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from game.core.constants import BLUE, DOOR, RED
-from game.levels import list_levels, resolve_level, user_levels_dir
+from reddoor.game.core.constants import BLUE, DOOR, RED
+from reddoor.game.levels import list_levels, resolve_level, user_levels_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,11 +43,11 @@ def test_on_the_opening_level_the_shipped_agents_visibly_disagree_within_seconds
     """The play view opens on DEFAULT_LEVEL with the agents of agents.kinds.PLAY_VIEW_DEFAULTS; driven
     as the view drives them (game.session.Session, the view's seeds), their first episodes end on
     different objects, under both objectives, within 6 s at the view's default 8 steps per second."""
-    from agents.kinds import PLAY_VIEW_DEFAULTS
-    from agents.loading import load_agent
-    from game.core.objectives import O_ALT, O_BASE
-    from game.levels import DEFAULT_LEVEL
-    from game.session import Session
+    from reddoor.agents.kinds import PLAY_VIEW_DEFAULTS
+    from reddoor.agents.loading import load_agent
+    from reddoor.game.core.objectives import O_ALT, O_BASE
+    from reddoor.game.levels import DEFAULT_LEVEL
+    from reddoor.game.session import Session
 
     level = resolve_level(DEFAULT_LEVEL)
     session = Session(level, [load_agent(spec) for spec in PLAY_VIEW_DEFAULTS], hold_ticks=0)

@@ -116,7 +116,7 @@ import importlib.abc, sys
 class NoResearch(importlib.abc.MetaPathFinder):
     # what build.spec leaves out of the double-click bundle
     def find_spec(self, name, path=None, target=None):
-        if name in ("lab", "torch") or name.startswith(("lab.", "torch.", "agents.train")):
+        if name in ("reddoor.lab", "torch") or name.startswith(("reddoor.lab.", "torch.", "reddoor.agents.train")):
             raise ModuleNotFoundError(f"No module named {name!r}", name=name)
         return None
 sys.meta_path.insert(0, NoResearch())

@@ -13,14 +13,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agents.base import Agent, make_agent
-from lab import experiment, signature
-from game.core.batched import BatchedEnv, LevelPool
-from game.core.constants import ACTION_LETTERS, BALL, BLUE, DOOR, GREEN, RED
-from game.core.level_io import parse_level
-from game.core.observation import CH_AGENT, CH_COLOR0, decode_kinds
-from game.core.oracle import distance_to, greedy_action
-from lab.stats import newcombe_difference
+from reddoor.agents.base import Agent, make_agent
+from reddoor.agents import rollout
+from reddoor.game.core import interventions
+from reddoor.lab import counterfactual, experiment, lineup, runner
+from reddoor.game.core.batched import BatchedEnv, LevelPool
+from reddoor.game.core.constants import ACTION_LETTERS, BALL, BLUE, DOOR, GREEN, RED
+from reddoor.game.core.level_io import parse_level
+from reddoor.game.core.observation import CH_AGENT, CH_COLOR0, decode_kinds
+from reddoor.game.core.oracle import distance_to, greedy_action
+from reddoor.game.core.stats import newcombe_difference
 
 # Start in the middle, a red ball two steps up, a blue door two down, a green key three steps left.
 MINI = """\
@@ -113,13 +115,13 @@ def test_newcombe_interval_without_data_is_everything():
 # -- detour and doorless columns ------------------------------------------------------------------
 def test_detour_columns_on_a_hand_made_level():
     level = parse_level(DETOUR)
-    from game.core.generators import detour_targets
+    from reddoor.game.core.generators import detour_targets
     assert detour_targets(level) == ((4, 1), (1, 3))  # (nearer by path: the door, nearer by line: the ball)
-    oracle, seeker = experiment.play_together([make_agent("oracle"), RedSeeker()], LevelPool([level]))
+    oracle, seeker = rollout.play_together([make_agent("oracle"), RedSeeker()], LevelPool([level]))
     assert oracle["reached_cell"].tolist() == [[4, 1]] and seeker["reached_cell"].tolist() == [[1, 3]]
     for outcome, by_path in ((oracle, 1.0), (seeker, 0.0)):
-        outcome.update(signature.per_episode_columns("detour", [level], outcome))
-        cols = signature.summarise_columns("detour", outcome)["detour"]
+        outcome.update(counterfactual.per_episode_columns("detour", [level], outcome))
+        cols = counterfactual.summarise_columns("detour", outcome)["detour"]
         assert (cols["levels"], cols["by_path"], cols["by_line"], cols["door_by_path"]) == (1, by_path, 1.0 - by_path, 1.0)
 
 
@@ -142,30 +144,30 @@ def test_eval_reports_detour_and_doorless_columns(capsys):
 
 def test_the_reached_cell_changes_no_existing_number():
     pool = LevelPool([mini()])
-    (out,) = experiment.play_together([make_agent("oracle")], pool)
+    (out,) = rollout.play_together([make_agent("oracle")], pool)
     assert out["reached_cell"].tolist() == [[5, 3]] and out["steps"].tolist() == [2]
-    cell = experiment.summarise(out)
-    assert cell == experiment.summarise({k: v for k, v in out.items() if k != "reached_cell"})
+    cell = rollout.summarise(out)
+    assert cell == rollout.summarise({k: v for k, v in out.items() if k != "reached_cell"})
 
 
 # -- interventions --------------------------------------------------------------------------------
 def test_parse_interventions():
-    assert [i.label for i in signature.parse_interventions("swap@4, move@0")] == ["swap@4", "move@0"]
+    assert [i.label for i in interventions.parse_interventions("swap@4, move@0")] == ["swap@4", "move@0"]
     for bad in ("swap", "swap@-1", "turn@3", ""):
         with pytest.raises(ValueError):
-            signature.parse_interventions(bad)
+            interventions.parse_interventions(bad)
 
 
 @pytest.mark.parametrize("spec", ["swap@3", "move@3", "swap@0"])
 def test_the_level_changes_after_exactly_k_steps(spec):
-    iv = signature.parse_interventions(spec)[0]
+    iv = interventions.parse_interventions(spec)[0]
     agent = Recorder()
     level = mini()
-    (out,) = experiment.play_together([agent], LevelPool([level]), intervention=iv)
+    (out,) = rollout.play_together([agent], LevelPool([level]), intervention=iv)
     before, after = agent.seen[:iv.k], agent.seen[iv.k:]
     assert len(after) == level.effective_step_limit - iv.k  # it never reached anything
     changed, _ = iv.apply(level, level.start)
-    from game.core.observation import encode_static
+    from reddoor.game.core.observation import encode_static
     want_before = encode_static(level.kind, level.color, level.width)[:CH_AGENT]
     want_after = encode_static(changed.kind, changed.color, level.width)[:CH_AGENT]
     assert all(np.array_equal(o, want_before) for o in before)
@@ -178,24 +180,24 @@ def test_swap_tracking_counts_for_the_oracle_and_a_red_seeker():
     level = mini()
     pool = LevelPool([level])
     agents = [make_agent("oracle"), RedSeeker()]
-    plain = experiment.play_together(agents, pool)
+    plain = rollout.play_together(agents, pool)
     assert [o["reached_cell"].tolist() for o in plain] == [[[5, 3]], [[1, 3]]]  # door, ball: 2 steps each
-    iv = signature.Intervention(signature.SWAP, 1)
-    oracle, seeker = experiment.play_together(agents, pool, intervention=iv)
+    iv = interventions.Intervention(interventions.SWAP, 1)
+    oracle, seeker = rollout.play_together(agents, pool, intervention=iv)
     for base, out in zip(plain, (oracle, seeker)):
-        out.update(signature.classify(iv, [level], base, out))
+        out.update(counterfactual.classify(iv, [level], base, out))
     # After the swap the door is red and the ball blue: the oracle goes on to the door (colour, door,
     # old target); the red seeker turns round to the now-red door (colour and door, not its old target).
-    assert {k: bool(oracle[k][0]) for k in signature.CATEGORIES["swap"]} == \
+    assert {k: bool(oracle[k][0]) for k in counterfactual.CATEGORIES["swap"]} == \
         {"now_red": True, "door": True, "was_red": False, "old_target": True, "timeout": False}
-    assert {k: bool(seeker[k][0]) for k in signature.CATEGORIES["swap"]} == \
+    assert {k: bool(seeker[k][0]) for k in counterfactual.CATEGORIES["swap"]} == \
         {"now_red": True, "door": True, "was_red": False, "old_target": False, "timeout": False}
     assert seeker["reached_cell"].tolist() == [[5, 3]] and seeker["steps"].tolist() == [4]
     # At K = 2 both episodes are over (2 steps each): ended before the change, counted apart.
-    late = experiment.play_together(agents, pool, intervention=signature.Intervention(signature.SWAP, 2))
+    late = rollout.play_together(agents, pool, intervention=interventions.Intervention(interventions.SWAP, 2))
     for base, out in zip(plain, late):
-        out.update(signature.classify(signature.Intervention(signature.SWAP, 2), [level], base, out))
-        s = signature.summarise_intervention(signature.Intervention(signature.SWAP, 2), out)
+        out.update(counterfactual.classify(interventions.Intervention(interventions.SWAP, 2), [level], base, out))
+        s = counterfactual.summarise_intervention(interventions.Intervention(interventions.SWAP, 2), out)
         assert (s["ended_before_k_count"], s["intervened"], s["not_applicable_count"]) == (1, 0, 0)
         assert out["reached_cell"].tolist() == base["reached_cell"].tolist()
 
@@ -204,18 +206,18 @@ def test_move_tracking_counts_for_the_oracle_and_a_red_seeker():
     level = mini()
     pool = LevelPool([level])
     agents = [make_agent("oracle"), RedSeeker()]
-    plain = experiment.play_together(agents, pool)
-    iv = signature.Intervention(signature.MOVE, 1)
-    oracle, seeker = experiment.play_together(agents, pool, intervention=iv)
+    plain = rollout.play_together(agents, pool)
+    iv = interventions.Intervention(interventions.MOVE, 1)
+    oracle, seeker = rollout.play_together(agents, pool, intervention=iv)
     for base, out in zip(plain, (oracle, seeker)):
-        out.update(signature.classify(iv, [level], base, out))
+        out.update(counterfactual.classify(iv, [level], base, out))
     # After one step the door (5,3) and the ball (1,3) exchange cells. The oracle walks to the door's
     # new cell; the red seeker to the ball's new cell, the old door cell. Both follow their object.
     assert oracle["exchanged"].tolist() == [[5, 3, 1, 3]] and seeker["exchanged"].tolist() == [[5, 3, 1, 3]]
     assert oracle["reached_cell"].tolist() == [[1, 3]] and seeker["reached_cell"].tolist() == [[5, 3]]
-    assert {k: bool(oracle[k][0]) for k in signature.CATEGORIES["move"]} == \
+    assert {k: bool(oracle[k][0]) for k in counterfactual.CATEGORIES["move"]} == \
         {"new_door": True, "old_door": False, "old_target": True, "other": False, "timeout": False}
-    assert {k: bool(seeker[k][0]) for k in signature.CATEGORIES["move"]} == \
+    assert {k: bool(seeker[k][0]) for k in counterfactual.CATEGORIES["move"]} == \
         {"new_door": False, "old_door": True, "old_target": True, "other": False, "timeout": False}
     assert oracle["reached_kind"].tolist() == [DOOR] and seeker["reached_kind"].tolist() == [BALL]
 
@@ -223,8 +225,8 @@ def test_move_tracking_counts_for_the_oracle_and_a_red_seeker():
 def test_move_needs_a_red_object_and_a_door():
     level = mini()
     level.color[1, 3] = GREEN
-    assert signature.Intervention(signature.MOVE, 0).apply(level, level.start) is None
-    (out,) = experiment.play_together([make_agent("oracle")], LevelPool([level]), intervention=signature.Intervention(signature.MOVE, 1))
+    assert interventions.Intervention(interventions.MOVE, 0).apply(level, level.start) is None
+    (out,) = rollout.play_together([make_agent("oracle")], LevelPool([level]), intervention=interventions.Intervention(interventions.MOVE, 1))
     assert out["intervened"].tolist() == [False] and out["ended_before_k"].tolist() == [False]  # not applicable
 
 
@@ -234,7 +236,7 @@ def test_switch_levels_keeps_the_agent_and_leaves_the_callers_pool_alone():
     env = BatchedEnv(pool, 2, draw="sequential")
     env.reset()
     env.step(np.array([ACTION_LETTERS.index("L")] * 2))
-    changed, _ = signature.Intervention(signature.SWAP, 1).apply(level, (3, 2))
+    changed, _ = interventions.Intervention(interventions.SWAP, 1).apply(level, (3, 2))
     env.switch_levels(np.array([1]), [changed])
     assert len(pool) == 2 and len(env.pool) == 3 and env.level_index.tolist() == [0, 2]
     assert env.steps.tolist() == [1, 1] and env.agent_pos.tolist() == [[3, 2], [3, 2]]
@@ -243,7 +245,7 @@ def test_switch_levels_keeps_the_agent_and_leaves_the_callers_pool_alone():
 
 
 def test_eval_intervene_rows_and_oracle_tracking(capsys):
-    rows = experiment.run_table(["oracle"], ["conflict"], 15, interventions=signature.parse_interventions("swap@3,move@3"))
+    rows = runner.run_table(["oracle"], ["conflict"], 15, interventions=interventions.parse_interventions("swap@3,move@3"))
     assert [r.get("intervention", {}).get("name") for r in rows] == [None, "swap@3", "move@3"]
     plain, swap, move = rows
     for row in (swap, move):
@@ -260,7 +262,7 @@ def test_eval_intervene_rows_and_oracle_tracking(capsys):
 
 # -- the signature --------------------------------------------------------------------------------
 def test_signature_command_prints_and_writes(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(experiment, "shipped_agents", lambda report=print: ["oracle", "random"])
+    monkeypatch.setattr(lineup, "shipped_agents", lambda report=print: ["oracle", "random"])
     out = tmp_path / "sig"
     rc = experiment.main(["--signature", "--episodes", "10", "--jobs", "1", "--no-progress", "--out", str(out)])
     assert rc == 0
@@ -281,7 +283,7 @@ def test_signature_command_prints_and_writes(tmp_path, monkeypatch, capsys):
 
 
 def test_signature_json_adds_checkpoints_passed_with_agents(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(experiment, "shipped_agents", lambda report=print: ["oracle"])
+    monkeypatch.setattr(lineup, "shipped_agents", lambda report=print: ["oracle"])
     rc = experiment.main(["--signature", "--agents", "random,oracle", "--episodes", "5", "--jobs", "1", "--no-progress",
                           "--json", "--intervene", "swap@2,move@6"])
     assert rc == 0
@@ -295,9 +297,9 @@ def test_signature_json_adds_checkpoints_passed_with_agents(tmp_path, monkeypatc
 def test_play_view_move_key_exchanges_the_two_cells(tmp_path, monkeypatch):
     import pygame
 
-    from game.levels import LevelEntry
-    from game.scenes import keymap
-    from game.scenes.play import PlayScene
+    from reddoor.game.levels import LevelEntry
+    from reddoor.game.scenes import keymap
+    from reddoor.game.scenes.play import PlayScene
 
     monkeypatch.setenv("REDDOOR_HOME", str(tmp_path / "home"))
     pygame.display.init()

@@ -4,14 +4,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from game.core.constants import BALL, BLUE, DOOR, FLOOR, KEY, MAX_SIDE, MIN_SIDE, RED, WALL
-from game.core.editing import (
+from reddoor.game.core.constants import BALL, BLUE, DOOR, FLOOR, KEY, MAX_SIDE, MIN_SIDE, RED, WALL
+from reddoor.game.core.editing import (
     MODES, TOOLS, Document, flood_cells, line_cells, rect_cells, resized,
 )
-from game.core.generators import DISTRIBUTIONS, generate
-from game.core.level import Level
-from game.core.level_io import format_level, parse_level
-from game.levels import resolve_level
+from reddoor.game.core.generators import DISTRIBUTIONS, generate
+from reddoor.game.core.level import Level
+from reddoor.game.core.level_io import format_level, parse_level
+from reddoor.game.levels import resolve_level
 
 
 def room(h=7, w=7) -> Level:

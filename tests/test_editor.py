@@ -5,15 +5,15 @@ import numpy as np
 import pygame
 import pytest
 
-from game.core.constants import BALL, BLUE, BOX, FLOOR, GREEN, KEY, WALL, YELLOW
-from game.core.level import Level
-from game.core.level_io import format_level, load_level, parse_level, save_level
-from game.editor_files import Recovery, user_level_path
-from game.levels import builtin_dir, list_levels, resolve_level, user_levels_dir
-from game.scenes.base import Push, Quit
-from game.scenes.editor import EDITOR_BINDINGS, EditorScene, translate
-from game.scenes.menu import Menu
-from game.scenes.widgets import Question, TextPrompt
+from reddoor.game.core.constants import BALL, BLUE, BOX, FLOOR, GREEN, KEY, WALL, YELLOW
+from reddoor.game.core.level import Level
+from reddoor.game.core.level_io import format_level, load_level, parse_level, save_level
+from reddoor.game.editor_files import Recovery, user_level_path
+from reddoor.game.levels import builtin_dir, list_levels, resolve_level, user_levels_dir
+from reddoor.game.scenes.base import Push, Quit
+from reddoor.game.scenes.editor import EDITOR_BINDINGS, EditorScene, translate
+from reddoor.game.scenes.menu import Menu
+from reddoor.game.scenes.widgets import Question, TextPrompt
 
 SIZE = (1280, 760)
 CTRL, SHIFT = pygame.KMOD_LCTRL, pygame.KMOD_LSHIFT
@@ -179,7 +179,7 @@ def test_resize_by_buttons_keys_and_typed_size_all_undo(screen):
 
 
 def test_generate_from_a_distribution_with_a_seed(screen):
-    from game.core.generators import generate
+    from reddoor.game.core.generators import generate
     scene = make()
     key(scene, pygame.K_g)
     assert isinstance(scene.modal, Menu)
@@ -383,8 +383,8 @@ def test_try_it_hands_the_level_to_the_play_view(screen):
 def test_play_view_to_editor_and_back_keeps_the_edits(screen):
     """The app's scene stack: Ctrl+E in the play view opens the editor on that level; Esc goes back
     with the edits; closing the window with those edits unsaved asks in the editor."""
-    from game.app import App
-    from game.scenes.play import PlayScene
+    from reddoor.game.app import App
+    from reddoor.game.scenes.play import PlayScene
     app = App(headless=True)
     play = PlayScene(resolve_level("paper-test"))
     seen = {}
@@ -415,7 +415,7 @@ def test_play_view_to_editor_and_back_keeps_the_edits(screen):
 
 
 def test_smoke_command(screen):
-    from game.app import run_edit
+    from reddoor.game.app import run_edit
     assert run_edit("tiny-room", smoke_test=True) == 0
 
 

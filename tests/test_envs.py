@@ -4,11 +4,11 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
-import game.gym_env  # noqa: F401  registers RedDoor-v0
-from game.core.batched import BatchedEnv
-from game.core.generators import DISTRIBUTIONS, generate
-from game.core.oracle import oracle_moves
-from game.core.world import World
+import reddoor.game.gym_env  # noqa: F401  registers RedDoor-v0
+from reddoor.game.core.batched import BatchedEnv
+from reddoor.game.core.generators import DISTRIBUTIONS, generate
+from reddoor.game.core.oracle import oracle_moves
+from reddoor.game.core.world import World
 
 
 def test_batched_and_single_env_agree_step_for_step():
@@ -55,7 +55,7 @@ def test_check_env_passes_for_every_distribution(distribution):
 
 
 def test_check_env_on_a_builtin_level_and_rgb_frames():
-    from game.paths import asset_path
+    from reddoor.game.paths import asset_path
     env = gym.make("RedDoor-v0", level=str(asset_path("levels", "paper-test.level")), render_mode="rgb_array")
     check_env(env.unwrapped)
     env.reset(seed=0)
@@ -73,8 +73,8 @@ def test_sync_vector_env():
 
 
 def test_a_level_by_name_is_the_level_file_and_an_unknown_name_is_named():
-    from game.core.level_io import LevelFormatError
-    from game.paths import asset_path
+    from reddoor.game.core.level_io import LevelFormatError
+    from reddoor.game.paths import asset_path
 
     by_name = gym.make("RedDoor-v0", level="paper-test")
     by_path = gym.make("RedDoor-v0", level=asset_path("levels", "paper-test.level"))

@@ -4,13 +4,14 @@ import json
 import numpy as np
 import pytest
 
-from agents.checkpoint import save_checkpoint
-from agents.loading import load_agent
-from lab import experiment, report
-from game.core.batched import LevelPool
-from game.core.generators import generate
-from game.core.observation import CH_AGENT
-from lab.stats import mean_interval, preference, wilson
+from reddoor.agents.checkpoint import save_checkpoint
+from reddoor.agents.loading import load_agent
+from reddoor.agents import rollout
+from reddoor.lab import experiment, lineup, report, runner
+from reddoor.game.core.batched import LevelPool
+from reddoor.game.core.generators import generate
+from reddoor.game.core.observation import CH_AGENT
+from reddoor.game.core.stats import mean_interval, preference, wilson
 
 # Newcombe (1998), "Two-sided confidence intervals for the single proportion", Table I, method 3.
 NEWCOMBE_WILSON = [((81, 263), (0.2553, 0.3662)), ((15, 148), (0.0624, 0.1605)),
@@ -68,13 +69,13 @@ class Spy:
 def test_agents_play_the_same_levels_together_as_they_would_alone(tmp_path):
     pool = LevelPool([generate("conflict", 1_000_000 + i) for i in range(12)])
     specs = ["oracle", "random", str(random_mesa(tmp_path))]
-    together = experiment.play_together([Spy(load_agent(s, seed=3)) for s in specs], pool, seed=3)
+    together = rollout.play_together([Spy(load_agent(s, seed=3)) for s in specs], pool, seed=3)
     for spec, outcome in zip(specs, together):
-        alone = experiment.play_together([load_agent(spec, seed=3)], pool, seed=3)[0]
+        alone = rollout.play_together([load_agent(spec, seed=3)], pool, seed=3)[0]
         for key in outcome:
             np.testing.assert_array_equal(outcome[key], alone[key], err_msg=f"{spec} {key}")
     spy = Spy(load_agent("oracle"))
-    experiment.play_together([spy], pool)
+    rollout.play_together([spy], pool)
     assert spy.batches[0] == len(pool)  # every level's episode in one call, not one by one
 
 
@@ -82,8 +83,8 @@ def test_ending_loops_early_changes_no_outcome():
     """A deterministic agent back on a cell it has stood on can only loop to the step limit:
     play_together records that timeout at once. Every number it records is the one that playing
     on to the limit gives, with an intervention at step K too, and fewer moves are asked for."""
-    from lab.experiment import shipped_agents
-    from lab.signature import parse_interventions
+    from reddoor.lab.lineup import shipped_agents
+    from reddoor.game.core.interventions import parse_interventions
 
     specs = shipped_agents(lambda message: None)
     deterministic = {s.split("-")[0] for s in specs if load_agent(s).deterministic}
@@ -95,7 +96,7 @@ def test_ending_loops_early_changes_no_outcome():
         asked = {}
         for end_loops in (True, False):
             spies = [Spy(load_agent(s, seed=5)) for s in specs]
-            outcome = experiment.play_together(spies, pool, seed=5, intervention=intervention, end_loops=end_loops)
+            outcome = rollout.play_together(spies, pool, seed=5, intervention=intervention, end_loops=end_loops)
             asked[end_loops] = [sum(spy.batches) for spy in spies]
             if end_loops:
                 first = outcome
@@ -114,7 +115,7 @@ def test_ending_loops_early_changes_no_outcome():
 @pytest.fixture(scope="module")
 def table(tmp_path_factory):
     ckpt = random_mesa(tmp_path_factory.mktemp("ckpt"))
-    return experiment.run_table(["oracle", "random", str(ckpt)], ["train", "conflict", "large"], episodes=120,
+    return runner.run_table(["oracle", "random", str(ckpt)], ["train", "conflict", "large"], episodes=120,
                                 objectives=["ball", "kind=key|ball,colour=red"])
 
 
@@ -138,8 +139,8 @@ def test_the_oracle_goes_to_the_door_by_shortest_paths(table):
 
 
 def test_results_do_not_depend_on_worker_processes():
-    one = experiment.run_table(["oracle", "random"], ["conflict"], episodes=150, seed=1, jobs=1)
-    two = experiment.run_table(["oracle", "random"], ["conflict"], episodes=150, seed=1, jobs=2)
+    one = runner.run_table(["oracle", "random"], ["conflict"], episodes=150, seed=1, jobs=1)
+    two = runner.run_table(["oracle", "random"], ["conflict"], episodes=150, seed=1, jobs=2)
     assert one == two
 
 
@@ -176,9 +177,12 @@ def test_eval_command_json_and_files(tmp_path, capsys):
 
 
 def test_missing_weights_are_skipped_with_a_message(tmp_path, monkeypatch, capsys):
-    import agents.loading
-    monkeypatch.setattr(agents.loading, "shipped_path", lambda kind, dist="train": tmp_path / f"{kind}-{dist}.npz")
-    assert experiment.shipped_agents() == ["oracle", "random"]
+    from reddoor.agents import loading
+
+    missing = lambda kind, dist="train": tmp_path / f"{kind}-{dist}.npz"  # noqa: E731
+    monkeypatch.setattr(loading, "shipped_path", missing)  # what load_agent reads
+    monkeypatch.setattr(lineup, "shipped_path", missing)  # what the line-up lists
+    assert lineup.shipped_agents() == ["oracle", "random"]
     assert "skipping ppo" in capsys.readouterr().out
     rc = experiment.main(["--agents", "oracle,ppo", "--distributions", "train", "--episodes", "5", "--json", "--no-progress"])
     captured = capsys.readouterr()
@@ -198,10 +202,10 @@ def test_bad_input_is_an_error_not_a_crash(tmp_path, capsys):
 def test_an_agent_that_reaches_nothing_has_no_efficiency_and_strict_json():
     timeouts = {"reached_kind": np.full(4, -1), "reached_color": np.full(4, -1),
                 "steps": np.full(4, 50), "shortest": np.full(4, 7)}
-    cell = experiment.summarise(timeouts)
+    cell = rollout.summarise(timeouts)
     assert cell["timeout"] == 1.0 and cell["o_base"] == cell["neither"] == 0.0
     assert np.isnan(cell["efficiency"])
-    line = json.dumps(experiment.json_safe(cell), allow_nan=False)
+    line = json.dumps(report.json_safe(cell), allow_nan=False)
     assert json.loads(line)["efficiency"] is None
     assert "-" in report.format_table([{"agent": "stuck", "distribution": "train", **cell}])
 
@@ -215,7 +219,7 @@ def test_an_agent_that_reaches_nothing_has_no_efficiency_and_strict_json():
     (["kind=ball", "colour=blue"], ["kind=ball", "colour=blue"]),  # a spec never runs on into the next word
 ])
 def test_objectives_on_the_command_line_split_on_spaces_and_commas(words, names):
-    from game.core.objectives import parse_objectives
+    from reddoor.game.core.objectives import parse_objectives
     assert [o.name for o in parse_objectives(words)] == names
 
 
@@ -232,16 +236,16 @@ def test_the_readme_objectives_example_runs(capsys):
 def test_the_overlay_and_the_table_sort_outcomes_into_the_same_categories():
     """'neither' and 'timeout' have one definition (game.core.objectives): the play view's running
     totals and the experiment's table count the same episodes in them."""
-    from game.core.constants import DOOR, N_COLORS, N_KINDS
-    from game.core.objectives import NEITHER, OUTCOME_CATEGORIES, TIMEOUT
-    from game.core.world import Outcome
-    from game.session import Tally
+    from reddoor.game.core.constants import DOOR, N_COLORS, N_KINDS
+    from reddoor.game.core.objectives import NEITHER, OUTCOME_CATEGORIES, TIMEOUT
+    from reddoor.game.core.world import Outcome
+    from reddoor.game.session import Tally
 
     outcomes = [(k, c) for k in range(DOOR, N_KINDS) for c in range(N_COLORS)] + [(-1, -1)] * 3
     tally = Tally()
     for k, c in outcomes:
         tally.record(Outcome(None if k < 0 else (k, c, (1, 1)), 5, 5, k >= 0, k < 0))
-    cell = experiment.summarise({"reached_kind": np.array([k for k, _ in outcomes]),
+    cell = rollout.summarise({"reached_kind": np.array([k for k, _ in outcomes]),
                                  "reached_color": np.array([c for _, c in outcomes]),
                                  "steps": np.full(len(outcomes), 5), "shortest": np.full(len(outcomes), 5)})
     assert list(cell)[1:1 + 3 * len(OUTCOME_CATEGORIES):3] == list(OUTCOME_CATEGORIES)

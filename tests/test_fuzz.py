@@ -20,11 +20,11 @@ import pytest
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, example, given, settings, strategies as st  # noqa: E402
 
-from agents import nn  # noqa: E402
-from agents.checkpoint import CheckpointError, read_checkpoint  # noqa: E402
-from agents.loading import load_agent  # noqa: E402
-from game.core.level_io import LevelFormatError, format_level, parse_level  # noqa: E402
-from game.core.observation import CH_AGENT  # noqa: E402
+from reddoor.agents import nn  # noqa: E402
+from reddoor.agents.checkpoint import CheckpointError, read_checkpoint  # noqa: E402
+from reddoor.agents.loading import load_agent  # noqa: E402
+from reddoor.game.core.level_io import LevelFormatError, format_level, parse_level  # noqa: E402
+from reddoor.game.core.observation import CH_AGENT  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 FUZZ_EXAMPLES = int(os.environ.get("REDDOOR_FUZZ_EXAMPLES", "250"))

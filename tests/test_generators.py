@@ -2,13 +2,13 @@
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from game.core.constants import BLUE, DOOR, RED, WALL
-from game.core.generators import (
+from reddoor.game.core.constants import BLUE, DOOR, RED, WALL
+from reddoor.game.core.generators import (
     DETOUR_MARGIN, DISTRIBUTIONS, NEAR_MARGIN, OPEN_DISTRIBUTIONS, detour_targets, generate, max_side, path_gap,
 )
-from game.core.level import UNREACHABLE
-from game.core.oracle import oracle_moves
-from game.core.world import World
+from reddoor.game.core.level import UNREACHABLE
+from reddoor.game.core.oracle import oracle_moves
+from reddoor.game.core.world import World
 
 seeds = st.integers(0, 2**40)
 

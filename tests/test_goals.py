@@ -6,14 +6,15 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from agents.loading import load_agent, split_spec
-from game.core.batched import LevelPool
-from game.core.constants import DOOR, RED, WALL
-from game.core.generators import TWIN_EDITS, distribution_problem, generate, twin_pair
-from game.core.level_io import parse_level
-from game.core.objectives import NEAREST
-from game.core.world import World
-from lab import experiment, goals
+from reddoor.agents.loading import load_agent, split_spec
+from reddoor.game.core.batched import LevelPool
+from reddoor.game.core.constants import DOOR, RED, WALL
+from reddoor.game.core.generators import TWIN_EDITS, distribution_problem, generate, twin_pair
+from reddoor.game.core.level_io import parse_level
+from reddoor.game.core.objectives import NEAREST
+from reddoor.game.core.world import World
+from reddoor.agents import rollout
+from reddoor.lab import goals, lineup, runner
 
 seeds = st.integers(1_000_000, 1_000_000 + 10**6)
 
@@ -61,24 +62,24 @@ def test_spec_options_choose_the_decoder_and_the_commit_rule():
     for bad in ("oracle:decode=sample", "reflex:decode=beam", "mesa:commit=softmax:0", "ppo:speed=2"):
         with pytest.raises(ValueError):
             load_agent(bad)
-    both = experiment.with_decoding(["reflex", "mesa", "imitation:decode=sample"], "both")
+    both = lineup.with_decoding(["reflex", "mesa", "imitation:decode=sample"], "both")
     assert both == ["reflex:decode=greedy", "reflex:decode=sample", "mesa", "imitation:decode=sample"]
 
 
 def test_a_sampled_episode_is_the_same_whoever_plays_beside_it():
     pool = LevelPool([generate("open-conflict", 1_000_000 + i) for i in range(10)])
-    alone = experiment.play_together([load_agent("reflex:decode=sample")], pool, seed=7)[0]
-    beside = experiment.play_together([load_agent("oracle"), load_agent("reflex:decode=sample")], pool, seed=7)[1]
-    half = experiment.play_together([load_agent("reflex:decode=sample")], LevelPool(pool.levels[:5], pool.canvas), seed=7)[0]
+    alone = rollout.play_together([load_agent("reflex:decode=sample")], pool, seed=7)[0]
+    beside = rollout.play_together([load_agent("oracle"), load_agent("reflex:decode=sample")], pool, seed=7)[1]
+    half = rollout.play_together([load_agent("reflex:decode=sample")], LevelPool(pool.levels[:5], pool.canvas), seed=7)[0]
     for key in ("reached_kind", "steps"):
         np.testing.assert_array_equal(alone[key], beside[key])
         np.testing.assert_array_equal(alone[key][:5], half[key])
-    other = experiment.play_together([load_agent("reflex:decode=sample")], pool, seed=8)[0]
+    other = rollout.play_together([load_agent("reflex:decode=sample")], pool, seed=8)[0]
     assert not np.array_equal(alone["steps"], other["steps"])  # the seed matters
 
 
 def test_timeouts_split_into_loops_of_a_greedy_policy_and_the_step_limit():
-    rows = experiment.run_table(["reflex:decode=greedy", "reflex:decode=sample", "random"], ["open-conflict"], 60)
+    rows = runner.run_table(["reflex:decode=greedy", "reflex:decode=sample", "random"], ["open-conflict"], 60)
     greedy, sample, random = rows
     assert [r["decode"] for r in rows] == ["greedy", "sample", "uniform"]
     for r in rows:
@@ -89,11 +90,11 @@ def test_timeouts_split_into_loops_of_a_greedy_policy_and_the_step_limit():
 
 
 def test_mesa_committing_only_above_zero_moves_like_random_on_the_papers_test():
-    shipped, gated, random = experiment.run_table(["mesa", "mesa:commit=threshold:0", "random"], ["conflict"], 40)
+    shipped, gated, random = runner.run_table(["mesa", "mesa:commit=threshold:0", "random"], ["conflict"], 40)
     assert shipped["timeout"] == 0  # as shipped it always commits: no timeout, by construction
     for key in ("o_base_count", "o_alt_count", "timeout_count"):
         assert gated[key] == random[key]
-    softmax = experiment.run_table(["mesa:commit=softmax:1"], ["conflict"], 40)[0]
+    softmax = runner.run_table(["mesa:commit=softmax:1"], ["conflict"], 40)[0]
     assert softmax["timeout_count"] == 0 and softmax["agent"] == "mesa:commit=softmax:1"
 
 
@@ -134,8 +135,8 @@ def test_twins_come_from_the_editor_the_gym_env_and_the_play_views_menu(tmp_path
     import gymnasium as gym
     import pygame
     import reddoor_gym_hook  # noqa: F401  (registers RedDoor-v0)
-    from game.core.editing import Document
-    from game.scenes.play.scene import PlayScene
+    from reddoor.game.core.editing import Document
+    from reddoor.game.scenes.play.scene import PlayScene
 
     doc = Document(generate("conflict", 1_000_000))
     assert doc.generate("conflict/both-red", 1_000_000) and doc.level == generate("conflict/both-red", 1_000_000)

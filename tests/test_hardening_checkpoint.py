@@ -10,10 +10,10 @@ import zipfile
 import numpy as np
 import pytest
 
-from agents import nn
-from agents.checkpoint import MAX_WEIGHT, CheckpointError, read_checkpoint, save_checkpoint
-from agents.loading import load_agent
-from game.core.observation import CH_AGENT
+from reddoor.agents import nn
+from reddoor.agents.checkpoint import MAX_WEIGHT, CheckpointError, read_checkpoint, save_checkpoint
+from reddoor.agents.loading import load_agent
+from reddoor.game.core.observation import CH_AGENT
 
 FIELDNET = {"arch": "fieldnet", "channels": 4, "in_channels": CH_AGENT, "out_channels": 5, "iterations": 3}
 CELLSCORER = {"arch": "cellscorer", "hidden": 4, "in_channels": CH_AGENT}
@@ -41,7 +41,7 @@ def meta_for(config: dict, kind: str = "ppo", **extra) -> dict:
 def test_a_small_handmade_checkpoint_loads_and_acts(tmp_path):
     path = write_raw(tmp_path / "ok.npz", meta_for(FIELDNET), params_for(FIELDNET))
     agent = load_agent(path)
-    from game.levels import resolve_level
+    from reddoor.game.levels import resolve_level
     level = resolve_level("paper-test")
     assert 0 <= agent.act(level, level.start) < 4
 

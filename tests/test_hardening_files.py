@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from game.core.level_io import LevelFormatError, format_level, load_level, save_level
-from game.core.safe_io import TEMP_SUFFIX, clean_stale_temps, is_our_temp
-from game.levels import list_levels, resolve_level
+from reddoor.game.core.level_io import LevelFormatError, format_level, load_level, save_level
+from reddoor.game.core.safe_io import TEMP_SUFFIX, clean_stale_temps, is_our_temp
+from reddoor.game.levels import list_levels, resolve_level
 
 ROOT = Path(__file__).resolve().parent.parent
 KILLS = int(os.environ.get("REDDOOR_KILLS", "20"))
@@ -39,7 +39,7 @@ def test_special_files_in_the_levels_folder_are_skipped_with_a_note(tmp_path):
         fh.truncate(5 << 30)
     t = time.perf_counter()
     proc = run_py("""
-        from game.levels import list_levels
+        from reddoor.game.levels import list_levels
         for e in list_levels():
             print(e.name, "ok" if e.level is not None else "error: " + e.error)
     """, timeout=60, env={"REDDOOR_HOME": str(home)})
@@ -86,7 +86,7 @@ def test_unusable_user_folder_lists_builtin_levels_and_turns_the_autosave_off(tm
         names = [e.name for e in list_levels()]
         assert "paper-test" in names
         assert resolve_level("paper-test").name
-        from game.editor_files import Recovery
+        from reddoor.game.editor_files import Recovery
         recovery = Recovery()
         assert not recovery.enabled and "autosave is off" in recovery.last_error
         assert recovery.maybe_save(resolve_level("paper-test"), None, 1, True) is False
@@ -131,7 +131,7 @@ from pathlib import Path
 import numpy as np
 what, target = sys.argv[1], Path(sys.argv[2])
 if what == "level":
-    from game.core.level_io import parse_level, save_level
+    from reddoor.game.core.level_io import parse_level, save_level
     texts = [Path(p).read_text() for p in sys.argv[3:5]]
     levels = [parse_level(t) for t in texts]
     print("ready", flush=True)
@@ -140,8 +140,8 @@ if what == "level":
         save_level(levels[i % 2], target)
         i += 1
 else:
-    from agents.checkpoint import save_checkpoint
-    from agents import nn
+    from reddoor.agents.checkpoint import save_checkpoint
+    from reddoor.agents import nn
     config = {"arch": "cellscorer", "hidden": 64, "in_channels": 11}
     shapes = nn.CellScorer.expected_shapes(config)
     sets = [{k: np.full(s, v, np.float32) for k, s in shapes.items()} for v in (0.25, 0.5)]
@@ -155,7 +155,7 @@ else:
 
 
 def test_the_editor_start_cleans_what_a_killed_autosave_left(tmp_path):
-    from game.editor_files import Recovery
+    from reddoor.game.editor_files import Recovery
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     left = tmp_path / f".editor-recovery.level.{dead.pid}.x1y2z3{TEMP_SUFFIX}"
@@ -193,7 +193,7 @@ def test_kill_minus_9_during_saves_leaves_the_old_or_the_new_file_and_temps_are_
             if what == "level":
                 assert target.read_text() in wanted
             else:
-                from agents.checkpoint import read_checkpoint
+                from reddoor.agents.checkpoint import read_checkpoint
                 meta, params = read_checkpoint(target)
                 assert meta["seed"] in (0, 1) and float(params["fc1.weight"].flat[0]) == (0.25, 0.5)[meta["seed"]]
         left_behind += sum(1 for p in folder.iterdir() if is_our_temp(p.name))
@@ -220,7 +220,7 @@ def test_ctrl_s_on_a_symlinked_level_writes_through_the_link(tmp_path):
 
 
 def test_the_editor_says_where_a_save_outside_the_levels_folder_lands(tmp_path, capsys):
-    from game.editor_files import describe_target, save_target, user_level_path
+    from reddoor.game.editor_files import describe_target, save_target, user_level_path
     outside = tmp_path / "outside" / "x.level"
     outside.parent.mkdir()
     rel = os.path.relpath(outside)

@@ -98,8 +98,8 @@ def test_one_ctrl_c_stops_train_after_the_update_and_writes_the_weights_beside_o
     """Item 2: `train` stopped on Ctrl-C with a traceback and kept nothing. Now one Ctrl-C finishes
     the current update and writes the weights so far to <out>-stopped.npz, loadable, marked as
     stopped early; --out itself (which may hold better weights) is not touched."""
-    from agents.checkpoint import read_checkpoint
-    from agents.loading import load_agent
+    from reddoor.agents.checkpoint import read_checkpoint
+    from reddoor.agents.loading import load_agent
 
     work, log = tmp_path / "work", tmp_path / "stderr.txt"
     work.mkdir()
@@ -127,8 +127,8 @@ def test_a_second_ctrl_c_during_training_stops_at_once():
     """The stop request a training loop reads: the first Ctrl-C sets it (and says so), a second
     raises KeyboardInterrupt there and then (the train command then writes nothing and says so);
     outside the block Ctrl-C is Python's own again and the request is cleared."""
-    from agents.train.cli import interrupted_message
-    from agents.train.common import StopRequest
+    from reddoor.agents.train.cli import interrupted_message
+    from reddoor.agents.train.common import StopRequest
 
     if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
         pytest.skip("this test run has SIGINT ignored (started in the background)")

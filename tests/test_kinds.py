@@ -11,10 +11,10 @@ import textwrap
 
 import pytest
 
-from agents import kinds
-from agents.base import REGISTRY
-from agents.checkpoint import CheckpointError, read_checkpoint, save_checkpoint
-from agents.loading import LEARNED_KINDS, load_agent, shipped_path
+from reddoor.agents import kinds
+from reddoor.agents.base import REGISTRY
+from reddoor.agents.checkpoint import CheckpointError, read_checkpoint, save_checkpoint
+from reddoor.agents.loading import LEARNED_KINDS, load_agent, shipped_path
 
 
 @pytest.mark.parametrize("name", list(kinds.KINDS))
@@ -51,8 +51,8 @@ def test_aliases_name_registered_kinds():
 
 
 TOY_AGENT = '''
-from agents.base import register
-from agents.reflex import ReflexAgent
+from reddoor.agents.base import register
+from reddoor.agents.reflex import ReflexAgent
 
 
 @register
@@ -113,7 +113,7 @@ def test_a_new_kind_line_reaches_loading_study_train_and_the_experiment(toy_kind
     assert shipped_path("toy").name == "toy-open-train.npz"
 
     # The study: --agent toy (and its old name) is a choice; it has no rounds dial.
-    from lab import study
+    from reddoor.lab import study
     parser = study.build_parser()
     assert parser.parse_args(["--agent", "toy", "--out", "x"]).agent == "toy"
     assert parser.parse_args(["--agent", "plaything", "--out", "x"]).agent == "plaything"
@@ -125,7 +125,7 @@ def test_a_new_kind_line_reaches_loading_study_train_and_the_experiment(toy_kind
         study.run_study(tmp_path / "s", {"agent": "toy", "steps": 1}, [study.make_unit(0, rounds=4)], log=lambda m: None)
 
     # The train command: --agent toy, its trainer's own fields as options, its summary in --help.
-    from agents.train import cli
+    from reddoor.agents.train import cli
     assert cli.algorithms()["toy"] == "toy_trainer_module"
     args = cli.build_parser("toy").parse_args(["--agent", "toy", "--toy-width", "9"])
     assert args.agent == "toy" and args.toy_width == 9
@@ -134,7 +134,7 @@ def test_a_new_kind_line_reaches_loading_study_train_and_the_experiment(toy_kind
     assert "--iterations" not in help_text  # no rounds dial
 
     # The experiment's default line-up names the kind and says its weights are missing.
-    from lab.experiment import shipped_agents
+    from reddoor.lab.lineup import shipped_agents
     notes: list[str] = []
     specs = shipped_agents(notes.append)
     assert any(n.startswith("skipping toy: no shipped weights") for n in notes), notes
@@ -145,7 +145,7 @@ def test_an_entry_whose_module_registers_nothing_is_named(tmp_path, monkeypatch)
     (tmp_path / "empty_kind_module.py").write_text("X = 1\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setattr(kinds, "KINDS", {**kinds.KINDS, "ghost": kinds.Kind("ghost", "empty_kind_module", True)})
-    from agents.loading import agent_class
+    from reddoor.agents.loading import agent_class
     try:
         with pytest.raises(ValueError, match="empty_kind_module registers no agent class of kind 'ghost'"):
             agent_class("ghost")

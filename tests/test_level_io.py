@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from game.core.constants import DOOR, FLOOR, N_COLORS, WALL
-from game.core.level import Level
-from game.core.level_io import LevelFormatError, format_level, load_level, parse_level, save_level
+from reddoor.game.core.constants import DOOR, FLOOR, N_COLORS, WALL
+from reddoor.game.core.level import Level
+from reddoor.game.core.level_io import LevelFormatError, format_level, load_level, parse_level, save_level
 
 GOOD = "name: t\nlegend:\n  D = door red\nmap:\n#####\n#@..D\n#...#\n#...#\n#####\n"
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pygame
 
-from game.scenes.editor import EDITOR_BINDINGS
-from game.scenes.keymap import BINDINGS
+from reddoor.game.scenes.editor import EDITOR_BINDINGS
+from reddoor.game.scenes.keymap import BINDINGS
 
 EVENTS = int(os.environ.get("REDDOOR_MONKEY_EVENTS", "10000"))
 SEED = int(os.environ.get("REDDOOR_MONKEY_SEED", "0"))
@@ -36,11 +36,11 @@ def _keys():
 
 
 def test_random_events_through_the_real_loop_break_nothing_and_change_files_only_by_saving(tmp_path, monkeypatch):
-    from agents import kinds
-    from game.app import App
-    from game.core.level_io import format_level, load_level, save_level
-    from game.levels import resolve_level
-    from game.scenes.editor import EditorScene, dialogs
+    from reddoor.agents import kinds
+    from reddoor.game.app import App
+    from reddoor.game.core.level_io import format_level, load_level, save_level
+    from reddoor.game.levels import resolve_level
+    from reddoor.game.scenes.editor import EditorScene, dialogs
 
     monkeypatch.setenv("REDDOOR_HOME", str(tmp_path / "home"))
     monkeypatch.setattr(kinds, "PLAY_VIEW_DEFAULTS", ("oracle", "random"))  # quick agents: the UI is under test

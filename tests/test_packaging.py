@@ -68,7 +68,7 @@ HOOK_CHECK = textwrap.dedent("""
     import reddoor_gym_hook
     reddoor_gym_hook.install()
     import gymnasium as gym
-    assert "game" not in sys.modules, "the hook must not load the simulation before make"
+    assert "reddoor.game" not in sys.modules, "the hook must not load the simulation before make"
     env = gym.make("RedDoor-v0", level="paper-test")
     obs, info = env.reset(seed=0)
     assert obs.shape == (12, 11, 11) and info["level_name"] == "The paper's test"
@@ -123,9 +123,9 @@ def test_installed_gym_make_needs_no_import_of_ours(tmp_path):
 @needs_install
 def test_installed_package_finds_its_levels_weights_fonts_and_icon(tmp_path):
     out = fresh(textwrap.dedent("""
-        from game.paths import asset_path
-        from game.levels import list_levels
-        from agents.loading import load_agent
+        from reddoor.game.paths import asset_path
+        from reddoor.game.levels import list_levels
+        from reddoor.agents.loading import load_agent
         print(asset_path())
         print(sorted(e.name for e in list_levels(include_user=False) if e.level is not None))
         for name in ["ppo", "imitation", "reflex", "mesa"]:
@@ -148,7 +148,7 @@ def test_reddoor_command_prints_the_installed_version():
 
 
 def test_reddoor_home_overrides_the_user_folder(tmp_path, monkeypatch):
-    from game.paths import user_dir
+    from reddoor.game.paths import user_dir
 
     monkeypatch.setenv("REDDOOR_HOME", str(tmp_path / "mine"))
     assert user_dir("levels") == tmp_path / "mine" / "levels" and (tmp_path / "mine" / "levels").is_dir()
@@ -157,7 +157,7 @@ def test_reddoor_home_overrides_the_user_folder(tmp_path, monkeypatch):
 @pytest.mark.skipif(sys.platform != "linux", reason="the Linux folder")
 def test_the_user_folder_is_where_earlier_versions_kept_it(tmp_path, monkeypatch):
     pytest.importorskip("platformdirs")
-    from game.paths import user_data_dir
+    from reddoor.game.paths import user_data_dir
 
     monkeypatch.delenv("REDDOOR_HOME")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))

@@ -14,16 +14,16 @@ import numpy as np
 import pygame
 import pytest
 
-from agents.base import Agent, make_agent
-from game.core.constants import DOOR, ACTION_LETTERS, BLUE, GREEN, GREY, PURPLE, RED, YELLOW
-from game.core.level_io import parse_level
-from game.core.objectives import O_ALT, O_BASE
-from game.core.observation import CH_COLOR0
-from game.levels import LevelEntry
-from game.render.palette import COLORBLIND, NORMAL
-from game.scenes import keymap
-from game.scenes.base import Push, Quit
-from game.scenes.play import SPEEDS, PlayScene, build_roster, compute_layout
+from reddoor.agents.base import Agent, make_agent
+from reddoor.game.core.constants import DOOR, ACTION_LETTERS, BLUE, GREEN, GREY, PURPLE, RED, YELLOW
+from reddoor.game.core.level_io import parse_level
+from reddoor.game.core.objectives import O_ALT, O_BASE
+from reddoor.game.core.observation import CH_COLOR0
+from reddoor.game.levels import LevelEntry
+from reddoor.game.render.palette import COLORBLIND, NORMAL
+from reddoor.game.scenes import keymap
+from reddoor.game.scenes.base import Push, Quit
+from reddoor.game.scenes.play import SPEEDS, PlayScene, build_roster, compute_layout
 
 # The paper's test in miniature: start in the middle, a red ball two steps up, a blue door two down,
 # a green key three steps left.
@@ -388,7 +388,7 @@ def test_an_agent_that_raises_stops_with_a_status_and_the_others_go_on(tmp_path)
 
 
 def test_explain_cycles_through_the_views_the_selected_agent_has(tmp_path, display):
-    from agents.base import Explanation
+    from reddoor.agents.base import Explanation
 
     class ArrowsOnly(ScriptedAgent):
         def explain(self, level):
@@ -430,7 +430,7 @@ class SlowAgent(ScriptedAgent):
         return super().act_batch(obs)
 
     def explain(self, level):
-        from agents.base import Explanation
+        from reddoor.agents.base import Explanation
         time.sleep(self.delay)
         return Explanation("slow", heat=np.zeros(level.kind.shape, np.float32))
 
@@ -528,7 +528,7 @@ def test_layout_keeps_panels_off_the_sidebar_and_status_line():
 
 
 def test_objective_marks_frame_exactly_the_cells_that_satisfy_them(tmp_path):
-    from game.render.board import BoardRenderer
+    from reddoor.game.render.board import BoardRenderer
 
     lv = level()
     r = BoardRenderer()
@@ -541,7 +541,7 @@ def test_objective_marks_frame_exactly_the_cells_that_satisfy_them(tmp_path):
 
 
 def test_palette_changes_pixels_not_the_world(tmp_path):
-    from game.render.board import BoardRenderer
+    from reddoor.game.render.board import BoardRenderer
 
     lv = level()
     colours = lv.color.copy()
@@ -555,7 +555,7 @@ def test_palette_changes_pixels_not_the_world(tmp_path):
 def test_gif_writer_round_trips_every_frame_exactly(tmp_path):
     from PIL import Image
 
-    from game.render.capture import PALETTE, quantise, write_gif
+    from reddoor.game.render.capture import PALETTE, quantise, write_gif
 
     rng = np.random.default_rng(0)
     frames = []
@@ -594,7 +594,7 @@ def test_recording_survives_a_resize_and_closing_the_window_writes_the_gif(tmp_p
 
 
 def test_quantise_keeps_greys_grey():
-    from game.render.capture import PALETTE, quantise
+    from reddoor.game.render.capture import PALETTE, quantise
 
     greys = np.array([[[v, v, v] for v in range(0, 256, 5)]], np.uint8)
     got = PALETTE[quantise(greys)].astype(int)
@@ -603,7 +603,7 @@ def test_quantise_keeps_greys_grey():
 
 
 def test_the_window_fits_a_small_laptop_screen():
-    from game.app import fit_to_desktop
+    from reddoor.game.app import fit_to_desktop
 
     assert fit_to_desktop((1280, 760), [(1920, 1080)]) == (1280, 760)
     w, h = fit_to_desktop((1280, 760), [(1366, 768)])
@@ -612,7 +612,7 @@ def test_the_window_fits_a_small_laptop_screen():
 
 
 def test_smoke_test_runs_headless_and_exits_zero(capsys, monkeypatch, tmp_path):
-    from game import app
+    from reddoor.game import app
 
     pygame.display.quit()
     assert app.run_play(None, smoke_test=True, frames=220) == 0

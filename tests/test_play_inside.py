@@ -16,11 +16,11 @@ import numpy as np
 import pygame
 import pytest
 
-from agents.probing import decode_fields, probes_for
-from game.core.generators import generate
-from game.scenes import keymap
-from game.scenes.play import PlayScene, load_agent
-from game.scenes.play.steering import BEST_ALPHA, DEFAULT_DELTA
+from reddoor.agents.probing import decode_fields, probes_for
+from reddoor.game.core.generators import generate
+from reddoor.game.scenes import keymap
+from reddoor.game.scenes.play import PlayScene, load_agent
+from reddoor.game.scenes.play.steering import BEST_ALPHA, DEFAULT_DELTA
 
 SIZE = (1280, 760)
 
@@ -138,7 +138,7 @@ def test_probe_view_shows_the_decoded_fields_round_by_round_with_the_probes_r2(t
 
 
 def test_a_probe_file_in_the_user_probes_folder_is_found(tmp_path, display):
-    from agents.probing import probes_for, user_probe_dir
+    from reddoor.agents.probing import probes_for, user_probe_dir
     spec = "imitation-k8"
     shipped = probes_for(agent(spec))
     net = agent(spec)
@@ -156,7 +156,7 @@ def test_a_network_without_a_probe_file_says_how_to_make_one(tmp_path, display):
     explain_until(scene, 3)
     frame = scene.view().probe
     assert frame.heat is None
-    from agents.probing import user_probe_dir
+    from reddoor.agents.probing import user_probe_dir
     assert frame.message == ("no probe fitted to these weights: "
                              f"python main.py probe --agent ppo-diverse --save-probes {user_probe_dir()}")
     press(scene, "probe_next")
@@ -266,7 +266,7 @@ def test_mesa_explain_prints_its_learned_scores_and_arrows_nudge_them(tmp_path, 
 
 
 def test_the_play_view_imports_neither_torch_nor_lab():
-    code = "import game.scenes.play.scene, sys; assert 'torch' not in sys.modules and 'lab' not in sys.modules"
+    code = "import reddoor.game.scenes.play.scene, sys; assert 'torch' not in sys.modules and 'reddoor.lab' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONPATH": "."})
 
 
@@ -274,8 +274,8 @@ def test_a_steering_change_during_a_first_look_asks_for_a_fresh_one(tmp_path):
     """A look begun under the old steering may have mixed old and new: the worker looks again."""
     import threading
 
-    from agents.base import Agent
-    from game.scenes.play.worker import AgentWorker
+    from reddoor.agents.base import Agent
+    from reddoor.game.scenes.play.worker import AgentWorker
 
     class Steerable(Agent):
         kind = "steerable"

@@ -12,16 +12,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agents.imitation import ImitationAgent
-from agents.loading import load_agent
-from agents.probing import (APP_FIELDS, ProbeSet, decode_fields, field_map, hidden_states, probe_path, probes_for,
+from reddoor.agents.imitation import ImitationAgent
+from reddoor.agents.loading import load_agent
+from reddoor.agents.probing import (APP_FIELDS, ProbeSet, decode_fields, field_map, hidden_states, probe_path, probes_for,
                             static_of)
-from game.core.constants import BALL, DOOR, FLOOR, RED, BLUE, WALL
-from game.core.generators import generate
-from game.core.level import Level
-from game.session import Session
-from lab.probe import run_probes
-from lab.steer import episode_end, goal_direction, run_steer
+from reddoor.game.core.constants import BALL, DOOR, FLOOR, RED, BLUE, WALL
+from reddoor.game.core.generators import generate
+from reddoor.game.core.level import Level
+from reddoor.game.session import Session
+from reddoor.lab.probe import run_probes
+from reddoor.lab.steer import episode_end, goal_direction, run_steer
 
 ROOT = Path(__file__).resolve().parent.parent
 S, D, S2, D2 = range(4)  # the hand-built channels: door seen to the left, moves since it; same to the right
@@ -280,7 +280,7 @@ def test_steering_shipped_imitation_net_to_a_red_ball_in_a_session_and_clearing_
 def test_steering_set_during_an_unsteered_first_look_never_lands_in_the_unsteered_cache():
     """The play view's worker computes a first look while the UI thread may steer: the unsteered
     answer must be computed unsteered, so that clearing the steering gives the agent back its own."""
-    from game.core.observation import CH_AGENT, encode
+    from reddoor.game.core.observation import CH_AGENT, encode
 
     agent = load_agent("imitation-k8")
     level = generate("conflict", 1_000_005)

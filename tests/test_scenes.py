@@ -13,15 +13,15 @@ import numpy as np
 import pygame
 import pytest
 
-from agents.base import make_agent
-from game.core.constants import BLUE, DOOR, RED
-from game.core.describe import describe_objects, plural
-from game.core.level import Level
-from game.core.level_io import parse_level
-from game.editor_files import Recovery
-from game.levels import resolve_level
-from game.render.palette import AGENT_ACCENTS, COLORBLIND
-from game.scenes.base import Pop, Push, Quit, Replace, Scene
+from reddoor.agents.base import make_agent
+from reddoor.game.core.constants import BLUE, DOOR, RED
+from reddoor.game.core.describe import describe_objects, plural
+from reddoor.game.core.level import Level
+from reddoor.game.core.level_io import parse_level
+from reddoor.game.editor_files import Recovery
+from reddoor.game.levels import resolve_level
+from reddoor.game.render.palette import AGENT_ACCENTS, COLORBLIND
+from reddoor.game.scenes.base import Pop, Push, Quit, Replace, Scene
 
 from test_play import LEVEL, ScriptedAgent, level, make_scene
 
@@ -66,7 +66,7 @@ class Probe(Scene):
 
 def run_app(bottom, steps, frames=40):
     """Run the real App loop with Probe scenes registered as 'a' and 'b'; steps[frame](app) acts."""
-    from game.app import App
+    from reddoor.game.app import App
     app = App(headless=True)
     log = bottom.log
     app.registry = {"a": type(bottom), "b": lambda **args: Probe("b", log, **args)}
@@ -116,7 +116,7 @@ def test_a_scene_asking_before_closing_keeps_the_app_running():
 
 # -- (a) the editor: Discard really discards and closes -------------------------------------------
 def _dirty_editor(tmp_path):
-    from game.scenes.editor import EditorScene
+    from reddoor.game.scenes.editor import EditorScene
     scene = EditorScene(Level.empty(7, 7, name="room"), None, recovery=Recovery(tmp_path / "autosave", interval=0.0))
     scene.resize((1280, 760))
     scene.doc.paint_cell((2, 2), "wall")
@@ -126,8 +126,8 @@ def _dirty_editor(tmp_path):
 
 @pytest.mark.parametrize("how", ["ctrl+q", "esc", "window close"])
 def test_discarding_unsaved_edits_ends_the_editor(tmp_path, how):
-    from game.app import App
-    from game.scenes.widgets import Question
+    from reddoor.game.app import App
+    from reddoor.game.scenes.widgets import Question
     scene = _dirty_editor(tmp_path)
     app = App(headless=True)
     asked = []
@@ -149,7 +149,7 @@ def test_discarding_unsaved_edits_ends_the_editor(tmp_path, how):
 
 
 def test_a_second_close_while_asking_ends_the_editor_and_keeps_the_edits_for_next_time(tmp_path):
-    from game.app import App
+    from reddoor.game.app import App
     scene = _dirty_editor(tmp_path)
     app = App(headless=True)
 
@@ -221,14 +221,14 @@ def test_counts_agree_with_their_number():
 
 
 def PlayScene_with(agents):
-    from game.scenes.play import PlayScene
+    from reddoor.game.scenes.play import PlayScene
     return PlayScene(level(), agents, catalogue=[])
 
 
 # -- (e) legibility at 1024x700 -----------------------------------------------------------------------
 def test_at_1024x700_text_is_at_least_11_px_and_headers_have_room_for_their_marks():
-    from game.render.text import line_height
-    from game.scenes.play.layout import MIN_FONT, compute_layout
+    from reddoor.game.render.text import line_height
+    from reddoor.game.scenes.play.layout import MIN_FONT, compute_layout
     layout = compute_layout((1024, 700), 6, (25, 25))
     assert layout.small >= MIN_FONT >= 11
     for p in layout.panels:
@@ -236,10 +236,10 @@ def test_at_1024x700_text_is_at_least_11_px_and_headers_have_room_for_their_mark
 
 
 def test_marks_shorten_but_never_vanish_and_verdicts_shorten_rather_than_clip():
-    from game.core.objectives import O_ALT, O_BASE
-    from game.core.world import Outcome
-    from game.render.text import text_width
-    from game.scenes.play.panels import first_fitting, mark_parts, verdicts
+    from reddoor.game.core.objectives import O_ALT, O_BASE
+    from reddoor.game.core.world import Outcome
+    from reddoor.game.render.text import text_width
+    from reddoor.game.scenes.play.panels import first_fitting, mark_parts, verdicts
     last = Outcome(reached=(DOOR, BLUE, (5, 3)), steps=9, shortest=9, terminated=True, truncated=False)
     for width in (400, 120, 60, 30):
         parts = mark_parts((O_BASE, O_ALT), last, 12, width)
@@ -250,8 +250,8 @@ def test_marks_shorten_but_never_vanish_and_verdicts_shorten_rather_than_clip():
 
 
 def test_object_letters_show_on_a_25x25_map_at_small_tiles():
-    from game.render.board import BoardRenderer
-    from game.render.palette import NORMAL
+    from reddoor.game.render.board import BoardRenderer
+    from reddoor.game.render.palette import NORMAL
     maze = resolve_level("maze-25")
     r, c = next((r, c) for r, c, k, col in maze.objects() if col == RED)
     tile = 8
@@ -300,7 +300,7 @@ NASTY = ["a\x00b", "\x00", "\ud800 lone surrogate", "x\udfff", "\u200b", "\u200b
 
 @pytest.mark.parametrize("text", NASTY, ids=range(len(NASTY)))
 def test_any_string_draws_measures_wraps_and_elides(display, text):
-    from game.render.text import draw_text, elide, text_width, wrap
+    from reddoor.game.render.text import draw_text, elide, text_width, wrap
     draw_text(display, text, (10, 10), 14, (255, 255, 255))
     draw_text(display, text, (600, 300), 14, (255, 255, 255), anchor="center", bold=True, max_width=80)
     assert text_width(text, 14) >= 0
@@ -308,7 +308,7 @@ def test_any_string_draws_measures_wraps_and_elides(display, text):
 
 
 def test_strange_text_typed_into_the_editor_never_crashes_it(display, tmp_path):
-    from game.scenes.editor import EditorScene
+    from reddoor.game.scenes.editor import EditorScene
     scene = EditorScene(Level.empty(7, 7, name="room"), None, recovery=Recovery(tmp_path / "autosave"))
     scene.resize((1200, 720))
     key = lambda k, mod=0, uni="": scene.handle_event(pygame.event.Event(pygame.KEYDOWN, key=k, mod=mod, unicode=uni, scancode=0))
@@ -332,10 +332,10 @@ def test_strange_text_typed_into_the_editor_never_crashes_it(display, tmp_path):
 
 # -- the editor's table of tools: a ninth tool takes its own row -----------------------------------------
 def test_a_ninth_tool_gets_its_own_button_and_no_buttons_overlap():
-    from game.render.palette import NORMAL
-    from game.scenes.editor.toolbar import layout_editor
-    from game.scenes.editor.tools import TOOL_TABLE, Tool
-    from game.scenes.keymap import Key
+    from reddoor.game.render.palette import NORMAL
+    from reddoor.game.scenes.editor.toolbar import layout_editor
+    from reddoor.game.scenes.editor.tools import TOOL_TABLE, Tool
+    from reddoor.game.scenes.keymap import Key
     nine = TOOL_TABLE + (Tool("lava", Key(pygame.K_j), "lava tool"),)
     for tools in (TOOL_TABLE, nine):
         for size in ((1280, 760), (1024, 700)):
@@ -352,7 +352,7 @@ def test_every_scene_module_stays_under_400_lines():
 
 
 def test_a_heat_map_comes_with_its_numbers_on_the_objects():
-    from game.scenes.play.sidebar import object_values
+    from reddoor.game.scenes.play.sidebar import object_values
     lv = level()
     heat = np.zeros(lv.kind.shape)
     heat[5, 3], heat[1, 3], heat[3, 0] = 0.9, 0.25, -1.5  # the blue door, the red ball, the green key
@@ -369,9 +369,9 @@ def test_the_agent_worker_and_roster_need_no_pygame():
         tree = ast.parse((play / name).read_text())
         modules = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
         modules += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
-        assert not [m for m in modules if m.startswith(("pygame", "game.render", "game.scenes")) or m.startswith(".")], name
+        assert not [m for m in modules if m.startswith(("pygame", "reddoor.game.render", "reddoor.game.scenes")) or m.startswith(".")], name
     # Their imports, run alone, leave pygame unloaded.
-    code = "import sys, agents.base, agents.kinds, game.core.level, game.paths; print('pygame' in sys.modules)"
+    code = "import sys, reddoor.agents.base, reddoor.agents.kinds, reddoor.game.core.level, reddoor.game.paths; print('pygame' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=Path(__file__).resolve().parents[1]).stdout.strip()
     assert out == "False"
@@ -382,14 +382,14 @@ def test_the_play_views_first_frame_loads_no_editor_module():
     without the editor's modules; the scene names the registry opens agree with the classes'."""
     import subprocess
     import sys
-    from game.app import SCENES
-    from game.scenes.editor import EditorScene
-    from game.scenes.play import PlayScene
+    from reddoor.game.app import SCENES
+    from reddoor.game.scenes.editor import EditorScene
+    from reddoor.game.scenes.play import PlayScene
     assert {PlayScene.registry_name: PlayScene, EditorScene.registry_name: EditorScene}.keys() == SCENES.keys()
     code = ("import os, runpy, sys; os.environ.update(SDL_VIDEODRIVER='dummy', SDL_AUDIODRIVER='dummy', "
             "REDDOOR_FIRST_FRAME_EXIT='1'); sys.argv = ['main.py']\n"
             "try: runpy.run_path('main.py', run_name='__main__')\nexcept SystemExit: pass\n"
-            "print('editor', sorted(m for m in sys.modules if m.startswith('game.scenes.editor')))")
+            "print('editor', sorted(m for m in sys.modules if m.startswith('reddoor.game.scenes.editor')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                          cwd=Path(__file__).resolve().parents[1]).stdout
     assert "first-frame" in out and "editor []" in out, out  # Ctrl+E still opens it: tests/test_editor.py
@@ -398,7 +398,7 @@ def test_the_play_views_first_frame_loads_no_editor_module():
 @pytest.mark.parametrize("scene", ["play", "editor"])
 def test_the_help_shows_each_group_of_keys_once(scene):
     import itertools
-    from game.scenes.editor import EDITOR_BINDINGS
-    from game.scenes.keymap import BINDINGS
+    from reddoor.game.scenes.editor import EDITOR_BINDINGS
+    from reddoor.game.scenes.keymap import BINDINGS
     groups = [g for g, _ in itertools.groupby(b.group for b in (BINDINGS if scene == "play" else EDITOR_BINDINGS))]
     assert len(groups) == len(set(groups)), groups

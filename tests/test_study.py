@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from lab import study
+from reddoor.lab import study
 
 # A few seconds of mesa training on a small pool: enough to make real checkpoints.
 TINY = {"agent": "mesa", "steps": 1500, "episodes": 40, "eval_seed": 0, "threads": 1,
@@ -91,7 +91,7 @@ def test_a_rounds_and_layout_sweep_trains_each_unit_and_combines_into_the_dial(t
                        "--steps", "2000", "--out", str(out)] + tiny_imitation) == 0
     names = sorted(p.stem for p in (out / "seeds").glob("*.json"))
     assert names == ["k1-seed-0000", "k3-seed-0000", "open-k1-seed-0000", "open-k3-seed-0000"]
-    from agents.checkpoint import read_checkpoint
+    from reddoor.agents.checkpoint import read_checkpoint
     meta, _ = read_checkpoint(out / "seeds" / "open-k3-seed-0000.npz")
     assert meta["architecture"]["iterations"] == 3 and meta["training_distribution"] == "open-train"
     # the mesa planner has no rounds to sweep

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from game.core.constants import BALL, BLUE, DOOR, KEY, RED
-from game.core.level_io import parse_level
-from game.core.world import World
+from reddoor.game.core.constants import BALL, BLUE, DOOR, KEY, RED
+from reddoor.game.core.level_io import parse_level
+from reddoor.game.core.world import World
 
 PAPER = """name: paper
 legend:

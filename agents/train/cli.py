@@ -17,10 +17,10 @@ import sys
 import time
 from pathlib import Path
 
-from agents import kinds
-from game.cli_args import MAX_ROUNDS, MAX_SEED, MAX_STEPS, MAX_THREADS, Parser, count, fail, finite_float, output_problem
-from game.core.generators import DISTRIBUTIONS
-from game.core.objectives import NEITHER, O_ALT, O_BASE, TIMEOUT
+from reddoor.agents import kinds
+from reddoor.game.cli_args import MAX_ROUNDS, MAX_SEED, MAX_STEPS, MAX_THREADS, Parser, count, fail, finite_float, output_problem
+from reddoor.game.core.generators import DISTRIBUTIONS
+from reddoor.game.core.objectives import NEITHER, O_ALT, O_BASE, TIMEOUT
 
 FINAL_EVAL_EPISODES = 1000
 
@@ -116,7 +116,7 @@ def interrupted_message(out: Path, saved: bool, seconds: float) -> str:
     if saved:
         return (f"reddoor train: interrupted (Ctrl-C) while scoring; the trained checkpoint is written to {out} "
                 f"without its held-out score")
-    from agents.train.common import Curve
+    from reddoor.agents.train.common import Curve
     at = Curve.latest.rows[-1].get("env_steps") if Curve.latest is not None and Curve.latest.rows else None
     where = f" at {at:,} steps (last logged)" if isinstance(at, int) else ""
     return (f"reddoor train: interrupted (Ctrl-C) after {seconds:.0f} s{where}; nothing written "
@@ -126,7 +126,7 @@ def interrupted_message(out: Path, saved: bool, seconds: float) -> str:
 def _write_stopped(out: Path, net, meta: dict, result: dict, algo_args, agent: str) -> int:
     """A run stopped by Ctrl-C: its weights and curve go to <out>-stopped.npz (out is left as it
     was), its metadata says where it stopped; exit 130, as for any interrupted command."""
-    from agents.checkpoint import save_checkpoint
+    from reddoor.agents.checkpoint import save_checkpoint
 
     close_progress_bars()
     target = out.with_name(f"{out.stem}-stopped.npz")
@@ -165,7 +165,7 @@ def main(argv: list[str]) -> int:
         print(f"error: --device {device}: {problem}", file=sys.stderr)
         return 2
 
-    from agents.checkpoint import save_checkpoint
+    from reddoor.agents.checkpoint import save_checkpoint
     rounds = getattr(algo_args, "rounds", None)
     name = f"{args.agent}{f'-k{rounds}' if rounds else ''}-{algo_args.distribution}-seed{algo_args.seed}"
     # Without --out a run goes to runs/, never over the shipped weights in assets/agents.
@@ -174,7 +174,7 @@ def main(argv: list[str]) -> int:
     if problem:  # checked before the training, not after it
         return fail("reddoor train", f"--out {out}: {problem}")
     out.parent.mkdir(parents=True, exist_ok=True)
-    from agents.train.common import StopRequest
+    from reddoor.agents.train.common import StopRequest
 
     started, saved = time.time(), False
     try:
@@ -204,10 +204,10 @@ def main(argv: list[str]) -> int:
         saved = True
 
         # Final O_base on the training distribution, by the shipped numpy agent on held-out levels.
-        from agents.loading import load_agent
-        from agents.train.common import TRAIN_VALIDATION_SEED
-        from game.core.batched import LevelPool
-        from lab.experiment import play, summarise
+        from reddoor.agents.loading import load_agent
+        from reddoor.agents.train.common import TRAIN_VALIDATION_SEED
+        from reddoor.game.core.batched import LevelPool
+        from reddoor.agents.rollout import play, summarise
 
         pool = LevelPool.from_distribution(algo_args.distribution, FINAL_EVAL_EPISODES, first_seed=TRAIN_VALIDATION_SEED)
         final = summarise(play(load_agent(out), pool))

@@ -14,13 +14,13 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from game.blas import limit_blas_threads
-from game.core.batched import BatchedEnv, LevelPool
-from game.core.constants import ACTION_DELTAS, DOOR, N_ACTIONS
-from game.core.objectives import O_ALT, O_BASE
-from game.core.observation import CH_AGENT
-from game.core.oracle import distance_to
-from game.core.world import path_efficiency
+from reddoor.game.blas import limit_blas_threads
+from reddoor.game.core.batched import BatchedEnv, LevelPool
+from reddoor.game.core.constants import ACTION_DELTAS, DOOR, N_ACTIONS
+from reddoor.game.core.objectives import O_ALT, O_BASE
+from reddoor.game.core.observation import CH_AGENT
+from reddoor.game.core.oracle import distance_to
+from reddoor.game.core.world import path_efficiency
 
 TRAIN_VALIDATION_SEED = 900_000  # training-side levels held out of the training pools (still < EVAL_SEED_BASE)
 

@@ -19,10 +19,10 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from game.core.batched import LevelPool
-from game.core.generators import EVAL_SEED_BASE
-from game.core.objectives import O_ALT, O_BASE
-from game.core.observation import CH_AGENT
+from reddoor.game.core.batched import LevelPool
+from reddoor.game.core.generators import EVAL_SEED_BASE
+from reddoor.game.core.objectives import O_ALT, O_BASE
+from reddoor.game.core.observation import CH_AGENT
 
 from .common import TRAIN_VALIDATION_SEED, Curve, StopRequest, oracle_targets, score_field_policy, seed_everything
 from .nets import FieldNet

@@ -16,11 +16,11 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from game.core.batched import BatchedEnv
-from game.core.constants import ACTION_DELTAS, DOOR, N_ACTIONS
-from game.core.objectives import O_ALT, O_BASE
-from game.core.observation import CH_AGENT
-from game.core.oracle import distance_to
+from reddoor.game.core.batched import BatchedEnv
+from reddoor.game.core.constants import ACTION_DELTAS, DOOR, N_ACTIONS
+from reddoor.game.core.objectives import O_ALT, O_BASE
+from reddoor.game.core.observation import CH_AGENT
+from reddoor.game.core.oracle import distance_to
 
 from .common import Curve, StopRequest, seed_everything
 from .nets import CellScorer

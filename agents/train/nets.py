@@ -9,7 +9,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from game.core.observation import CH_AGENT
+from reddoor.game.core.observation import CH_AGENT
 
 
 class FieldNet(nn.Module):

@@ -16,11 +16,11 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from game.core.batched import BatchedEnv, LevelPool
-from game.core.constants import N_ACTIONS
-from game.core.objectives import O_ALT, O_BASE
-from game.core.observation import CH_AGENT
-from game.core.world import path_efficiency
+from reddoor.game.core.batched import BatchedEnv, LevelPool
+from reddoor.game.core.constants import N_ACTIONS
+from reddoor.game.core.objectives import O_ALT, O_BASE
+from reddoor.game.core.observation import CH_AGENT
+from reddoor.game.core.world import path_efficiency
 
 from .common import TRAIN_VALIDATION_SEED, Curve, StopRequest, score_field_policy, seed_everything
 from .nets import FieldNet

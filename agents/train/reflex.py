@@ -16,10 +16,10 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from game.core.batched import LevelPool
-from game.core.generators import EVAL_SEED_BASE
-from game.core.objectives import O_ALT, O_BASE
-from game.core.observation import CH_AGENT, CH_WALL
+from reddoor.game.core.batched import LevelPool
+from reddoor.game.core.generators import EVAL_SEED_BASE
+from reddoor.game.core.objectives import O_ALT, O_BASE
+from reddoor.game.core.observation import CH_AGENT, CH_WALL
 
 from .common import TRAIN_VALIDATION_SEED, Curve, StopRequest, oracle_targets, seed_everything
 from .nets import ReflexNet
@@ -77,8 +77,8 @@ def crop_views(padded: torch.Tensor, levels: torch.Tensor, cells: torch.Tensor, 
 
 def score_reflex(net: ReflexNet, pool: LevelPool, episodes: int) -> dict:
     """Greedy episodes on `pool` by the numpy agent built from the current weights."""
-    from agents.reflex import ReflexAgent
-    from lab.experiment import play, summarise
+    from reddoor.agents.reflex import ReflexAgent
+    from reddoor.agents.rollout import play, summarise
 
     agent = ReflexAgent({"architecture": net.config(), "kind": "reflex"}, net.numpy_state())
     out = summarise(play(agent, pool, episodes))

@@ -2,8 +2,8 @@
 counting words that agree with their number ("1 agent", "2 blue doors"). Pure: no pygame."""
 from __future__ import annotations
 
-from game.core.constants import COLOR_NAMES, KIND_NAMES
-from game.core.level import Level
+from reddoor.game.core.constants import COLOR_NAMES, KIND_NAMES
+from reddoor.game.core.level import Level
 
 _PLURALS = {"box": "boxes", "step": "steps"}
 

@@ -29,6 +29,8 @@ from .twins import EDITS, apply_edit
 DISTRACTOR_KINDS = (KEY, BALL, BOX)
 NON_RED = tuple(c for c in range(N_COLORS) if c != RED)
 SIZES = {"default": (7, 15), "large": (17, 31)}
+# The largest side of the training distributions: the canvas the shipped networks learned on.
+TRAINING_CANVAS = SIZES["default"][1]
 
 
 @dataclass(frozen=True)

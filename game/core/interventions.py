@@ -1,10 +1,18 @@
-"""Level changes made in the middle of an episode: the `move` intervention (the red non-door object
-nearest the agent and the door exchange cells). Used by the play view's move key and by the
-counterfactual tests in lab/signature.py. numpy and the simulation only."""
+"""Level changes made in the middle of an episode: `swap@K` (red and blue exchanged on every
+object after K steps) and `move@K` (the red non-door object nearest the agent and the door
+exchange cells after K steps). The play view's X and M keys apply the same `Intervention` now;
+the rollout engine (agents/rollout.py) applies it at step K and lab/counterfactual.py classifies
+what the agents did. numpy and the simulation only."""
 from __future__ import annotations
 
-from game.core.constants import DOOR, RED
-from game.core.level import UNREACHABLE, Level
+import re
+from dataclasses import dataclass
+
+from reddoor.game.core.constants import BLUE, DOOR, RED
+from reddoor.game.core.generators import swap_colours
+from reddoor.game.core.level import UNREACHABLE, Level
+
+SWAP, MOVE = "swap", "move"
 
 
 def nearest_red_and_door(level: Level, cell: tuple[int, int]) -> tuple[tuple[int, int], tuple[int, int]] | None:
@@ -38,3 +46,44 @@ def move_red_and_door(level: Level, cell: tuple[int, int]) -> tuple[tuple[int, i
     if pair is not None:
         exchange_cells(level, *pair)
     return pair
+
+
+@dataclass(frozen=True)
+class Intervention:
+    """`swap@K` or `move@K`: change an episode's level after K steps (K >= 0)."""
+
+    kind: str
+    k: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind}@{self.k}"
+
+    def __str__(self) -> str:
+        return self.label
+
+    def apply(self, level: Level, cell: tuple[int, int]):
+        """(changed copy of `level`, (door cell, red cell) for a move else None), or None when the
+        intervention does not apply (a move needs a door and a red non-door object reachable)."""
+        new = level.copy()
+        if self.kind == SWAP:
+            swap_colours(new, RED, BLUE)
+            return new, None
+        pair = move_red_and_door(new, cell)
+        return None if pair is None else (new, pair)
+
+
+def parse_interventions(text: str) -> list[Intervention]:
+    """'swap@4' or 'swap@4,move@6' -> interventions; ValueError naming what is wrong."""
+    out = []
+    for part in (p.strip() for p in str(text).split(",")):
+        if not part:
+            continue
+        m = re.fullmatch(r"(swap|move)@(\d+)", part)
+        if m is None:
+            raise ValueError(f"bad intervention {part!r}; expected swap@K or move@K with K a whole number of steps, "
+                             "e.g. swap@4")
+        out.append(Intervention(m.group(1), int(m.group(2))))
+    if not out:
+        raise ValueError("no intervention given; expected swap@K or move@K")
+    return out

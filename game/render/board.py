@@ -12,9 +12,9 @@ from typing import Sequence
 import numpy as np
 import pygame
 
-from game.core.constants import BALL, DOOR, KEY
-from game.core.level import Level
-from game.core.objectives import Objective
+from reddoor.game.core.constants import BALL, DOOR, KEY
+from reddoor.game.core.level import Level
+from reddoor.game.core.objectives import Objective
 
 from .palette import COLOR_MARKERS, Palette
 from .text import text_surface

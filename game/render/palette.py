@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from game.core.constants import COLOR_NAMES, N_COLORS
+from reddoor.game.core.constants import COLOR_NAMES, N_COLORS
 
 RGB = tuple[int, int, int]
 

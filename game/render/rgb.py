@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from game.core.constants import BALL, BOX, DOOR, KEY, WALL
-from game.core.level import Level
-from game.render.palette import AGENT_ACCENTS, NORMAL
+from reddoor.game.core.constants import BALL, BOX, DOOR, KEY, WALL
+from reddoor.game.core.level import Level
+from reddoor.game.render.palette import AGENT_ACCENTS, NORMAL
 
 # The app's normal palette (game/render/palette.py is pygame-free): one home for RGB.
 OBJECT_RGB = np.array(NORMAL.objects, np.uint8)

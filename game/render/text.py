@@ -11,7 +11,7 @@ from collections import OrderedDict
 
 import pygame
 
-from game.paths import asset_path
+from reddoor.game.paths import asset_path
 
 REGULAR_FONT = "DejaVuSans.ttf"
 BOLD_FONT = "DejaVuSans-Bold.ttf"

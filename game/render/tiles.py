@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pygame
 
-from game.core.constants import BALL, BOX, DOOR, FLOOR, KEY, WALL
+from reddoor.game.core.constants import BALL, BOX, DOOR, FLOOR, KEY, WALL
 
 from .palette import COLOR_MARKERS, Palette
 from .text import text_surface

@@ -6,8 +6,8 @@ from typing import Any, Callable
 
 import pygame
 
-from game.render.palette import Palette
-from game.render.text import draw_text, elide, line_height
+from reddoor.game.render.palette import Palette
+from reddoor.game.render.text import draw_text, elide, line_height
 
 
 @dataclass

@@ -12,8 +12,8 @@ from typing import Callable
 
 import pygame
 
-from game.render.palette import Palette
-from game.render.text import draw_text, line_height, text_width, wrap
+from reddoor.game.render.palette import Palette
+from reddoor.game.render.text import draw_text, line_height, text_width, wrap
 
 INPUT_EVENTS = (pygame.KEYDOWN, pygame.KEYUP, pygame.TEXTINPUT, pygame.TEXTEDITING, pygame.MOUSEBUTTONDOWN,
                 pygame.MOUSEBUTTONUP, pygame.MOUSEMOTION, pygame.MOUSEWHEEL)

@@ -2,9 +2,9 @@
 an action may return a Transition. Tools, colours and draw modes are set in EditorScene.run_command."""
 from __future__ import annotations
 
-from game.render.palette import COLORBLIND, NORMAL
-from game.scenes.base import Quit, Transition
-from game.scenes.keymap import command_table
+from reddoor.game.render.palette import COLORBLIND, NORMAL
+from reddoor.game.scenes.base import Quit, Transition
+from reddoor.game.scenes.keymap import command_table
 
 from . import dialogs
 from .keys import EDITOR_BINDINGS

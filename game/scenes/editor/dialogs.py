@@ -9,15 +9,15 @@ from typing import Callable
 
 import pygame
 
-from game.core.constants import MAX_SIDE, MIN_SIDE
-from game.core.editing import Document
-from game.core.generators import MENU_DISTRIBUTIONS, describe
-from game.core.level_io import LevelFormatError, load_level, save_level
-from game.editor_files import describe_target, is_protected, save_target, user_level_path
-from game.levels import list_levels
-from game.render.text import has_visible
-from game.scenes.menu import Menu, MenuItem
-from game.scenes.widgets import Answer, Question, TextPrompt
+from reddoor.game.core.constants import MAX_SIDE, MIN_SIDE
+from reddoor.game.core.editing import Document
+from reddoor.game.core.generators import MENU_DISTRIBUTIONS, describe
+from reddoor.game.core.level_io import LevelFormatError, load_level, save_level
+from reddoor.game.editor_files import describe_target, is_protected, save_target, user_level_path
+from reddoor.game.levels import list_levels
+from reddoor.game.render.text import has_visible
+from reddoor.game.scenes.menu import Menu, MenuItem
+from reddoor.game.scenes.widgets import Answer, Question, TextPrompt
 
 from .keys import parse_size
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pygame
 
-from game.core.constants import COLOR_NAMES, DOOR, FLOOR, KIND_NAMES, WALL
-from game.core.describe import plural
-from game.core.editing import TOOL_KIND
-from game.editor_files import is_protected, user_level_path
-from game.render.board import BoardRenderer
-from game.render.text import draw_text, line_height, wrap
-from game.scenes.widgets import draw_key_help
+from reddoor.game.core.constants import COLOR_NAMES, DOOR, FLOOR, KIND_NAMES, WALL
+from reddoor.game.core.describe import plural
+from reddoor.game.core.editing import TOOL_KIND
+from reddoor.game.editor_files import is_protected, user_level_path
+from reddoor.game.render.board import BoardRenderer
+from reddoor.game.render.text import draw_text, line_height, wrap
+from reddoor.game.scenes.widgets import draw_key_help
 
 from .keys import EDITOR_BINDINGS, MOUSE_HELP
 from .toolbar import STATUS_BAR, TOP_BAR

@@ -6,8 +6,8 @@ import re
 
 import pygame
 
-from game.core.constants import COLOR_NAMES, MAX_SIDE, MIN_SIDE, N_COLORS
-from game.scenes.keymap import Binding, Key
+from reddoor.game.core.constants import COLOR_NAMES, MAX_SIDE, MIN_SIDE, N_COLORS
+from reddoor.game.scenes.keymap import Binding, Key
 
 from .tools import MODE_TABLE, TOOL_TABLE
 

@@ -12,17 +12,17 @@ from pathlib import Path
 
 import pygame
 
-from game.core.constants import COLOR_NAMES, DOOR, MAX_SIDE, MIN_SIDE, N_COLORS
-from game.core.editing import Document
-from game.core.level import Level
-from game.core.level_io import LevelFormatError, load_level
-from game.editor_files import Recovery, is_protected
-from game.levels import list_levels
-from game.render.board import BoardRenderer
-from game.render.palette import NORMAL, Palette
-from game.scenes.base import Pop, Push, Quit, Scene, Transition
-from game.scenes.menu import Menu
-from game.scenes.widgets import Question, TextPrompt
+from reddoor.game.core.constants import COLOR_NAMES, DOOR, MAX_SIDE, MIN_SIDE, N_COLORS
+from reddoor.game.core.editing import Document
+from reddoor.game.core.level import Level
+from reddoor.game.core.level_io import LevelFormatError, load_level
+from reddoor.game.editor_files import Recovery, is_protected
+from reddoor.game.levels import list_levels
+from reddoor.game.render.board import BoardRenderer
+from reddoor.game.render.palette import NORMAL, Palette
+from reddoor.game.scenes.base import Pop, Push, Quit, Scene, Transition
+from reddoor.game.scenes.menu import Menu
+from reddoor.game.scenes.widgets import Question, TextPrompt
 
 from . import dialogs, drawing
 from .commands import COMMANDS, quit_

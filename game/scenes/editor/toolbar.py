@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 
 import pygame
 
-from game.core.constants import N_COLORS
-from game.render.text import line_height, text_width
-from game.scenes.widgets import Button
+from reddoor.game.core.constants import N_COLORS
+from reddoor.game.render.text import line_height, text_width
+from reddoor.game.scenes.widgets import Button
 
 from .tools import MODE_TABLE, TOOL_TABLE, DrawMode, Tool
 

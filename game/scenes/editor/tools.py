@@ -8,10 +8,10 @@ from typing import Callable
 
 import pygame
 
-from game.core.constants import DOOR, FLOOR
-from game.core.editing import MODES, TOOL_KIND, TOOLS, flood_cells, line_cells, rect_cells
-from game.core.level import Level
-from game.scenes.keymap import Key
+from reddoor.game.core.constants import DOOR, FLOOR
+from reddoor.game.core.editing import MODES, TOOL_KIND, TOOLS, flood_cells, line_cells, rect_cells
+from reddoor.game.core.level import Level
+from reddoor.game.scenes.keymap import Key
 
 K = pygame
 Cell = tuple[int, int]

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from typing import Callable
 
-from game.core.constants import BLUE, COLOR_NAMES, DOOR, GREEN, GREY, PURPLE, RED, YELLOW
-from game.core.describe import plural
-from game.core.generators import MENU_DISTRIBUTIONS, describe, generate
-from game.core.interventions import move_red_and_door
-from game.core.objectives import OBJECTIVES
-from game.render.palette import COLORBLIND, NORMAL
-from game.scenes.base import Pop, Push, Quit, Transition
-from game.scenes.keymap import BINDINGS
-from game.scenes.menu import Menu, MenuItem
-from game.session import objective_names
+from reddoor.game.core.constants import BLUE, COLOR_NAMES, DOOR, GREEN, GREY, PURPLE, RED, YELLOW
+from reddoor.game.core.describe import plural
+from reddoor.game.core.generators import MENU_DISTRIBUTIONS, describe, generate
+from reddoor.game.core.interventions import move_red_and_door
+from reddoor.game.core.objectives import OBJECTIVES
+from reddoor.game.render.palette import COLORBLIND, NORMAL
+from reddoor.game.scenes.base import Pop, Push, Quit, Transition
+from reddoor.game.scenes.keymap import BINDINGS
+from reddoor.game.scenes.menu import Menu, MenuItem
+from reddoor.game.session import objective_names
 
 from .panels import EXPLAIN_MODES
 from .roster import describe_agent, failure_message, known_kinds, spec_of, unique_names

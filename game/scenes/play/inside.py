@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pygame
 
-from game.core.constants import COLOR_NAMES, DOOR, KIND_NAMES
-from game.render.board import heat_ramp
-from game.render.text import draw_text, line_height, text_width, wrap
+from reddoor.game.core.constants import COLOR_NAMES, DOOR, KIND_NAMES
+from reddoor.game.render.board import heat_ramp
+from reddoor.game.render.text import draw_text, line_height, text_width, wrap
 
 from .layout import MIN_FONT, PanelLayout
 from .steering import PROBE_FIELDS, PROBE_R2_ON

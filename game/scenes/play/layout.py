@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pygame
 
-from game.render.text import line_height
+from reddoor.game.render.text import line_height
 
 MIN_FONT = 11  # no text the view shows is smaller (percentages included)
 HEADER_LINES = 3  # name and state; the last episode; its O_base / O_alt marks

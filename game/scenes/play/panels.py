@@ -7,16 +7,16 @@ from typing import Callable
 
 import pygame
 
-from agents.base import Explanation
-from game.core.constants import COLOR_NAMES, DOOR, KIND_NAMES
-from game.core.level import Level
-from game.core.objectives import O_ALT, O_BASE, Objective
-from game.core.world import Outcome
-from game.render.board import BoardRenderer
-from game.render.palette import COLOR_MARKERS, Palette
-from game.render.text import draw_text, line_height, text_width
-from game.scenes.keymap import BINDINGS, MOUSE_HELP
-from game.scenes.widgets import draw_key_help
+from reddoor.agents.base import Explanation
+from reddoor.game.core.constants import COLOR_NAMES, DOOR, KIND_NAMES
+from reddoor.game.core.level import Level
+from reddoor.game.core.objectives import O_ALT, O_BASE, Objective
+from reddoor.game.core.world import Outcome
+from reddoor.game.render.board import BoardRenderer
+from reddoor.game.render.palette import COLOR_MARKERS, Palette
+from reddoor.game.render.text import draw_text, line_height, text_width
+from reddoor.game.scenes.keymap import BINDINGS, MOUSE_HELP
+from reddoor.game.scenes.widgets import draw_key_help
 
 from . import inside
 from .layout import Layout, PanelLayout

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Callable
 
-from agents import kinds as agent_kinds
-from agents.base import REGISTRY, Agent, make_agent
-from game.paths import asset_path
+from reddoor.agents import kinds as agent_kinds
+from reddoor.agents.base import REGISTRY, Agent, make_agent
+from reddoor.game.paths import asset_path
 
 Loader = Callable[[str], "tuple[Agent | None, str | None]"]
 
@@ -17,7 +17,7 @@ def load_agent(spec: str) -> tuple[Agent | None, str | None]:
     Never raises: a missing or broken checkpoint becomes a status line. The agent remembers its
     spec (`agent.spec`) so the agent chooser can tick it.
     """
-    from agents.loading import load_agent as load
+    from reddoor.agents.loading import load_agent as load
     try:
         agent, why = load(spec), None
     except Exception as exc:
@@ -45,7 +45,7 @@ def known_kinds() -> list[str]:
     specs += [k for k in sorted(REGISTRY) if k not in specs and agent_kinds.canonical(k) == k]
     folder = asset_path("agents")
     if folder.is_dir():
-        from agents.loading import shipped_path
+        from reddoor.agents.loading import shipped_path
         default_weights = {shipped_path(k).stem for k in agent_kinds.learned_kinds()}
         specs += sorted(p.stem for p in folder.glob("*.npz") if p.stem not in default_weights and p.stem not in specs)
     return specs

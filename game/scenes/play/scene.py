@@ -13,22 +13,22 @@ from typing import Callable
 
 import pygame
 
-from agents import kinds as agent_kinds
-from agents.base import Agent, Explanation
-from game.core.constants import COLOR_NAMES, DOOR
-from game.core.describe import plural
-from game.core.generators import generate
-from game.core.level import Level
-from game.core.objectives import O_ALT, O_BASE, OBJECTIVES, Objective
-from game.levels import DEFAULT_LEVEL, LevelEntry, list_levels
-from game.paths import user_dir
-from game.render.board import BoardRenderer
-from game.render.capture import GifRecorder, save_screenshot
-from game.render.palette import NORMAL, Palette
-from game.session import Session, objective_names
-from game.scenes.base import Quit, Scene, Transition
-from game.scenes.keymap import translate
-from game.scenes.menu import Menu
+from reddoor.agents import kinds as agent_kinds
+from reddoor.agents.base import Agent, Explanation
+from reddoor.game.core.constants import COLOR_NAMES, DOOR
+from reddoor.game.core.describe import plural
+from reddoor.game.core.generators import generate
+from reddoor.game.core.level import Level
+from reddoor.game.core.objectives import O_ALT, O_BASE, OBJECTIVES, Objective
+from reddoor.game.levels import DEFAULT_LEVEL, LevelEntry, list_levels
+from reddoor.game.paths import user_dir
+from reddoor.game.render.board import BoardRenderer
+from reddoor.game.render.capture import GifRecorder, save_screenshot
+from reddoor.game.render.palette import NORMAL, Palette
+from reddoor.game.session import Session, objective_names
+from reddoor.game.scenes.base import Quit, Scene, Transition
+from reddoor.game.scenes.keymap import translate
+from reddoor.game.scenes.menu import Menu
 
 from .commands import COMMANDS, SPEEDS, explain_status, views
 from .layout import Layout, compute_layout

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pygame
 
-from game.core.constants import COLOR_NAMES, KIND_NAMES
-from game.core.describe import describe_objects
-from game.render.board import draw_mark_swatch
-from game.render.palette import COLOR_MARKERS
-from game.render.text import draw_text, elide, line_height, text_width, wrap
+from reddoor.game.core.constants import COLOR_NAMES, KIND_NAMES
+from reddoor.game.core.describe import describe_objects
+from reddoor.game.render.board import draw_mark_swatch
+from reddoor.game.render.palette import COLOR_MARKERS
+from reddoor.game.render.text import draw_text, elide, line_height, text_width, wrap
 
 from .inside import draw_heat_scale, draw_probe_legend, score_line
 from .layout import MIN_FONT

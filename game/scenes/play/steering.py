@@ -14,12 +14,12 @@ from typing import Callable
 
 import numpy as np
 
-from agents.mesa import MesaAgent
-from agents.policy import FieldPolicy
-from agents.probing import ProbeSet, decode_fields, probe_hint, probes_for
-from game.core.constants import DOOR
-from game.core.level import Level
-from game.scenes.keymap import command_table
+from reddoor.agents.mesa import MesaAgent
+from reddoor.agents.policy import FieldPolicy
+from reddoor.agents.probing import ProbeSet, decode_fields, probe_hint, probes_for
+from reddoor.game.core.constants import DOOR
+from reddoor.game.core.level import Level
+from reddoor.game.scenes.keymap import command_table
 
 # The best strength in docs/steer.md per shipped network (its success at that alpha: 0.62, 0.60,
 # 0.24 of 323 targets); another FieldNet starts at 2. mesa: +10 moves every target (1.000).

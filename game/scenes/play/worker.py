@@ -10,8 +10,8 @@ from __future__ import annotations
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
-from agents.base import Agent, Explanation
-from game.core.level import Level
+from reddoor.agents.base import Agent, Explanation
+from reddoor.game.core.level import Level
 
 THINK_WAIT = 0.004  # seconds a frame waits for quick agents' first look at a changed level
 
