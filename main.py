@@ -1,4 +1,5 @@
 """Red Door: the command line. `python main.py` opens the play view; see --help for the rest."""
+
 from __future__ import annotations
 
 import argparse
@@ -10,16 +11,26 @@ from reddoor.game.cli_args import Parser
 
 # Training, the experiment and the study load by name, so that PyInstaller's import analysis does
 # not pull torch or matplotlib into the double-click bundle through them.
-HEAVY_COMMANDS = {"train": "reddoor.agents.train.cli", "eval": "reddoor.lab.experiment", "study": "reddoor.lab.study",
-                  "goals": "reddoor.lab.goals", "probe": "reddoor.lab.probe", "steer": "reddoor.lab.steer"}
-HEAVY_HELP = {"train": "train an agent (needs torch: the 'train' extra)",
-              "eval": "score agents on distributions under every objective",
-              "goals": "which goal each agent pursues on twin levels, and its competence at it (both decoders)",
-              "study": "train many seeds of one kind and see how they split on conflict",
-              "probe": "fit linear probes from a FieldNet's hidden state at every round to BFS distance fields",
-              "steer": "retarget an agent by a 'goal here' direction (mesa: its objective) and measure success"}
-RESEARCH_INSTALL = ("it runs from a source checkout with the research install: "
-                    "pip install -c constraints.txt \".[train]\", then reddoor {command} ...")
+HEAVY_COMMANDS = {
+    "train": "reddoor.agents.train.cli",
+    "eval": "reddoor.lab.experiment",
+    "study": "reddoor.lab.study",
+    "goals": "reddoor.lab.goals",
+    "probe": "reddoor.lab.probe",
+    "steer": "reddoor.lab.steer",
+}
+HEAVY_HELP = {
+    "train": "train an agent (needs torch: the 'train' extra)",
+    "eval": "score agents on distributions under every objective",
+    "goals": "which goal each agent pursues on twin levels, and its competence at it (both decoders)",
+    "study": "train many seeds of one kind and see how they split on conflict",
+    "probe": "fit linear probes from a FieldNet's hidden state at every round to BFS distance fields",
+    "steer": "retarget an agent by a 'goal here' direction (mesa: its objective) and measure success",
+}
+RESEARCH_INSTALL = (
+    "it runs from a source checkout with the research install: "
+    'pip install -c constraints.txt ".[train]", then reddoor {command} ...'
+)
 INTERRUPTED = 130  # the shell's code for a command ended by Ctrl-C (128 + SIGINT)
 
 
@@ -28,6 +39,7 @@ class _PrintVersion(argparse.Action):
 
     def __call__(self, parser, namespace, values, option_string=None):
         from reddoor import version  # installed: reddoor/ holds this file; a checkout: reddoor/ beside it
+
         print(f"reddoor {version(__file__)}")
         parser.exit()
 
@@ -44,19 +56,26 @@ def heavy_available(command: str) -> bool:
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="reddoor", description="Red Door: a desktop lab for goal misgeneralization.")
     parser.add_argument("--version", action=_PrintVersion, nargs=0, help="print the version and exit")
-    parser.add_argument("--smoke-test", action="store_true", help="run the play view headless for a few hundred frames and exit")
+    parser.add_argument(
+        "--smoke-test", action="store_true", help="run the play view headless for a few hundred frames and exit"
+    )
     parser.add_argument("--level", help="level file or built-in level name to open")
     sub = parser.add_subparsers(dest="command", parser_class=Parser)
 
     play = sub.add_parser("play", help="the play view (the default)")
     play.add_argument("level_arg", nargs="?", metavar="LEVEL", help="level file or built-in level name")
-    play.add_argument("--smoke-test", action="store_true", default=argparse.SUPPRESS,  # keeps a top-level --smoke-test
-                      help="run headless for a few hundred frames and exit")
+    play.add_argument(
+        "--smoke-test",
+        action="store_true",
+        default=argparse.SUPPRESS,  # keeps a top-level --smoke-test
+        help="run headless for a few hundred frames and exit",
+    )
 
     edit = sub.add_parser("edit", help="the level editor")
     edit.add_argument("level_arg", nargs="?", metavar="LEVEL", help="level file or built-in level name")
-    edit.add_argument("--smoke-test", action="store_true", default=argparse.SUPPRESS,
-                      help="scripted edit, save, reload, exit")
+    edit.add_argument(
+        "--smoke-test", action="store_true", default=argparse.SUPPRESS, help="scripted edit, save, reload, exit"
+    )
 
     # Only the research commands this install can run are listed (the bundle has none of them).
     for command in HEAVY_COMMANDS:
@@ -76,8 +95,10 @@ def run_heavy(command: str, rest: list[str]) -> int:
     named, not a traceback, and Ctrl-C ends them with one line and exit 130 (their own handlers
     say what was kept)."""
     if not heavy_available(command):
-        print(f"reddoor: error: '{command}' is not part of this app; " + RESEARCH_INSTALL.format(command=command),
-              file=sys.stderr)
+        print(
+            f"reddoor: error: '{command}' is not part of this app; " + RESEARCH_INSTALL.format(command=command),
+            file=sys.stderr,
+        )
         return 2
     try:
         module = importlib.import_module(HEAVY_COMMANDS[command])
@@ -86,9 +107,12 @@ def run_heavy(command: str, rest: list[str]) -> int:
         top = (exc.name or "").split(".")[0]
         if top not in OPTIONAL_PACKAGES:
             raise
-        print(f"reddoor: error: '{command}' needs {top}, which is not installed here; "
-              f"install the '{OPTIONAL_PACKAGES[top]}' extra, from the checkout: "
-              f"pip install -c constraints.txt \".[{OPTIONAL_PACKAGES[top]}]\"", file=sys.stderr)
+        print(
+            f"reddoor: error: '{command}' needs {top}, which is not installed here; "
+            f"install the '{OPTIONAL_PACKAGES[top]}' extra, from the checkout: "
+            f'pip install -c constraints.txt ".[{OPTIONAL_PACKAGES[top]}]"',
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         print(f"\nreddoor {command}: interrupted (Ctrl-C)", file=sys.stderr)
@@ -105,12 +129,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if command == "play":
             from reddoor.game.app import run_play
+
             return run_play(getattr(args, "level_arg", None) or args.level, smoke_test=args.smoke_test)
         if command == "edit":
             from reddoor.game.app import run_edit
+
             return run_edit(args.level_arg or args.level, smoke_test=args.smoke_test)
         if command == "info":
             from reddoor.game.levels import print_level_summary
+
             return print_level_summary(args.level_arg)
     except KeyboardInterrupt:
         print(f"\nreddoor {command}: interrupted (Ctrl-C)", file=sys.stderr)

@@ -10,6 +10,7 @@ takes itself off the path; setuptools' distutils-precedence.pth works the same w
 top-level module of its own, outside the `reddoor` package, so that nothing named `reddoor` is
 imported before a checkout's own code is on the path.
 """
+
 from __future__ import annotations
 
 import sys

@@ -1,5 +1,6 @@
 """Agents: one interface, several kinds, numpy-only inference (torch lives in agents/train)."""
-from .base import Agent, Explanation, REGISTRY, register, make_agent
+
+from .base import REGISTRY, Agent, Explanation, make_agent, register
 
 __all__ = ["Agent", "Explanation", "REGISTRY", "register", "make_agent"]
 import importlib as _importlib

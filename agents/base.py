@@ -3,6 +3,7 @@
 Agents act from the observation tensor alone (game/core/observation.py, layout version 1), so one
 call serves a single world, a batched env and the Gymnasium env alike.
 """
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
@@ -11,8 +12,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from reddoor.game.core.level import Level
 from reddoor.game.core.constants import N_ACTIONS
+from reddoor.game.core.level import Level
 from reddoor.game.core.observation import encode
 from reddoor.game.core.oracle import greedy_action
 
@@ -85,11 +86,13 @@ class Agent(ABC):
             self.decode = value
             return
         if key == "decode":
-            raise ValueError(f"decode={value!r}: a {self.kind!r} agent has no distribution over moves "
-                             f"(its moves come from its {self.rule or 'own'} rule)")
+            raise ValueError(
+                f"decode={value!r}: a {self.kind!r} agent has no distribution over moves "
+                f"(its moves come from its {self.rule or 'own'} rule)"
+            )
         raise ValueError(f"unknown option {key!r} for a {self.kind!r} agent")
 
-    def reset(self, seed: int | None = None) -> None:
+    def reset(self, seed: int | None = None) -> None:  # noqa: B027 (a hook with nothing to do by default)
         """Called at the start of every episode (stateless agents ignore it)."""
 
     @abstractmethod

@@ -7,6 +7,7 @@ array of the network. Reading parses the zip and .npy headers itself and builds 
 np.frombuffer from plain number or text types only, so a downloaded file cannot run code (no
 pickle), nor make the reader expand gigabytes: see `read_checkpoint` for what is checked.
 """
+
 from __future__ import annotations
 
 import io
@@ -38,15 +39,30 @@ MAX_META_CHARS = 1 << 20  # the JSON metadata
 MAX_META_DEPTH = 16  # nesting of lists and objects in the metadata
 MAX_WEIGHT = 1e4  # |w| of any weight (shipped ones stay under 2); larger ones overflow float32 in the rounds
 ARCH_BOUNDS = {  # architecture field -> (lowest, highest), all whole numbers
-    "fieldnet": {"channels": (1, 256), "in_channels": (CH_AGENT, CH_AGENT), "out_channels": (1, 64),
-                 "iterations": (1, 256)},
+    "fieldnet": {
+        "channels": (1, 256),
+        "in_channels": (CH_AGENT, CH_AGENT),
+        "out_channels": (1, 64),
+        "iterations": (1, 256),
+    },
     "cellscorer": {"hidden": (1, 4096), "in_channels": (CH_AGENT, CH_AGENT)},
     "reflex": {"hidden": (1, 4096), "in_channels": (CH_AGENT, CH_AGENT), "out_channels": (1, 64), "radius": (1, 64)},
 }
 # Optional metadata fields that code reads, with the type it expects.
-META_TYPES = {"kind": str, "name": str, "training_distribution": str, "seed": int, "env_steps": (int, float),
-              "wall_time_s": (int, float), "command": str, "format_version": int, "obs_layout_version": int,
-              "hyperparameters": dict, "final_train_scores": dict, "final_o_base_train": (int, float)}
+META_TYPES = {
+    "kind": str,
+    "name": str,
+    "training_distribution": str,
+    "seed": int,
+    "env_steps": (int, float),
+    "wall_time_s": (int, float),
+    "command": str,
+    "format_version": int,
+    "obs_layout_version": int,
+    "hyperparameters": dict,
+    "final_train_scores": dict,
+    "final_o_base_train": (int, float),
+}
 
 
 class CheckpointError(ValueError):
@@ -93,7 +109,7 @@ def read_checkpoint(path: str | os.PathLike, expect_kind: str | None = None) -> 
         raise CheckpointError(path, "metadata nested too deeply") from None
     except MemoryError:
         raise CheckpointError(path, "too large to load") from None
-    except Exception as e:  # noqa: BLE001: the promise is CheckpointError for every bad file
+    except Exception as e:  # noqa: BLE001 (the promise is CheckpointError for every bad file)
         raise CheckpointError(path, f"corrupted or not a checkpoint ({e.__class__.__name__}: {e})") from None
 
 
@@ -132,7 +148,7 @@ def _read(path: Path, expect_kind: str | None) -> tuple[dict, dict[str, np.ndarr
     meta = validate_meta(path, str(raw))
     if expect_kind is not None and meta["kind"] != expect_kind:
         raise CheckpointError(path, f"holds a {meta['kind']!r} agent, expected {expect_kind!r}")
-    arrays = {k[len("param/"):]: v for k, v in members.items() if k.startswith("param/")}
+    arrays = {k[len("param/") :]: v for k, v in members.items() if k.startswith("param/")}
     problems = nn.check_shapes(meta["architecture"], arrays)
     if problems:
         raise CheckpointError(path, "shape mismatch: " + "; ".join(problems))
@@ -144,8 +160,11 @@ def _read(path: Path, expect_kind: str | None) -> tuple[dict, dict[str, np.ndarr
         raise CheckpointError(path, f"arrays hold NaN or infinity: {', '.join(bad)}")
     huge = [k for k, v in arrays.items() if v.size and float(np.abs(v).max()) > MAX_WEIGHT]
     if huge:
-        raise CheckpointError(path, f"weights larger than {MAX_WEIGHT:g} in magnitude (the network's outputs would "
-                                    f"overflow): {', '.join(huge)}")
+        raise CheckpointError(
+            path,
+            f"weights larger than {MAX_WEIGHT:g} in magnitude (the network's outputs would "
+            f"overflow): {', '.join(huge)}",
+        )
     return meta, {k: np.asarray(v, np.float32) for k, v in arrays.items()}
 
 
@@ -161,8 +180,11 @@ def _read_members(path: Path, data: bytes) -> dict[str, np.ndarray]:
         total = sum(i.file_size for i in infos)
         big = [i.filename for i in infos if i.file_size > MAX_ARRAY_BYTES]
         if big or total > MAX_TOTAL_BYTES:
-            raise CheckpointError(path, f"arrays too large when decompressed ({total:,} bytes; at most "
-                                        f"{MAX_ARRAY_BYTES:,} per array and {MAX_TOTAL_BYTES:,} in all)")
+            raise CheckpointError(
+                path,
+                f"arrays too large when decompressed ({total:,} bytes; at most "
+                f"{MAX_ARRAY_BYTES:,} per array and {MAX_TOTAL_BYTES:,} in all)",
+            )
         for info in infos:
             if not info.filename.endswith(".npy"):
                 continue
@@ -174,14 +196,18 @@ def _read_members(path: Path, data: bytes) -> dict[str, np.ndarray]:
                 reader = npy.read_array_header_1_0 if version == (1, 0) else npy.read_array_header_2_0
                 shape, fortran, dtype = reader(fh, max_header_size=10_000)
                 if dtype.hasobject or dtype.kind not in "fU" or dtype.fields is not None:
-                    raise CheckpointError(path, f"entry {name!r} holds {dtype}, not plain numbers or text "
-                                                "(not a checkpoint)")
+                    raise CheckpointError(
+                        path, f"entry {name!r} holds {dtype}, not plain numbers or text (not a checkpoint)"
+                    )
                 if len(shape) > 8 or any(int(d) < 0 for d in shape):
                     raise CheckpointError(path, f"entry {name!r} has an impossible shape {shape}")
                 nbytes = math.prod(int(d) for d in shape) * dtype.itemsize
                 if nbytes > min(MAX_ARRAY_BYTES, info.file_size):
-                    raise CheckpointError(path, f"entry {name!r} claims {nbytes:,} bytes, more than the archive holds "
-                                                f"({info.file_size:,}) or than an array may be ({MAX_ARRAY_BYTES:,})")
+                    raise CheckpointError(
+                        path,
+                        f"entry {name!r} claims {nbytes:,} bytes, more than the archive holds "
+                        f"({info.file_size:,}) or than an array may be ({MAX_ARRAY_BYTES:,})",
+                    )
                 raw = fh.read(nbytes)
                 if len(raw) != nbytes:
                     raise CheckpointError(path, f"entry {name!r} is truncated")
@@ -239,16 +265,23 @@ def validate_meta(path: str | os.PathLike, text: str) -> dict:
         if isinstance(meta.get(key), float) and not math.isfinite(meta[key]):
             raise CheckpointError(path, f"metadata field {key!r} is not a finite number")
     if meta["obs_layout_version"] != OBS_LAYOUT_VERSION:
-        raise CheckpointError(path, f"observation layout version {meta['obs_layout_version']} does not match this app's "
-                                    f"version {OBS_LAYOUT_VERSION}; retrain the agent")
+        raise CheckpointError(
+            path,
+            f"observation layout version {meta['obs_layout_version']} does not match this app's "
+            f"version {OBS_LAYOUT_VERSION}; retrain the agent",
+        )
     if meta.get("format_version", FORMAT_VERSION) > FORMAT_VERSION:
-        raise CheckpointError(path, f"format version {meta['format_version']} is newer than this app's {FORMAT_VERSION}")
+        raise CheckpointError(
+            path, f"format version {meta['format_version']} is newer than this app's {FORMAT_VERSION}"
+        )
     arch = meta["architecture"]
     if not isinstance(arch, dict) or not isinstance(arch.get("arch"), str):
         raise CheckpointError(path, "metadata 'architecture' is not an object naming its 'arch'")
     bounds = ARCH_BOUNDS.get(arch["arch"])
     if bounds is None:
-        raise CheckpointError(path, f"unknown architecture {arch['arch'][:40]!r}; expected one of {', '.join(ARCH_BOUNDS)}")
+        raise CheckpointError(
+            path, f"unknown architecture {arch['arch'][:40]!r}; expected one of {', '.join(ARCH_BOUNDS)}"
+        )
     for key, (low, high) in bounds.items():
         value = arch.get(key)
         if not _whole(value):

@@ -3,6 +3,7 @@
 propagate distances along corridors: at large K it may compute something search-like, so it is
 never called search-free (the search-free classifier is `reflex`). The first build called this
 kind `classifier`; that name still loads."""
+
 from __future__ import annotations
 
 import numpy as np

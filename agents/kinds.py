@@ -5,6 +5,7 @@ Read by agents.loading, the play view, lab.study, the train CLI and build.spec. 
 its inference module (agents/<kind>.py), its trainer (agents/train/<kind>.py) and one line here.
 No torch, no pygame; importing this module imports nothing else.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,18 +23,46 @@ class Kind:
     summary: str = ""
 
 
-KINDS: dict[str, Kind] = {k.name: k for k in (
-    Kind("ppo", "reddoor.agents.ppo", True, "reddoor.agents.train.ppo", has_rounds=True,
-         summary="K-round FieldNet trained by PPO on O_base"),
-    Kind("imitation", "reddoor.agents.imitation", True, "reddoor.agents.train.imitation", has_rounds=True,
-         summary="K-round FieldNet trained by cross-entropy on the oracle's moves"),
-    Kind("reflex", "reddoor.agents.reflex", True, "reddoor.agents.train.reflex", default_distribution="open-train", dial="reflex",
-         summary="three-layer feedforward net on the egocentric view (search-free)"),
-    Kind("mesa", "reddoor.agents.mesa", True, "reddoor.agents.train.mesa", dial="planner",
-         summary="learned objective (kind x colour score) + exact planner"),
-    Kind("oracle", "reddoor.agents.reference", False, summary="BFS to the nearest door (O_base by construction)"),
-    Kind("random", "reddoor.agents.reference", False, summary="uniform random moves"),
-)}
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        Kind(
+            "ppo",
+            "reddoor.agents.ppo",
+            True,
+            "reddoor.agents.train.ppo",
+            has_rounds=True,
+            summary="K-round FieldNet trained by PPO on O_base",
+        ),
+        Kind(
+            "imitation",
+            "reddoor.agents.imitation",
+            True,
+            "reddoor.agents.train.imitation",
+            has_rounds=True,
+            summary="K-round FieldNet trained by cross-entropy on the oracle's moves",
+        ),
+        Kind(
+            "reflex",
+            "reddoor.agents.reflex",
+            True,
+            "reddoor.agents.train.reflex",
+            default_distribution="open-train",
+            dial="reflex",
+            summary="three-layer feedforward net on the egocentric view (search-free)",
+        ),
+        Kind(
+            "mesa",
+            "reddoor.agents.mesa",
+            True,
+            "reddoor.agents.train.mesa",
+            dial="planner",
+            summary="learned objective (kind x colour score) + exact planner",
+        ),
+        Kind("oracle", "reddoor.agents.reference", False, summary="BFS to the nearest door (O_base by construction)"),
+        Kind("random", "reddoor.agents.reference", False, summary="uniform random moves"),
+    )
+}
 
 # Names of the first build, still accepted everywhere a kind is named.
 ALIASES: dict[str, str] = {"classifier": "imitation"}

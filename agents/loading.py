@@ -1,4 +1,5 @@
 """Find an agent by name or checkpoint path: `load_agent('ppo')`, `load_agent('path/to/x.npz')`."""
+
 from __future__ import annotations
 
 import importlib
@@ -23,8 +24,10 @@ def agent_class(kind: str) -> type[Agent]:
     if entry.name not in REGISTRY:
         importlib.import_module(entry.module)
     if entry.name not in REGISTRY:
-        raise ValueError(f"{entry.module} registers no agent class of kind {entry.name!r} "
-                         f"(agents/kinds.py names it as that kind's module)")
+        raise ValueError(
+            f"{entry.module} registers no agent class of kind {entry.name!r} "
+            f"(agents/kinds.py names it as that kind's module)"
+        )
     return REGISTRY[entry.name]
 
 
@@ -125,7 +128,7 @@ def _load_plain(text: str, name: str | None, seed: int) -> Agent:
     head = text.split("-", 1)[0]
     is_name = not text.endswith(".npz") and os.sep not in text
     if head in _kinds.ALIASES and is_name and not asset_path("agents", f"{text}.npz").exists():
-        text = _kinds.canonical(head) + text[len(head):]
+        text = _kinds.canonical(head) + text[len(head) :]
     if text in _kinds.KINDS and not _kinds.KINDS[text].learned:
         agent_class(text)  # imports its module, should the kind have been added since this module loaded
     if text in REGISTRY and text not in LEARNED_KINDS:
@@ -148,18 +151,25 @@ def _load_plain(text: str, name: str | None, seed: int) -> Agent:
         path = Path(text)
     else:
         known = sorted(set(REGISTRY) | set(LEARNED_KINDS))
-        raise ValueError(f"unknown agent {text!r}; expected one of {', '.join(known)}, "
-                         f"<kind>-<distribution> (e.g. ppo-diverse) or a checkpoint path")
+        raise ValueError(
+            f"unknown agent {text!r}; expected one of {', '.join(known)}, "
+            f"<kind>-<distribution> (e.g. ppo-diverse) or a checkpoint path"
+        )
     meta, params = read_checkpoint(path)
     kind = _kinds.canonical(meta["kind"])
     if expect is not None and kind != expect:
         raise CheckpointError(path, f"holds a {meta['kind']!r} agent, expected {expect!r}")
     if rounds and (meta.get("architecture") or {}).get("iterations") != int(rounds.group(2)):
-        raise CheckpointError(path, f"holds a net of {(meta.get('architecture') or {}).get('iterations')} rounds, "
-                                    f"not the {rounds.group(2)} that {text!r} names")
+        raise CheckpointError(
+            path,
+            f"holds a net of {(meta.get('architecture') or {}).get('iterations')} rounds, "
+            f"not the {rounds.group(2)} that {text!r} names",
+        )
     cls = LEARNED_KINDS.get(kind)
     if cls is None:
-        raise CheckpointError(path, f"unknown agent kind {str(meta['kind'])[:40]!r}; expected one of {', '.join(LEARNED_KINDS)}")
+        raise CheckpointError(
+            path, f"unknown agent kind {str(meta['kind'])[:40]!r}; expected one of {', '.join(LEARNED_KINDS)}"
+        )
     problem = cls.config_problem(meta["architecture"])
     if problem:
         raise CheckpointError(path, problem)

@@ -1,5 +1,6 @@
 """The 'mesa' kind: an explicit mesa-optimizer, a learned objective plus an exact planner
 (agents/train/mesa.py)."""
+
 from __future__ import annotations
 
 import zlib
@@ -86,7 +87,7 @@ class MesaAgent(LearnedAgent):
         kind = decode_kinds(static)
         scores = self.net(static[None])[0]
         objects = [tuple(map(int, p)) for p in np.argwhere(kind >= DOOR)]
-        colour = static[CH_COLOR0:CH_COLOR0 + N_COLORS].argmax(0)
+        colour = static[CH_COLOR0 : CH_COLOR0 + N_COLORS].argmax(0)
         return {"kind": kind, "colour": colour, "scores": scores, "objects": objects, "dist": {}}
 
     # -- steering ----------------------------------------------------------------------------
@@ -161,8 +162,10 @@ class MesaAgent(LearnedAgent):
             # so every step of the episode reads the same goal.
             score = np.array([o[0] for o in options]) / x
             p = np.exp(score - score.max())
-            key = np.uint64(zlib.crc32(plan["kind"].tobytes() + plan["colour"].tobytes()) ^ (self._episode_seed << 32)
-                            & 0xFFFFFFFFFFFFFFFF)
+            key = np.uint64(
+                zlib.crc32(plan["kind"].tobytes() + plan["colour"].tobytes())
+                ^ (self._episode_seed << 32) & 0xFFFFFFFFFFFFFFFF
+            )
             u = counter_uniforms(np.array([key], np.uint64), 0)[0]
             return options[min(int((np.cumsum(p / p.sum()) <= u).sum()), len(options) - 1)][2]
         best = max(options, key=lambda o: o[:2])

@@ -3,6 +3,7 @@
 Each network is a config dict (as stored in a checkpoint) plus named float32 arrays; the torch
 twins in agents/train/nets.py use the same names and the same arithmetic.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,8 +18,9 @@ def _taps(buf: np.ndarray, k: int, row: int, length: int) -> np.ndarray:
     padded map at (r + i, c + j). No copy: the im2col matrix is this view, copied once.
     """
     s = buf.strides
-    return np.lib.stride_tricks.as_strided(buf, (buf.shape[0], buf.shape[1], k, k, length),
-                                           (s[0], s[1], row * s[2], s[2], s[2]), writeable=False)
+    return np.lib.stride_tricks.as_strided(
+        buf, (buf.shape[0], buf.shape[1], k, k, length), (s[0], s[1], row * s[2], s[2], s[2]), writeable=False
+    )
 
 
 def _pad_flat(x: np.ndarray, p: int, k: int) -> np.ndarray:
@@ -26,7 +28,7 @@ def _pad_flat(x: np.ndarray, p: int, k: int) -> np.ndarray:
     n, c, h, w = x.shape
     row = w + 2 * p
     buf = np.zeros((n, c, (h + 2 * p) * row + k - 1), np.float32)
-    buf[:, :, :(h + 2 * p) * row].reshape(n, c, h + 2 * p, row)[:, :, p:p + h, p:p + w] = x
+    buf[:, :, : (h + 2 * p) * row].reshape(n, c, h + 2 * p, row)[:, :, p : p + h, p : p + w] = x
     return buf
 
 
@@ -55,7 +57,14 @@ def relu(x: np.ndarray) -> np.ndarray:
 class FieldNet:
     """Weight-tied recurrent convolution: u = conv_in(x); h = relu(u); K x h = relu(conv_rec(h) + u); conv_head(h)."""
 
-    PARAMS = ("conv_in.weight", "conv_in.bias", "conv_rec.weight", "conv_rec.bias", "conv_head.weight", "conv_head.bias")
+    PARAMS = (
+        "conv_in.weight",
+        "conv_in.bias",
+        "conv_rec.weight",
+        "conv_rec.bias",
+        "conv_head.weight",
+        "conv_head.bias",
+    )
 
     def __init__(self, config: dict, params: dict[str, np.ndarray]):
         self.config = config
@@ -65,8 +74,14 @@ class FieldNet:
     @staticmethod
     def expected_shapes(config: dict) -> dict[str, tuple]:
         c, cin, co = int(config["channels"]), int(config["in_channels"]), int(config["out_channels"])
-        return {"conv_in.weight": (c, cin, 3, 3), "conv_in.bias": (c,), "conv_rec.weight": (c, c, 3, 3),
-                "conv_rec.bias": (c,), "conv_head.weight": (co, c, 3, 3), "conv_head.bias": (co,)}
+        return {
+            "conv_in.weight": (c, cin, 3, 3),
+            "conv_in.bias": (c,),
+            "conv_rec.weight": (c, c, 3, 3),
+            "conv_rec.bias": (c,),
+            "conv_head.weight": (co, c, 3, 3),
+            "conv_head.bias": (co,),
+        }
 
     def __call__(self, static: np.ndarray, extra: np.ndarray | None = None, on_round=None) -> np.ndarray:
         """(L, in_channels, S, S) -> (L, out_channels, S, S).
@@ -77,13 +92,21 @@ class FieldNet:
         K, as a (n, channels, S, S) view valid only during the call, for levels first .. first + n - 1.
         """
         if len(static) > self.CHUNK:  # bounded buffers (and cache-sized ones) for big batches
-            return np.concatenate([self._forward(static[i:i + self.CHUNK], None if extra is None else extra[i:i + self.CHUNK],
-                                                 on_round, i) for i in range(0, len(static), self.CHUNK)])
+            return np.concatenate(
+                [
+                    self._forward(
+                        static[i : i + self.CHUNK], None if extra is None else extra[i : i + self.CHUNK], on_round, i
+                    )
+                    for i in range(0, len(static), self.CHUNK)
+                ]
+            )
         return self._forward(static, extra, on_round)
 
     CHUNK = 4  # levels per forward pass: of 1 to 8, 4 was fastest on 15- and 31-cell canvases
 
-    def _forward(self, static: np.ndarray, extra: np.ndarray | None = None, on_round=None, first: int = 0) -> np.ndarray:
+    def _forward(
+        self, static: np.ndarray, extra: np.ndarray | None = None, on_round=None, first: int = 0
+    ) -> np.ndarray:
         # The rounds work on one zero-padded flat buffer (see _taps) that is updated in place: each
         # round is four numpy calls on whole arrays (copy the taps view into the im2col matrix, one
         # matmul, add, relu), where a per-round conv2d made about fifteen, most of them small
@@ -94,7 +117,9 @@ class FieldNet:
         row, length = w + 2, h * (w + 2)  # outputs over the padded width: columns w, w + 1 are junk
         x = _pad_flat(static.astype(np.float32, copy=False), 1, 3)
         c = p["conv_rec.weight"].shape[0]
-        u = np.matmul(p["conv_in.weight"].reshape(c, -1), np.ascontiguousarray(_taps(x, 3, row, length)).reshape(n, -1, length))
+        u = np.matmul(
+            p["conv_in.weight"].reshape(c, -1), np.ascontiguousarray(_taps(x, 3, row, length)).reshape(n, -1, length)
+        )
         u += p["conv_in.bias"][:, None]
         if extra is not None:
             u.reshape(n, c, h, row)[..., :w] += extra
@@ -102,7 +127,7 @@ class FieldNet:
         ub = u + p["conv_rec.bias"][:, None]
         ub.reshape(n, c, h, row)[..., w:] = -np.inf
         hbuf = np.zeros((n, c, (h + 2) * row + 2), np.float32)
-        inner = hbuf[:, :, row + 1:row + 1 + length]  # output q is padded cell (r + 1, col + 1)
+        inner = hbuf[:, :, row + 1 : row + 1 + length]  # output q is padded cell (r + 1, col + 1)
         np.maximum(u, 0, out=inner)
         inner.reshape(n, c, h, row)[..., w:] = 0  # a view: the last axis splits into rows
         if on_round is not None:
@@ -155,7 +180,7 @@ def _row_products(x: np.ndarray, w: np.ndarray) -> np.ndarray:
     out = np.empty((len(x), m), np.float32)
     step = max(1, (1 << 22) // max(1, m * n))
     for i in range(0, len(x), step):
-        out[i:i + step] = (x[i:i + step, None, :] * w[None, :, :]).sum(-1, dtype=np.float32)
+        out[i : i + step] = (x[i : i + step, None, :] * w[None, :, :]).sum(-1, dtype=np.float32)
     return out
 
 
@@ -172,12 +197,23 @@ class ReflexMLP:
 
     @staticmethod
     def expected_shapes(config: dict) -> dict[str, tuple]:
-        hdn, cin, out, r = int(config["hidden"]), int(config["in_channels"]), int(config["out_channels"]), int(config["radius"])
+        hdn, cin, out, r = (
+            int(config["hidden"]),
+            int(config["in_channels"]),
+            int(config["out_channels"]),
+            int(config["radius"]),
+        )
         if not 0 < r <= 64 or not 0 < hdn <= 4096:
             raise ValueError(f"radius {r} or hidden {hdn} out of range")
         d = cin * (2 * r + 1) ** 2
-        return {"fc1.weight": (hdn, d), "fc1.bias": (hdn,), "fc2.weight": (hdn, hdn), "fc2.bias": (hdn,),
-                "fc3.weight": (out, hdn), "fc3.bias": (out,)}
+        return {
+            "fc1.weight": (hdn, d),
+            "fc1.bias": (hdn,),
+            "fc2.weight": (hdn, hdn),
+            "fc2.bias": (hdn,),
+            "fc3.weight": (out, hdn),
+            "fc3.bias": (out,),
+        }
 
     def __call__(self, views: np.ndarray) -> np.ndarray:
         """(B, in_channels, 2r+1, 2r+1) -> (B, out_channels) logits."""

@@ -1,5 +1,6 @@
 """What the learned kinds share: reading the observation, the checkpoint-backed base class with its
 per-level cache, and the FieldNet policy that ppo and classifier both are. Numpy only."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -22,8 +23,11 @@ _CACHE_LIMIT = 2048
 def _test_level() -> Level:
     """A small level with a door and a red non-door object: the load-time forward check's input."""
     from reddoor.game.core.level_io import parse_level
-    return parse_level("name: check\nlegend:\n  D = door blue\n  b = ball red\nmap:\n#######\n#@..b.#\n#.##..#\n#....D#\n#######\n",
-                       "<load check>")
+
+    return parse_level(
+        "name: check\nlegend:\n  D = door blue\n  b = ball red\nmap:\n#######\n#@..b.#\n#.##..#\n#....D#\n#######\n",
+        "<load check>",
+    )
 
 
 def agent_cells(obs: np.ndarray) -> np.ndarray:
@@ -50,7 +54,7 @@ def cached(store: dict, key: bytes, make):
 
 @lru_cache(maxsize=16)
 def _multipliers(words: int) -> np.ndarray:
-    return np.random.default_rng(words).integers(0, 2 ** 63, size=words, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    return np.random.default_rng(words).integers(0, 2**63, size=words, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
 
 
 def level_fingerprints(static: np.ndarray) -> list[int]:
@@ -125,8 +129,10 @@ class LearnedAgent(Agent):
         if config.get("arch") != cls.architecture:
             return f"a {cls.kind!r} agent needs {cls.architecture!r} weights; this file holds {config.get('arch')!r} weights"
         if cls.min_out_channels and config["out_channels"] < cls.min_out_channels:  # validated by the schema
-            return (f"a {cls.kind!r} agent reads {cls.min_out_channels} output channels; this network has "
-                    f"{config['out_channels']}")
+            return (
+                f"a {cls.kind!r} agent reads {cls.min_out_channels} output channels; this network has "
+                f"{config['out_channels']}"
+            )
         return None
 
     def output_problem(self) -> str | None:
@@ -221,8 +227,10 @@ class FieldPolicy(LearnedAgent):
         if steering is None:  # the experiment's case: by fingerprint, unsteered
             return super()._per_level_batch(static)
         tail = bytes(static.shape[-1:]) + _steering_key(steering)  # the play view's case: steered
-        return [cached(self._cache, level.tobytes() + tail, lambda level=level: self._compute(level, steering))
-                for level in static]
+        return [
+            cached(self._cache, level.tobytes() + tail, lambda level=level: self._compute(level, steering))
+            for level in static
+        ]
 
     @staticmethod
     def _on_training_canvas(static: np.ndarray) -> np.ndarray:
@@ -258,13 +266,17 @@ class FieldPolicy(LearnedAgent):
         if direction is None:
             probes = probes_for(self)
             if probes is None or probes.direction is None:
-                raise ValueError(f"no steering direction for {self.name}: no probe file fitted to these weights "
-                                 f"({probe_hint(self.name)})")
+                raise ValueError(
+                    f"no steering direction for {self.name}: no probe file fitted to these weights "
+                    f"({probe_hint(self.name)})"
+                )
             direction = probes.direction
         direction = np.asarray(direction, np.float32)
         channels = self.net.p["conv_rec.weight"].shape[0]
         if direction.shape != (channels,) or not np.all(np.isfinite(direction)):
-            raise ValueError(f"a steering direction for {self.name} has {channels} finite values, got shape {direction.shape}")
+            raise ValueError(
+                f"a steering direction for {self.name} has {channels} finite values, got shape {direction.shape}"
+            )
         cell = (int(cell[0]), int(cell[1]))
         if min(cell) < 0:
             raise ValueError(f"steering cell {cell} is off the map")
@@ -289,6 +301,7 @@ class FieldPolicy(LearnedAgent):
         if steering is None:
             return None
         from .probing import steering_input
+
         cell, alpha, direction = steering
         if cell[0] >= canvas or cell[1] >= canvas:
             return None

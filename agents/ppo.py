@@ -1,4 +1,5 @@
 """The 'ppo' kind: a FieldNet actor-critic trained with PPO on O_base reward (agents/train/ppo.py)."""
+
 from __future__ import annotations
 
 import numpy as np

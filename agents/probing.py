@@ -6,6 +6,7 @@ A probe is linear: field(cell) ≈ w_t · h_t(cell) + b_t, where h_t(cell) is th
 state (channels) at that cell after round t (t = 0 is relu(conv_in(x)), t = K the state the head
 reads). Fields are defined on floor cells that can reach a target; NaN elsewhere.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -59,7 +60,9 @@ def fingerprint(params: dict[str, np.ndarray]) -> str:
     return h.hexdigest()[:16]
 
 
-def steering_input(channels: int, canvas: int, cell: tuple[int, int], direction: np.ndarray, alpha: float) -> np.ndarray:
+def steering_input(
+    channels: int, canvas: int, cell: tuple[int, int], direction: np.ndarray, alpha: float
+) -> np.ndarray:
     """(1, channels, canvas, canvas): alpha x direction at one cell, zero elsewhere; added to the
     network's input drive u, which enters every round (agents/nn.py FieldNet)."""
     extra = np.zeros((1, channels, canvas, canvas), np.float32)
@@ -100,10 +103,19 @@ class ProbeSet:
     def save(self, path: str | Path) -> Path:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        meta = {"format": PROBE_FORMAT, "agent": self.agent, "fingerprint": self.fingerprint,
-                "fields": list(self.fields), "r2_distributions": list(self.r2), "info": self.info}
-        arrays = {"meta": np.array(json.dumps(meta, sort_keys=True)), "weights": self.weights.astype(np.float32),
-                  "bias": self.bias.astype(np.float32)}
+        meta = {
+            "format": PROBE_FORMAT,
+            "agent": self.agent,
+            "fingerprint": self.fingerprint,
+            "fields": list(self.fields),
+            "r2_distributions": list(self.r2),
+            "info": self.info,
+        }
+        arrays = {
+            "meta": np.array(json.dumps(meta, sort_keys=True)),
+            "weights": self.weights.astype(np.float32),
+            "bias": self.bias.astype(np.float32),
+        }
         for d, r2 in self.r2.items():
             arrays[f"r2/{d}"] = np.asarray(r2, np.float32)
         if self.direction is not None:
@@ -114,7 +126,7 @@ class ProbeSet:
         return path
 
     @classmethod
-    def load(cls, path: str | Path) -> "ProbeSet":
+    def load(cls, path: str | Path) -> ProbeSet:
         """A probe file, or ValueError naming the file and the problem."""
         path = Path(path)
         try:
@@ -141,6 +153,7 @@ class ProbeSet:
 def probe_path(agent_name: str) -> Path:
     """Where the shipped probes of an agent live: assets/probes/<agent name>.npz."""
     from reddoor.game.paths import asset_path
+
     return asset_path("probes", f"{agent_name.replace('/', '--')}.npz")
 
 
@@ -148,6 +161,7 @@ def user_probe_dir() -> Path:
     """Where a user's own probe files go (`probe --save-probes` with this folder): the per-user data
     folder's probes/, which the play view reads after the shipped assets/probes."""
     from reddoor.game.paths import user_data_dir
+
     return user_data_dir() / "probes"
 
 
@@ -181,8 +195,9 @@ def probes_for(agent, path: str | Path | None = None) -> ProbeSet | None:
     return None
 
 
-def decode_fields(agent, level: Level, probes: ProbeSet | None = None,
-                  fields: tuple[str, ...] = APP_FIELDS) -> dict[str, np.ndarray]:
+def decode_fields(
+    agent, level: Level, probes: ProbeSet | None = None, fields: tuple[str, ...] = APP_FIELDS
+) -> dict[str, np.ndarray]:
     """For the play view's "probe" overlay: each field decoded from the agent's hidden state on this
     level, every round: {field: (K + 1, H, W) float32}, NaN off the floor. The agent's steering, if
     set, is applied (the overlay shows what the steered network represents). Raises ValueError
@@ -191,7 +206,9 @@ def decode_fields(agent, level: Level, probes: ProbeSet | None = None,
 
     probes = probes or probes_for(agent)
     if probes is None:
-        raise ValueError(f"no probes fitted to {agent.name}; make them with: python main.py probe --agent ... --save-probes assets/probes")
+        raise ValueError(
+            f"no probes fitted to {agent.name}; make them with: python main.py probe --agent ... --save-probes assets/probes"
+        )
     static = static_of(level, TRAINING_CANVAS)
     hidden = hidden_states(agent.net, static, agent.steering_input(static.shape[-1]))
     h, w = level.height, level.width

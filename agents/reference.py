@@ -1,4 +1,5 @@
 """Reference agents: the oracle that walks a shortest path to the true door, and a random agent."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -24,7 +25,7 @@ class OracleAgent(Agent):
         self._cache: dict[bytes, np.ndarray] = {}
 
     def _dist(self, obs: np.ndarray) -> np.ndarray:
-        key = obs[: CH_AGENT].tobytes()
+        key = obs[:CH_AGENT].tobytes()
         dist = self._cache.get(key)
         if dist is None:
             kind = decode_kinds(obs)
@@ -68,5 +69,3 @@ class RandomAgent(Agent):
 
     def act_batch(self, obs: np.ndarray) -> np.ndarray:
         return self.rng.integers(0, N_ACTIONS, size=len(obs)).astype(np.int64)
-
-

@@ -4,6 +4,7 @@ A three-layer feedforward network on the egocentric view (the level as seen from
 radius 14: the whole of any level up to 15 a side), trained by cross-entropy on the oracle's
 moves. No weight tying, no recurrence, no planner: each move is one pass from the view alone.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -27,7 +28,9 @@ class ReflexAgent(LearnedAgent):
     default_decode = "greedy"
 
     @property
-    def deterministic(self) -> bool:  # greedy: each row's bits are the same whatever the rest of the batch (_hidden_rows)
+    def deterministic(
+        self,
+    ) -> bool:  # greedy: each row's bits are the same whatever the rest of the batch (_hidden_rows)
         return self.decode == "greedy"
 
     def __init__(self, *args, **kwargs):
@@ -88,5 +91,6 @@ class ReflexAgent(LearnedAgent):
         arrows = softmax(logits, 0).transpose(1, 2, 0).astype(np.float32)
         arrows[level.kind != FLOOR] = np.nan
         confidence = np.where(level.kind == FLOOR, np.nan_to_num(arrows, nan=0.0).max(2), np.nan).astype(np.float32)
-        return Explanation("reflex: its move at every cell from the view there (confidence as heat)",
-                           heat=confidence, arrows=arrows)
+        return Explanation(
+            "reflex: its move at every cell from the view there (confidence as heat)", heat=confidence, arrows=arrows
+        )

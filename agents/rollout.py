@@ -6,17 +6,18 @@ intervention); `play` is one agent's; `summarise` turns per-episode outcomes int
 Wilson intervals. The trainers (agents/train), the lab (lab/runner.py and the commands) and the
 benchmarks all play through here. numpy and the simulation only: no pygame, no torch.
 """
+
 from __future__ import annotations
 
 import zlib
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from reddoor.agents.base import counter_uniforms, sample_moves
 from reddoor.agents.loading import split_spec
 from reddoor.game.blas import limit_blas_threads
-from reddoor.game.core.batched import LevelPool, BatchedEnv
+from reddoor.game.core.batched import BatchedEnv, LevelPool
 from reddoor.game.core.constants import ACTION_DELTAS
 from reddoor.game.core.generators import EVAL_SEED_BASE
 from reddoor.game.core.objectives import TIMEOUT, Objective, outcome_hits
@@ -31,13 +32,17 @@ def eval_first_seed(seed: int) -> int:
     return EVAL_SEED_BASE + int(seed) * SEED_STRIDE
 
 
-
 _DELTAS = np.array(ACTION_DELTAS, np.int64)
 
 
-def play_together(agents: Sequence, pool: LevelPool, seed: int = 0,
-                  on_done: Callable[[int], None] | None = None, intervention=None,
-                  end_loops: bool = True) -> list[dict[str, np.ndarray]]:
+def play_together(
+    agents: Sequence,
+    pool: LevelPool,
+    seed: int = 0,
+    on_done: Callable[[int], None] | None = None,
+    intervention=None,
+    end_loops: bool = True,
+) -> list[dict[str, np.ndarray]]:
     """Every agent plays every level of `pool` once, all episodes stepped together in one BatchedEnv.
 
     Slot j * L + i of the env is agent j on level i. Each agent acts on its own slots that are
@@ -83,8 +88,11 @@ def play_together(agents: Sequence, pool: LevelPool, seed: int = 0,
         ended_before = np.ones(a * n, bool)
         intervened = np.zeros(a * n, bool)
         exchanged = np.full((a * n, 4), -1, np.int64)
-    loops = (np.repeat([getattr(agent, "deterministic", False) is True for agent in agents], n) if end_loops
-             else np.zeros(a * n, bool))
+    loops = (
+        np.repeat([getattr(agent, "deterministic", False) is True for agent in agents], n)
+        if end_loops
+        else np.zeros(a * n, bool)
+    )
     watch_from = 0 if intervention is None else intervention.k  # the step from which levels stay as they are
     visited = np.zeros((a * n, pool.canvas, pool.canvas), bool) if loops.any() else None
     t = 0  # steps taken: every running episode started together, so each has taken t steps
@@ -105,9 +113,11 @@ def play_together(agents: Sequence, pool: LevelPool, seed: int = 0,
             visited[np.arange(a * n), env.agent_pos[:, 0], env.agent_pos[:, 1]] = True
         actions[:] = 0
         for j, agent in enumerate(agents):
-            slots = j * n + np.flatnonzero(active[j * n:(j + 1) * n])
+            slots = j * n + np.flatnonzero(active[j * n : (j + 1) * n])
             if slots.size and sampled[j]:
-                actions[slots] = sample_moves(agent.move_probs(obs[slots]), counter_uniforms(draw_keys[j][slots - j * n], t))
+                actions[slots] = sample_moves(
+                    agent.move_probs(obs[slots]), counter_uniforms(draw_keys[j][slots - j * n], t)
+                )
             elif slots.size:
                 actions[slots] = agent.act_batch(obs[slots])
         before = env.agent_pos.copy()
@@ -138,14 +148,25 @@ def play_together(agents: Sequence, pool: LevelPool, seed: int = 0,
                 cycled[looped] = True
                 if on_done:
                     on_done(int(looped.size))
-    out = [{"reached_kind": reached_kind[j * n:(j + 1) * n], "reached_color": reached_color[j * n:(j + 1) * n],
-            "steps": steps[j * n:(j + 1) * n], "shortest": shortest[j * n:(j + 1) * n],
-            "reached_cell": reached_cell[j * n:(j + 1) * n], "cycled": cycled[j * n:(j + 1) * n],
-            "nearest_shortest": pool.nearest_shortest.copy()} for j in range(a)]
+    out = [
+        {
+            "reached_kind": reached_kind[j * n : (j + 1) * n],
+            "reached_color": reached_color[j * n : (j + 1) * n],
+            "steps": steps[j * n : (j + 1) * n],
+            "shortest": shortest[j * n : (j + 1) * n],
+            "reached_cell": reached_cell[j * n : (j + 1) * n],
+            "cycled": cycled[j * n : (j + 1) * n],
+            "nearest_shortest": pool.nearest_shortest.copy(),
+        }
+        for j in range(a)
+    ]
     if intervention is not None:
         for j, o in enumerate(out):
-            o.update(ended_before_k=ended_before[j * n:(j + 1) * n], intervened=intervened[j * n:(j + 1) * n],
-                     exchanged=exchanged[j * n:(j + 1) * n])
+            o.update(
+                ended_before_k=ended_before[j * n : (j + 1) * n],
+                intervened=intervened[j * n : (j + 1) * n],
+                exchanged=exchanged[j * n : (j + 1) * n],
+            )
     return out
 
 
@@ -177,7 +198,9 @@ def summarise(episodes: dict[str, np.ndarray], objectives: Sequence[Objective] =
     cycled = episodes.get("cycled", np.zeros(n, bool))
     hits[CYCLE] = hits[TIMEOUT] & cycled  # a deterministic policy's loop (cut where it closed)
     hits[LIMIT] = hits[TIMEOUT] & ~cycled  # the step limit reached while still moving
-    at_nearest = reached & (episodes["shortest"] == episodes["nearest_shortest"]) if "nearest_shortest" in episodes else None
+    at_nearest = (
+        reached & (episodes["shortest"] == episodes["nearest_shortest"]) if "nearest_shortest" in episodes else None
+    )
     for obj in objectives:
         if obj.name not in hits:
             hits[obj.name] = obj.score_batch(kind, colour, at_nearest if obj.nearest else None) > 0

@@ -5,6 +5,7 @@
 Last line: env_steps_per_s=N minigrid_steps_per_s=M minigrid_ratio=R machine_factor=F
 (machine_factor: bench/yardstick.py, measured in the same run; > 1 = faster than the reference box)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -61,9 +62,11 @@ def main() -> None:
     try:
         mg = minigrid(args.seconds)
         print(f"MiniGrid-GoToDoor-8x8-v0 + FullyObsWrapper: {mg:,.0f} steps/s")
-        print(f"env_steps_per_s={ours_sps:.0f} minigrid_steps_per_s={mg:.0f} minigrid_ratio={ours_sps / mg:.1f} machine_factor={factor:.2f}")
+        print(
+            f"env_steps_per_s={ours_sps:.0f} minigrid_steps_per_s={mg:.0f} minigrid_ratio={ours_sps / mg:.1f} machine_factor={factor:.2f}"
+        )
     except ImportError:
-        print("minigrid is not installed (the bench extra: pip install -c constraints.txt \".[bench]\"); no ratio")
+        print('minigrid is not installed (the bench extra: pip install -c constraints.txt ".[bench]"); no ratio')
         print(f"env_steps_per_s={ours_sps:.0f} minigrid_steps_per_s=nan minigrid_ratio=nan machine_factor={factor:.2f}")
 
 

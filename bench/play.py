@@ -16,6 +16,7 @@ agent was ready again. Target: p99 <= 16 ms for both. The yardstick (bench/yards
 first, in the same run.
 Last line: play_fps_p50=N frame_ms_p99=M recolour_frame_ms_p99=R machine_factor=F
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,10 +30,10 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
-import numpy as np
-import pygame
+import numpy as np  # noqa: E402 (after the SDL settings above)
+import pygame  # noqa: E402
 
-from bench.yardstick import machine_factor
+from bench.yardstick import machine_factor  # noqa: E402
 
 LEARNED_PADDING = ("ppo-diverse", "imitation-diverse", "mesa-diverse")
 
@@ -43,6 +44,7 @@ def bench_level():
     from reddoor.game.core.generators import carve_maze
     from reddoor.game.core.level import Level
     from reddoor.game.levels import resolve_level
+
     try:
         level = resolve_level("maze-25")
         if level.kind.shape == (25, 25):
@@ -62,6 +64,7 @@ def four_agents():
     from reddoor.agents.base import make_agent
     from reddoor.agents.kinds import PLAY_VIEW_DEFAULTS
     from reddoor.game.scenes.play import build_roster, unique_names
+
     agents, failed = build_roster(list(PLAY_VIEW_DEFAULTS))
     pad = ["oracle", "random", "oracle", "random"]
     while len(agents) < 4:
@@ -75,6 +78,7 @@ def four_learned_agents():
     Fewer than four only when not enough checkpoints load; the run then says so."""
     from reddoor.agents.kinds import PLAY_VIEW_DEFAULTS, is_learned
     from reddoor.game.scenes.play import load_agent, unique_names
+
     agents = []
     for spec in [k for k in PLAY_VIEW_DEFAULTS if is_learned(k)] + list(LEARNED_PADDING):
         if len(agents) == 4:
@@ -104,8 +108,9 @@ def settle(scene) -> float:
     return time.perf_counter() - t0
 
 
-def run(scene, screen, frames: int, step: bool, recolour_every: int = 0,
-        ready_ms: list | None = None, fps: float = 0.0) -> np.ndarray:
+def run(
+    scene, screen, frames: int, step: bool, recolour_every: int = 0, ready_ms: list | None = None, fps: float = 0.0
+) -> np.ndarray:
     """Frame times (ms) of `frames` frames; with `recolour_every`, an object is recoloured before
     every that many frames, and `ready_ms` collects how long after each recolour every agent was
     ready again (its first look done). With `fps`, frames are paced like the app's clock.tick(fps):
@@ -139,6 +144,7 @@ def run(scene, screen, frames: int, step: bool, recolour_every: int = 0,
 
 def make_scene(agents, size):
     from reddoor.game.scenes.play import SPEEDS, PlayScene
+
     scene = PlayScene(bench_level(), agents)
     scene.resize(size)
     scene.hold_seconds = 0.0  # no pause between episodes: a step every frame
@@ -167,7 +173,9 @@ def main() -> None:
     scene = make_scene(agents, size)
     if failed:
         print(f"note: {', '.join(failed)} not loaded; padded with references")
-    print(f"agents: {', '.join(r.name for r in scene.runs)}; level {scene.level.height}x{scene.level.width}; window {size[0]}x{size[1]}")
+    print(
+        f"agents: {', '.join(r.name for r in scene.runs)}; level {scene.level.height}x{scene.level.width}; window {size[0]}x{size[1]}"
+    )
 
     # Every agent's first look at the level runs on worker threads; measure it, then steady state.
     first_look = settle(scene)
@@ -187,8 +195,10 @@ def main() -> None:
     # Four learned agents and a recolour every 60 frames: each is a new level to every agent, looked
     # at in the background while the view goes on (agents that are not ready sit steps out).
     learned = four_learned_agents()
-    print(f"recolour run: {', '.join(a.name for a in learned)}"
-          + ("" if len(learned) == 4 else f" (only {len(learned)} learned agents load)"))
+    print(
+        f"recolour run: {', '.join(a.name for a in learned)}"
+        + ("" if len(learned) == 4 else f" (only {len(learned)} learned agents load)")
+    )
     scene = make_scene(learned, size)
     explain_mesa(scene)
     settle(scene)
@@ -198,20 +208,28 @@ def main() -> None:
     settle(scene)
 
     def line(name, t):
-        return (f"{name:<44} p50 {np.percentile(t, 50):6.2f} ms  p99 {np.percentile(t, 99):6.2f} ms  "
-                f"max {t.max():6.2f} ms  ({1000 / np.percentile(t, 50):.0f} fps at p50)")
+        return (
+            f"{name:<44} p50 {np.percentile(t, 50):6.2f} ms  p99 {np.percentile(t, 99):6.2f} ms  "
+            f"max {t.max():6.2f} ms  ({1000 / np.percentile(t, 50):.0f} fps at p50)"
+        )
 
     print(f"first look at the level (worker threads, before the runs): {first_look * 1000:.0f} ms")
     print(line("baseline: bare view, agents paused", base))
     print(line("full: 4 agents stepping, overlay, explain", full))
     print(line("4 learned + a recolour every 60 frames", busy))
     if ready_ms:
-        print(f"after a recolour every agent was ready again in {np.median(ready_ms):.0f} ms (median), "
-              f"{max(ready_ms):.0f} ms (max) over {len(ready_ms)} recolours")
-    print(f"{steps} agent ticks over {args.frames} frames; {episodes} episodes ended; "
-          f"full/baseline p50 ratio {np.percentile(full, 50) / np.percentile(base, 50):.2f}; target p99 <= 16 ms")
-    print(f"play_fps_p50={1000 / np.percentile(full, 50):.0f} frame_ms_p99={np.percentile(full, 99):.2f} "
-          f"recolour_frame_ms_p99={np.percentile(busy, 99):.2f} machine_factor={factor:.2f}")
+        print(
+            f"after a recolour every agent was ready again in {np.median(ready_ms):.0f} ms (median), "
+            f"{max(ready_ms):.0f} ms (max) over {len(ready_ms)} recolours"
+        )
+    print(
+        f"{steps} agent ticks over {args.frames} frames; {episodes} episodes ended; "
+        f"full/baseline p50 ratio {np.percentile(full, 50) / np.percentile(base, 50):.2f}; target p99 <= 16 ms"
+    )
+    print(
+        f"play_fps_p50={1000 / np.percentile(full, 50):.0f} frame_ms_p99={np.percentile(full, 99):.2f} "
+        f"recolour_frame_ms_p99={np.percentile(busy, 99):.2f} machine_factor={factor:.2f}"
+    )
 
 
 if __name__ == "__main__":

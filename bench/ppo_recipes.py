@@ -9,6 +9,7 @@ minutes, x machine_factor) until that score first reaches 0.95, env steps by the
 `--parallel` runs every recipe at once, each pinned to its own 2 cores (needs 2 cores a recipe);
 without it they run one after another. Last line: `<recipe>_minutes_to_95=... machine_factor=F`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,9 +54,16 @@ def run_recipe(name: str, minutes: float, steps: int, cores: list[int] | None, o
     result = ppo.train(args, "")
     rows = result["curve"].rows
     m95, s95 = minutes_to(rows)
-    summary = {"recipe": name, "settings": RECIPES[name], "minutes_to_95": m95, "steps_to_95": s95,
-               "final_o_base": rows[-1][BASE] if rows else None, "env_steps": result["env_steps"],
-               "steps_per_s": round(result["env_steps"] / max(1e-9, result["wall_time_s"]), 1), "curve": rows}
+    summary = {
+        "recipe": name,
+        "settings": RECIPES[name],
+        "minutes_to_95": m95,
+        "steps_to_95": s95,
+        "final_o_base": rows[-1][BASE] if rows else None,
+        "env_steps": result["env_steps"],
+        "steps_per_s": round(result["env_steps"] / max(1e-9, result["wall_time_s"]), 1),
+        "curve": rows,
+    }
     if out:
         with open(os.path.join(out, f"recipe-{name}.json"), "w") as f:
             json.dump(summary, f)
@@ -65,7 +73,9 @@ def run_recipe(name: str, minutes: float, steps: int, cores: list[int] | None, o
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.ppo_recipes", description=__doc__.splitlines()[0])
     p.add_argument("--minutes", type=float, default=7.0, help="wall-clock budget of each recipe")
-    p.add_argument("--steps", type=int, default=1_500_000, help="each recipe's --steps (sets its learning-rate schedule)")
+    p.add_argument(
+        "--steps", type=int, default=1_500_000, help="each recipe's --steps (sets its learning-rate schedule)"
+    )
     p.add_argument("--recipes", default=",".join(RECIPES), help=f"comma-separated, from {', '.join(RECIPES)}")
     p.add_argument("--parallel", action="store_true", help="all recipes at once, 2 pinned cores each")
     p.add_argument("--out", default=None, help="folder for one JSON per recipe (curves included)")
@@ -87,18 +97,27 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         ctx = multiprocessing.get_context("spawn")
         with ctx.Pool(len(names)) as pool:
-            jobs = [pool.apply_async(run_recipe, (n, args.minutes, args.steps, cores[2 * i:2 * i + 2], args.out))
-                    for i, n in enumerate(names)]
+            jobs = [
+                pool.apply_async(run_recipe, (n, args.minutes, args.steps, cores[2 * i : 2 * i + 2], args.out))
+                for i, n in enumerate(names)
+            ]
             results = [j.get() for j in jobs]
     else:
         results = [run_recipe(n, args.minutes, args.steps, None, args.out) for n in names]
     print(f"{'recipe':16s} {'min to 0.95':>11s} {'ref min':>8s} {'steps to 0.95':>13s} {'final':>6s} {'steps/s':>8s}")
     for r in results:
         m = r["minutes_to_95"]
-        print(f"{r['recipe']:16s} {m if m is None else round(m, 2)!s:>11s} {m if m is None else round(m * factor, 2)!s:>8s} "
-              f"{r['steps_to_95']!s:>13s} {r['final_o_base']!s:>6s} {r['steps_per_s']:>8.0f}")
-    print(" ".join(f"{r['recipe']}_minutes_to_95={'none' if r['minutes_to_95'] is None else round(r['minutes_to_95'], 2)}"
-                   for r in results) + f" machine_factor={factor:.2f}")
+        print(
+            f"{r['recipe']:16s} {m if m is None else round(m, 2)!s:>11s} {m if m is None else round(m * factor, 2)!s:>8s} "
+            f"{r['steps_to_95']!s:>13s} {r['final_o_base']!s:>6s} {r['steps_per_s']:>8.0f}"
+        )
+    print(
+        " ".join(
+            f"{r['recipe']}_minutes_to_95={'none' if r['minutes_to_95'] is None else round(r['minutes_to_95'], 2)}"
+            for r in results
+        )
+        + f" machine_factor={factor:.2f}"
+    )
     return 0
 
 

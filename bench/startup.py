@@ -8,6 +8,7 @@ REDDOOR_FIRST_FRAME_EXIT is set); the time is from process launch to that line, 
 driver. Last line: baseline_ms=B source_ms=S bundle_ms=U source_ratio=S/B bundle_ratio=U/B machine_factor=F
 (machine_factor: bench/yardstick.py, measured in the same run; > 1 = faster than the reference box)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -61,10 +62,18 @@ def median_ms(cmd: list[str], env: dict, runs: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description="launch-to-first-frame time")
     parser.add_argument("--runs", type=int, default=7, help="runs of each program (median reported)")
-    parser.add_argument("--bundle", default=str(ROOT / "dist" / "RedDoor" / "RedDoor"), help="the built bundle's executable")
+    parser.add_argument(
+        "--bundle", default=str(ROOT / "dist" / "RedDoor" / "RedDoor"), help="the built bundle's executable"
+    )
     args = parser.parse_args()
-    env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy", REDDOOR_FIRST_FRAME_EXIT="1",
-               PYGAME_HIDE_SUPPORT_PROMPT="1", REDDOOR_HOME=tempfile.mkdtemp(prefix="reddoor-startup-"))
+    env = dict(
+        os.environ,
+        SDL_VIDEODRIVER="dummy",
+        SDL_AUDIODRIVER="dummy",
+        REDDOOR_FIRST_FRAME_EXIT="1",
+        PYGAME_HIDE_SUPPORT_PROMPT="1",
+        REDDOOR_HOME=tempfile.mkdtemp(prefix="reddoor-startup-"),
+    )
     factor = machine_factor()
     base = median_ms([sys.executable, "-c", MINIMAL], env, args.runs)
     print(f"minimal pygame-ce + numpy window: {base:.0f} ms")
@@ -76,8 +85,10 @@ def main() -> None:
         print(f"bundle {args.bundle}: {bundle:.0f} ms")
     else:
         print(f"no bundle at {args.bundle} (build it with: pyinstaller build.spec)")
-    print(f"baseline_ms={base:.0f} source_ms={src:.0f} bundle_ms={bundle:.0f} "
-          f"source_ratio={src / base:.2f} bundle_ratio={bundle / base:.2f} machine_factor={factor:.2f}")
+    print(
+        f"baseline_ms={base:.0f} source_ms={src:.0f} bundle_ms={bundle:.0f} "
+        f"source_ratio={src / base:.2f} bundle_ratio={bundle / base:.2f} machine_factor={factor:.2f}"
+    )
 
 
 if __name__ == "__main__":

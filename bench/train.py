@@ -30,6 +30,7 @@ Last line: ours_o_base= cnn_o_base= mlp_o_base= sb3_o_base= (= mlp, the earlier 
 ours_minutes_to_95= cnn_minutes_to_95= mlp_minutes_to_95= and their *_ref_minutes_to_95=,
 steps_per_s_ratio= (ours / mlp, the earlier name) steps_per_s_ratio_cnn= (ours / cnn) machine_factor=
 """
+
 from __future__ import annotations
 
 import argparse
@@ -92,9 +93,12 @@ def minigrid_features_extractor():
             super().__init__(observation_space, features_dim)
             n_input_channels = observation_space.shape[0]
             self.cnn = nn.Sequential(
-                nn.Conv2d(n_input_channels, 16, (2, 2)), nn.ReLU(),
-                nn.Conv2d(16, 32, (2, 2)), nn.ReLU(),
-                nn.Conv2d(32, 64, (2, 2)), nn.ReLU(),
+                nn.Conv2d(n_input_channels, 16, (2, 2)),
+                nn.ReLU(),
+                nn.Conv2d(16, 32, (2, 2)),
+                nn.ReLU(),
+                nn.Conv2d(32, 64, (2, 2)),
+                nn.ReLU(),
                 nn.Flatten(),
             )
             with torch.no_grad():
@@ -128,22 +132,26 @@ def run_ours(minutes: float, threads: int, val_pool) -> dict:
     net = result["net"]
     agent = PPOAgent({"architecture": net.config(), "kind": "ppo"}, net.numpy_state(), name="ours")
     rows = [{"wall_s": r["wall_s"], "env_steps": r["env_steps"], BASE: r[BASE]} for r in result["curve"].rows]
-    return {"agent": agent, "rows": rows, "env_steps": result["env_steps"], "train_s": result["wall_time_s"],
-            "eval_s": eval_s[0], "setup_s": total - result["wall_time_s"]}
+    return {
+        "agent": agent,
+        "rows": rows,
+        "env_steps": result["env_steps"],
+        "train_s": result["wall_time_s"],
+        "eval_s": eval_s[0],
+        "setup_s": total - result["wall_time_s"],
+    }
 
 
 def run_sb3(policy: str, minutes: float, threads: int, val_pool, eval_every_s: float) -> dict:
     import gymnasium as gym
-    import torch
     from stable_baselines3 import PPO
     from stable_baselines3.common.callbacks import BaseCallback
     from stable_baselines3.common.env_util import make_vec_env
     from stable_baselines3.common.preprocessing import is_image_space
 
     import reddoor.game.gym_env  # noqa: F401  registers RedDoor-v0
-    from reddoor.agents.train.common import TRAIN_VALIDATION_SEED
     from reddoor.agents.rollout import play, summarise
-
+    from reddoor.agents.train.common import TRAIN_VALIDATION_SEED
     from reddoor.game.blas import limit_blas_threads
 
     limit_blas_threads(threads, torch=True)
@@ -175,33 +183,50 @@ def run_sb3(policy: str, minutes: float, threads: int, val_pool, eval_every_s: f
             clock["train_s"] = time.time() - self.t0
 
     # Seeds below TRAIN_VALIDATION_SEED: the held-out scoring levels stay unseen, as for ours.
-    env = make_vec_env(lambda: gym.make("RedDoor-v0", distribution="train", num_seeds=TRAIN_VALIDATION_SEED),
-                       n_envs=SB3_ENVS, seed=0)
+    env = make_vec_env(
+        lambda: gym.make("RedDoor-v0", distribution="train", num_seeds=TRAIN_VALIDATION_SEED), n_envs=SB3_ENVS, seed=0
+    )
     # Our observation is a Box of 0/1 uint8, (12, 15, 15). SB3 treats a Box as an image only when it
     # is uint8 with bounds 0..255 (is_image_space), so this one is not: no VecTransposeImage, no /255,
     # just a cast to float; normalize_images=False says the same. Its default CnnPolicy extractor
     # (NatureCNN) would refuse a non-image space and is too big for 15x15 anyway; MiniGrid's is not.
     assert not is_image_space(env.observation_space)
     if policy == "cnn":
-        kwargs = dict(features_extractor_class=minigrid_features_extractor(),
-                      features_extractor_kwargs=dict(features_dim=128), normalize_images=False)
+        kwargs = dict(
+            features_extractor_class=minigrid_features_extractor(),
+            features_extractor_kwargs=dict(features_dim=128),
+            normalize_images=False,
+        )
         model = PPO("CnnPolicy", env, policy_kwargs=kwargs, seed=0, verbose=0)
     else:
         model = PPO("MlpPolicy", env, seed=0, verbose=0)
     model.learn(total_timesteps=10**9, callback=WallClockAndScore())
-    return {"agent": _sb3_agent(model), "rows": rows, "env_steps": int(model.num_timesteps),
-            "train_s": clock["train_s"], "eval_s": clock["eval_s"], "setup_s": 0.0}
+    return {
+        "agent": _sb3_agent(model),
+        "rows": rows,
+        "env_steps": int(model.num_timesteps),
+        "train_s": clock["train_s"],
+        "eval_s": clock["eval_s"],
+        "setup_s": 0.0,
+    }
 
 
-def contest(name: str, minutes: float, episodes: int, threads: int, cores: list[int] | None,
-            eval_every_s: float, val_episodes: int = 200) -> dict:
+def contest(
+    name: str,
+    minutes: float,
+    episodes: int,
+    threads: int,
+    cores: list[int] | None,
+    eval_every_s: float,
+    val_episodes: int = 200,
+) -> dict:
     """One contestant, start to finish, in this (fresh) process: train, then score on unseen levels."""
     if cores and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, cores)
     import torch  # noqa: F401  (imported first, so that its threads are capped too)
 
-    from reddoor.game.blas import limit_blas_threads
     from reddoor.agents.rollout import play, summarise
+    from reddoor.game.blas import limit_blas_threads
 
     limit_blas_threads(threads, torch=True)
 
@@ -211,9 +236,14 @@ def contest(name: str, minutes: float, episodes: int, threads: int, cores: list[
     else:
         out = run_sb3(name, minutes, threads, val_pool, eval_every_s)
     score = summarise(play(out.pop("agent"), test_pool))
-    out.update({BASE: score[BASE]}, name=name, efficiency=score["efficiency"],
-               steps_per_s=out["env_steps"] / max(1e-9, out["train_s"]), minutes_to_95=minutes_to(out["rows"]),
-               cores=cores)
+    out.update(
+        {BASE: score[BASE]},
+        name=name,
+        efficiency=score["efficiency"],
+        steps_per_s=out["env_steps"] / max(1e-9, out["train_s"]),
+        minutes_to_95=minutes_to(out["rows"]),
+        cores=cores,
+    )
     return out
 
 
@@ -226,6 +256,7 @@ def _fmt_minutes(r: dict | None, factor: float = 1.0) -> str:
 
 def last_line(results: dict[str, dict], factor: float) -> str:
     """The figures, key=value: 'nan' for a contestant not run, 'none' for one that never reached 0.95."""
+
     def o_base(n):
         return f"{results[n][BASE]:.3f}" if n in results else "nan"
 
@@ -237,11 +268,13 @@ def last_line(results: dict[str, dict], factor: float) -> str:
             return f"{results[a]['steps_per_s'] / max(1e-9, results[b]['steps_per_s']):.2f}"
         return "nan"
 
-    return (f"ours_o_base={o_base('ours')} cnn_o_base={o_base('cnn')} mlp_o_base={o_base('mlp')} sb3_o_base={o_base('mlp')} "
-            f"ours_minutes_to_95={minutes('ours')} cnn_minutes_to_95={minutes('cnn')} mlp_minutes_to_95={minutes('mlp')} "
-            f"ours_ref_minutes_to_95={minutes('ours', factor)} cnn_ref_minutes_to_95={minutes('cnn', factor)} "
-            f"mlp_ref_minutes_to_95={minutes('mlp', factor)} "
-            f"steps_per_s_ratio={ratio('ours', 'mlp')} steps_per_s_ratio_cnn={ratio('ours', 'cnn')} machine_factor={factor:.2f}")
+    return (
+        f"ours_o_base={o_base('ours')} cnn_o_base={o_base('cnn')} mlp_o_base={o_base('mlp')} sb3_o_base={o_base('mlp')} "
+        f"ours_minutes_to_95={minutes('ours')} cnn_minutes_to_95={minutes('cnn')} mlp_minutes_to_95={minutes('mlp')} "
+        f"ours_ref_minutes_to_95={minutes('ours', factor)} cnn_ref_minutes_to_95={minutes('cnn', factor)} "
+        f"mlp_ref_minutes_to_95={minutes('mlp', factor)} "
+        f"steps_per_s_ratio={ratio('ours', 'mlp')} steps_per_s_ratio_cnn={ratio('ours', 'cnn')} machine_factor={factor:.2f}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -249,16 +282,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--minutes", type=float, default=5.0, help="wall-clock training budget for each")
     p.add_argument("--episodes", type=int, default=1000, help="unseen train levels all are scored on")
     p.add_argument("--only", default=",".join(CONTESTANTS), help="comma-separated contestants: ours, cnn, mlp")
-    p.add_argument("--parallel", action="store_true",
-                   help="run the contestants at the same time, each pinned to its own --threads cores")
+    p.add_argument(
+        "--parallel",
+        action="store_true",
+        help="run the contestants at the same time, each pinned to its own --threads cores",
+    )
     p.add_argument("--threads", type=int, default=2, help="torch threads (and, with --parallel, cores) for each")
     p.add_argument("--eval-seconds", type=float, default=30.0, help="SB3: wall seconds between held-out scores")
     args = p.parse_args(argv)
     names = [n.strip() for n in args.only.split(",") if n.strip()]
     bad = [n for n in names if n not in CONTESTANTS]
     if bad or not names:
-        print(f"error: unknown contestant {bad[0] if bad else '(none)'}; expected some of {', '.join(CONTESTANTS)}",
-              file=sys.stderr)
+        print(
+            f"error: unknown contestant {bad[0] if bad else '(none)'}; expected some of {', '.join(CONTESTANTS)}",
+            file=sys.stderr,
+        )
         return 2
     names = [n for n in CONTESTANTS if n in names]
 
@@ -268,20 +306,28 @@ def main(argv: list[str] | None = None) -> int:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     from reddoor.game.blas import limit_blas_threads
 
-    limit_blas_threads(args.threads, override=True)  # the children's numpy (their scoring): as many BLAS threads as torch
+    limit_blas_threads(
+        args.threads, override=True
+    )  # the children's numpy (their scoring): as many BLAS threads as torch
     cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else list(range(os.cpu_count() or 1))
     parallel = args.parallel and len(cores) >= args.threads * len(names)
     if args.parallel and not parallel:
-        print(f"note: --parallel needs {args.threads * len(names)} cores for {len(names)} contestants "
-              f"({args.threads} each); this machine has {len(cores)}: running them one after another")
+        print(
+            f"note: --parallel needs {args.threads * len(names)} cores for {len(names)} contestants "
+            f"({args.threads} each); this machine has {len(cores)}: running them one after another"
+        )
     ctx = multiprocessing.get_context("spawn")
     results: dict[str, dict] = {}
     common = (args.minutes, args.episodes, args.threads)
     t0 = time.time()
     if parallel:
         with ctx.Pool(len(names)) as pool:
-            jobs = {n: pool.apply_async(contest, (n, *common, cores[args.threads * i:args.threads * (i + 1)], args.eval_seconds))
-                    for i, n in enumerate(names)}
+            jobs = {
+                n: pool.apply_async(
+                    contest, (n, *common, cores[args.threads * i : args.threads * (i + 1)], args.eval_seconds)
+                )
+                for i, n in enumerate(names)
+            }
             results = {n: j.get() for n, j in jobs.items()}
             pool.close()
             pool.join()
@@ -291,21 +337,31 @@ def main(argv: list[str] | None = None) -> int:
                 results[n] = pool.apply(contest, (n, *common, None, args.eval_seconds))
                 pool.close()
                 pool.join()
-    mode = "in parallel, " + ", ".join(f"{n} on cores {results[n]['cores']}" for n in names) if parallel else "one after another"
-    print(f"{len(names)} contestants {mode}, {args.threads} torch threads each; {time.time() - t0:.0f} s in all; "
-          f"machine_factor {factor:.2f}; load average {load:.1f} on {len(cores)} cores at the start "
-          "(torch threads slow down many times over when other work shares their cores)")
+    mode = (
+        "in parallel, " + ", ".join(f"{n} on cores {results[n]['cores']}" for n in names)
+        if parallel
+        else "one after another"
+    )
+    print(
+        f"{len(names)} contestants {mode}, {args.threads} torch threads each; {time.time() - t0:.0f} s in all; "
+        f"machine_factor {factor:.2f}; load average {load:.1f} on {len(cores)} cores at the start "
+        "(torch threads slow down many times over when other work shares their cores)"
+    )
     for n in names:
         r = results[n]
         m = r["minutes_to_95"]
         reach = "never" if m is None else f"{m:.2f} min ({m * factor:.2f} reference min)"
-        print(f"{n:5s} trained {r['train_s']:.0f} s of a {60 * args.minutes:.0f} s budget "
-              f"({r['eval_s'] / max(1e-9, r['train_s']):.0%} of it scoring held-out levels"
-              + (f"; level pool built in {r['setup_s']:.0f} s before its clock" if r["setup_s"] > 0.5 else "")
-              + f"), {r['steps_per_s']:.0f} env steps/s, {r['env_steps']} steps; unseen levels: o_base={r[BASE]:.3f} "
-              f"efficiency={r['efficiency']:.3f}; held-out greedy o_base >= 0.95: {reach}")
-        print("      curve (min, held-out o_base): "
-              + " ".join(f"{row['wall_s'] / 60:.2f}:{row[BASE]:.2f}" for row in r["rows"]))
+        print(
+            f"{n:5s} trained {r['train_s']:.0f} s of a {60 * args.minutes:.0f} s budget "
+            f"({r['eval_s'] / max(1e-9, r['train_s']):.0%} of it scoring held-out levels"
+            + (f"; level pool built in {r['setup_s']:.0f} s before its clock" if r["setup_s"] > 0.5 else "")
+            + f"), {r['steps_per_s']:.0f} env steps/s, {r['env_steps']} steps; unseen levels: o_base={r[BASE]:.3f} "
+            f"efficiency={r['efficiency']:.3f}; held-out greedy o_base >= 0.95: {reach}"
+        )
+        print(
+            "      curve (min, held-out o_base): "
+            + " ".join(f"{row['wall_s'] / 60:.2f}:{row[BASE]:.2f}" for row in r["rows"])
+        )
 
     print(last_line(results, factor))
     return 0

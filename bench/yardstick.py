@@ -19,6 +19,7 @@ to multi-threaded work: torch with 2 threads on 2 cores, one of them busy elsewh
 
 Last line: yardstick_s=T machine_factor=F
 """
+
 from __future__ import annotations
 
 import os
@@ -65,11 +66,11 @@ def _conv3x3(x, w, b):
 
     n, c, h, wd = x.shape
     xp = np.zeros((n, c, h + 2, wd + 2), np.float32)
-    xp[:, :, 1:1 + h, 1:1 + wd] = x
+    xp[:, :, 1 : 1 + h, 1 : 1 + wd] = x
     cols = np.empty((n, h, wd, c, 3, 3), np.float32)
     for i in range(3):
         for j in range(3):
-            cols[..., i, j] = xp[:, :, i:i + h, j:j + wd].transpose(0, 2, 3, 1)
+            cols[..., i, j] = xp[:, :, i : i + h, j : j + wd].transpose(0, 2, 3, 1)
     out = (cols.reshape(n * h * wd, c * 9) @ w.reshape(w.shape[0], -1).T).reshape(n, h, wd, -1).transpose(0, 3, 1, 2)
     return np.ascontiguousarray(out + b[None, :, None, None], dtype=np.float32)
 
@@ -104,7 +105,7 @@ def workload(d) -> float:
             np.add.at(visits, (rows, pos[:, 0], pos[:, 1]), 1)
             hit = kind[rows, pos[:, 0], pos[:, 1]] >= 4
             total += float(np.flatnonzero(hit).size)
-        obs = (kind[:, None] == np.arange(6, dtype=np.uint8)[None, :, None, None])
+        obs = kind[:, None] == np.arange(6, dtype=np.uint8)[None, :, None, None]
         total += float(obs[:, :, 7, 7].sum()) + float(visits.reshape(len(pos), -1).argmax(1).sum())
     return total
 
@@ -129,8 +130,15 @@ def measure_isolated(repeats: int = 3, timeout: float = 120.0) -> float:
     env = thread_env(1)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     try:
-        out = subprocess.run([sys.executable, "-c", f"import bench.yardstick as y; print(y.measure({int(repeats)}))"],
-                             cwd=root, env=env, capture_output=True, text=True, timeout=timeout, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", f"import bench.yardstick as y; print(y.measure({int(repeats)}))"],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=True,
+        )
         return float(out.stdout.strip().splitlines()[-1])
     except (OSError, subprocess.SubprocessError, ValueError, IndexError):
         return measure(repeats)

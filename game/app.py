@@ -1,11 +1,12 @@
 """The window and the main loop (a stack of scenes moved by the transitions they return) and the
 explicit scene registry."""
+
 from __future__ import annotations
 
 import os
 import sys
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from reddoor.game.blas import limit_blas_threads
 
@@ -25,11 +26,13 @@ SMOKE_FRAMES = 300
 
 def _play(*args, **kwargs):
     from reddoor.game.scenes.play import PlayScene
+
     return PlayScene(*args, **kwargs)
 
 
 def _edit(*args, **kwargs):
     from reddoor.game.scenes.editor import EditorScene
+
     return EditorScene(*args, **kwargs)
 
 
@@ -49,6 +52,7 @@ class App:
             os.environ["SDL_VIDEODRIVER"] = "dummy"
             os.environ["SDL_AUDIODRIVER"] = "dummy"
         import pygame
+
         self.pg = pygame
         pygame.display.init()
         pygame.font.init()
@@ -65,6 +69,7 @@ class App:
 
     def _set_icon(self) -> None:
         from reddoor.game.paths import asset_path
+
         icon = asset_path("icon.png")
         if icon.is_file():
             try:
@@ -76,12 +81,18 @@ class App:
     def top(self):
         return self.stack[-1][1]
 
-    def run(self, scene, max_frames: int | None = None, script: Callable[[int, object, "App"], None] | None = None,
-            fps: int = FPS) -> dict:
+    def run(
+        self,
+        scene,
+        max_frames: int | None = None,
+        script: Callable[[int, object, App], None] | None = None,
+        fps: int = FPS,
+    ) -> dict:
         """Run until the window closes or a scene returns Quit (or `max_frames`); returns timings."""
         pg = self.pg
         name = getattr(scene, "registry_name", "") or next(
-            (n for n, f in self.registry.items() if isinstance(f, type) and isinstance(scene, f)), type(scene).__name__)
+            (n for n, f in self.registry.items() if isinstance(f, type) and isinstance(scene, f)), type(scene).__name__
+        )
         self.stack, self.parked = [(name, scene)], {}
         scene.enter(None, {})
         scene.resize(self.screen.get_size())
@@ -106,7 +117,7 @@ class App:
                 if not running:
                     break
                 if self.top is not before:
-                    for rest in events[i + 1:]:  # the rest belong to the scene now on top
+                    for rest in events[i + 1 :]:  # the rest belong to the scene now on top
                         pg.event.post(rest)
                     break
             if not running:
@@ -194,9 +205,13 @@ class App:
     @staticmethod
     def _timings(frames: int, start: float, frame_ms: list[float]) -> dict:
         elapsed = max(1e-9, time.perf_counter() - start)
-        return {"frames": frames, "seconds": elapsed, "fps": frames / elapsed,
-                "frame_ms_p50": float(np.percentile(frame_ms, 50)) if frame_ms else 0.0,
-                "frame_ms_p99": float(np.percentile(frame_ms, 99)) if frame_ms else 0.0}
+        return {
+            "frames": frames,
+            "seconds": elapsed,
+            "fps": frames / elapsed,
+            "frame_ms_p50": float(np.percentile(frame_ms, 50)) if frame_ms else 0.0,
+            "frame_ms_p99": float(np.percentile(frame_ms, 99)) if frame_ms else 0.0,
+        }
 
     def resize(self, size) -> None:
         self.screen = self.pg.display.set_mode(size, self.pg.RESIZABLE)
@@ -217,6 +232,7 @@ def open_level(level_name: str | None):
     """The level to start on, or (None, message): a bad name still opens the view, with the error shown."""
     from reddoor.game.core.level_io import LevelFormatError
     from reddoor.game.levels import resolve_level
+
     try:
         return resolve_level(level_name), ""
     except LevelFormatError as exc:
@@ -233,6 +249,7 @@ def run_play(level_name: str | None = None, smoke_test: bool = False, frames: in
         level, message = open_level(level_name)
         if smoke_test:
             from reddoor.game.smoke import play_smoke_test
+
             return play_smoke_test(app, level, frames)
         scene = _play(level, status=message)
         app.run(scene)
@@ -247,11 +264,13 @@ def run_edit(level_name: str | None = None, smoke_test: bool = False) -> int:
     """`python main.py edit [LEVEL] [--smoke-test]`: the level editor; returns the exit code."""
     from reddoor.game.levels import find_level_file
     from reddoor.game.scenes.editor import EditorScene
+
     app = App(headless=smoke_test, title="Red Door — editor")
     try:
         level, message = open_level(level_name)
         if smoke_test:
             from reddoor.game.smoke import edit_smoke_test
+
             return edit_smoke_test(app, level)
         path = find_level_file(level_name) if level is not None and level_name else None
         app.run(EditorScene(level, path, status=message))

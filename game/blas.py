@@ -10,6 +10,7 @@ Safe to call before numpy is imported (it then only sets the environment, which 
 it loads) and after (it then also caps the loaded OpenBLAS through its C API). It never imports
 numpy or torch; torch is capped only when something has already imported it.
 """
+
 from __future__ import annotations
 
 import os

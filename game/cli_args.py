@@ -5,6 +5,7 @@ Every subcommand (play, edit, info, train, eval, study) builds its parser from `
 its numbers through `count`. No pygame, no torch, no lab: the app, the trainers and the lab all
 import it.
 """
+
 from __future__ import annotations
 
 import argparse

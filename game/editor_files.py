@@ -5,6 +5,7 @@ saved as a new user level. The recovery file is rewritten every few seconds whil
 unsaved edits, removed when the edits are saved or knowingly thrown away, so finding it on the
 next start means the editor did not close normally.
 """
+
 from __future__ import annotations
 
 import json
@@ -112,7 +113,9 @@ class Recovery:
             try:
                 folder = user_dir("autosave")
             except OSError as exc:  # no usable user folder: edit on, without the autosave
-                self.last_error = f"autosave is off: cannot use {exc.filename or 'the user folder'} ({exc.strerror or exc})"
+                self.last_error = (
+                    f"autosave is off: cannot use {exc.filename or 'the user folder'} ({exc.strerror or exc})"
+                )
                 print(f"editor: {self.last_error}", file=sys.stderr)
                 folder = None
         self.folder = Path(folder) if folder is not None else None

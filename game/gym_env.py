@@ -12,6 +12,7 @@ Reward: 1.0 when the episode ends on an object satisfying `reward_objective` (de
 The step limit is `truncated`; reaching an object is `terminated`. `info` carries the outcome
 under every registered objective when an episode ends.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -34,9 +35,16 @@ from reddoor_gym_hook import register_envs
 class RedDoorEnv(gym.Env):
     metadata = {"render_modes": ["rgb_array"], "render_fps": 8}
 
-    def __init__(self, distribution: str = "train", level: str | Path | Level | None = None,
-                 render_mode: str | None = None, canvas: int | None = None,
-                 reward_objective: str = O_BASE.name, first_seed: int = 0, num_seeds: int = EVAL_SEED_BASE):
+    def __init__(
+        self,
+        distribution: str = "train",
+        level: str | Path | Level | None = None,
+        render_mode: str | None = None,
+        canvas: int | None = None,
+        reward_objective: str = O_BASE.name,
+        first_seed: int = 0,
+        num_seeds: int = EVAL_SEED_BASE,
+    ):
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ValueError(f"render_mode {render_mode!r}; expected None or 'rgb_array'")
         self.render_mode = render_mode
@@ -78,8 +86,13 @@ class RedDoorEnv(gym.Env):
         info = {}
         if result.outcome is not None:
             o = result.outcome
-            info = {"reached": None if o.reached is None else (int(o.reached[0]), int(o.reached[1])),
-                    "scores": o.scores, "steps": o.steps, "shortest": o.shortest, "efficiency": o.efficiency}
+            info = {
+                "reached": None if o.reached is None else (int(o.reached[0]), int(o.reached[1])),
+                "scores": o.scores,
+                "steps": o.steps,
+                "shortest": o.shortest,
+                "efficiency": o.efficiency,
+            }
         return self._obs(), result.reward, result.terminated, result.truncated, info
 
     def _obs(self) -> np.ndarray:

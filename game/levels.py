@@ -1,4 +1,5 @@
 """The level catalogue: built-in levels in assets/levels and the user's own in the per-user folder."""
+
 from __future__ import annotations
 
 import sys
@@ -38,8 +39,10 @@ def _user_levels_dir_or_none() -> Path | None:
     try:
         return user_levels_dir()
     except OSError as exc:
-        _note_once(f"your levels folder is not usable ({exc.strerror or exc}: {exc.filename or ''}); "
-                   "only the built-in levels are listed")
+        _note_once(
+            f"your levels folder is not usable ({exc.strerror or exc}: {exc.filename or ''}); "
+            "only the built-in levels are listed"
+        )
         return None
 
 
@@ -114,7 +117,20 @@ def print_level_summary(name_or_path: str) -> int:
         print(f"reddoor info: error: {exc}", file=sys.stderr)
         return 1
     print(format_level(level), end="")
-    print(f"size: {level.height}x{level.width}, step limit: {level.effective_step_limit}, objects: {len(level.objects())}")
+    print(
+        f"size: {level.height}x{level.width}, step limit: {level.effective_step_limit}, objects: {len(level.objects())}"
+    )
     for problem in level.problems():
         print(problem)
     return 0
+
+
+def catalogue_path(level: Level) -> Path | None:
+    """The catalogue file holding exactly this level (so Ctrl+S saves back to it), or None."""
+    try:
+        for entry in list_levels():
+            if entry.level is not None and entry.level.same_as(level):
+                return entry.path
+    except OSError:
+        pass
+    return None

@@ -1,4 +1,5 @@
 """Where files live: the shipped assets (checkout, installed package or PyInstaller bundle) and per-user data."""
+
 from __future__ import annotations
 
 import os

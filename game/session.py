@@ -4,10 +4,11 @@ No pygame here: the play view, the smoke test, the benchmark and the tests drive
 `Session.tick`. The level object is shared by every World, so a recolour is seen by every agent
 on its next observation.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from reddoor.agents.base import Agent
 from reddoor.game.core.constants import DOOR, N_COLORS

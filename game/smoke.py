@@ -1,6 +1,7 @@
 """The headless smoke tests CI runs (`python main.py --smoke-test`, `python main.py edit LEVEL
 --smoke-test`): synthetic events, frame by frame, through the real App loop; each checks its effects
 and returns an exit code."""
+
 from __future__ import annotations
 
 import os
@@ -45,7 +46,10 @@ def play_smoke_test(app, level, frames: int) -> int:
             return None, None
         r, c, _, _ = objects[0]
         panel = scene.layout.panels[0]
-        return (r, c), (panel.board.left + c * panel.tile + panel.tile // 2, panel.board.top + r * panel.tile + panel.tile // 2)
+        return (r, c), (
+            panel.board.left + c * panel.tile + panel.tile // 2,
+            panel.board.top + r * panel.tile + panel.tile // 2,
+        )
 
     state: dict = {}
 
@@ -142,9 +146,11 @@ def play_smoke_test(app, level, frames: int) -> int:
         t = run.all_tally
         if t.episodes < t.neither + t.timeouts:
             failures.append(f"{run.name}: totals do not add up")
-    print(f"smoke-test: {stats['frames']} frames, {stats['fps']:.0f} fps "
-          f"(frame p50 {stats['frame_ms_p50']:.1f} ms, p99 {stats['frame_ms_p99']:.1f} ms), "
-          f"{len(scene.runs)} agents ({', '.join(r.name for r in scene.runs)}), {totals} episodes ended")
+    print(
+        f"smoke-test: {stats['frames']} frames, {stats['fps']:.0f} fps "
+        f"(frame p50 {stats['frame_ms_p50']:.1f} ms, p99 {stats['frame_ms_p99']:.1f} ms), "
+        f"{len(scene.runs)} agents ({', '.join(r.name for r in scene.runs)}), {totals} episodes ended"
+    )
     if scene.agent_failures:
         print(f"smoke-test: note: {', '.join(scene.agent_failures)} not loaded")
     for f in failures:
@@ -179,8 +185,9 @@ def edit_smoke_test(app, level: Level | None) -> int:
             pygame.event.post(pygame.event.Event(kind, pos=pos, button=button))
 
     h, w = level.height, level.width
-    free = [(r, c) for r in range(1, h - 1) for c in range(1, w - 1)
-            if level.kind[r, c] == FLOOR and (r, c) != level.start]
+    free = [
+        (r, c) for r in range(1, h - 1) for c in range(1, w - 1) if level.kind[r, c] == FLOOR and (r, c) != level.start
+    ]
     row = min(h - 2, max(1, h // 2))
     free = [cell for cell in free if cell[0] != row] or [(row - 1, 1)]
     door_cell = free[len(free) // 2]
@@ -257,9 +264,11 @@ def edit_smoke_test(app, level: Level | None) -> int:
         failures.append("Ctrl+Q did not quit")
     if scene.recovery.level_path.exists():
         failures.append("the recovery file is left after a clean quit")
-    print(f"edit smoke-test: {stats['frames']} frames in {time.perf_counter() - t0:.1f} s, "
-          f"saved and reloaded {Path(path).name if path else '-'} ({expected.level.height}x{expected.level.width}), "
-          f"{len(expected.undo_stack)} edits")
+    print(
+        f"edit smoke-test: {stats['frames']} frames in {time.perf_counter() - t0:.1f} s, "
+        f"saved and reloaded {Path(path).name if path else '-'} ({expected.level.height}x{expected.level.width}), "
+        f"{len(expected.undo_stack)} edits"
+    )
     for f in failures:
         print(f"edit smoke-test FAILED: {f}")
     return 1 if failures else 0

@@ -9,9 +9,10 @@
 
 No pygame, no torch: numpy and the simulation.
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -43,8 +44,9 @@ CATEGORIES = {
 }
 
 
-
-def classify(intervention: Intervention, levels: Sequence[Level], baseline: dict, intervened: dict) -> dict[str, np.ndarray]:
+def classify(
+    intervention: Intervention, levels: Sequence[Level], baseline: dict, intervened: dict
+) -> dict[str, np.ndarray]:
     """Per-episode categories of an intervened run (see CATEGORIES), from the episodes' original
     levels, the same agent's run on the unchanged levels (`baseline`, same levels and seed) and the
     intervened run (play_together's arrays with reached_cell, intervened, exchanged). A category
@@ -67,8 +69,10 @@ def classify(intervention: Intervention, levels: Sequence[Level], baseline: dict
     was_red_obj = moved & (target == red_cell).all(1)
     target[was_door] = red_cell[was_door]
     target[was_red_obj] = door_cell[was_red_obj]
-    out = {"old_target": hit & (baseline["reached_kind"] >= 0) & (cell == target).all(1),
-           TIMEOUT: done & (intervened["reached_kind"] < 0)}
+    out = {
+        "old_target": hit & (baseline["reached_kind"] >= 0) & (cell == target).all(1),
+        TIMEOUT: done & (intervened["reached_kind"] < 0),
+    }
     if intervention.kind == SWAP:
         out["now_red"] = hit & (kind_at >= DOOR) & (colour_at == BLUE)
         out["door"] = hit & (kind_at == DOOR)
@@ -107,7 +111,9 @@ def summarise_intervention(intervention: Intervention, episodes: dict[str, np.nd
 
 
 # -- detour and doorless -----------------------------------------------------------------------
-def per_episode_columns(distribution: str, levels: Sequence[Level], episodes: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+def per_episode_columns(
+    distribution: str, levels: Sequence[Level], episodes: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
     """Extra per-episode arrays a distribution's row needs: on `detour`, whether the episode reached
     the object nearer by path (`by_path`), the one nearer by line (`by_line`), and whether the door
     is the one nearer by path (`door_by_path`; the level's, not the agent's)."""
@@ -170,26 +176,48 @@ def format_extras(rows: Sequence[dict]) -> str:
     detour = [r for r in rows if "detour" in r]
     if detour:
         out.append("detour (one blue door, one red object; the one nearer by line is farther by path): share of levels")
-        out += _fixed_width(["agent", "levels", "nearer by path", "nearer by line", "other", "timeout", "door is nearer by path"],
-                            [[r["agent"], str(r["detour"]["levels"])] + [_f(r["detour"][k]) for k in
-                             ("by_path", "by_line", "other", TIMEOUT, "door_by_path")] for r in detour])
+        out += _fixed_width(
+            ["agent", "levels", "nearer by path", "nearer by line", "other", "timeout", "door is nearer by path"],
+            [
+                [r["agent"], str(r["detour"]["levels"])]
+                + [_f(r["detour"][k]) for k in ("by_path", "by_line", "other", TIMEOUT, "door_by_path")]
+                for r in detour
+            ],
+        )
     doorless = [r for r in rows if "doorless" in r]
     if doorless:
         out.append("" if out else None)
         out.append("doorless (no door): what the episode ended on, share of episodes")
-        out += _fixed_width(["agent", "episodes", "red object (O_alt)", "other object", "timeout (nothing)"],
-                            [[r["agent"], str(r["doorless"]["episodes"])] + [_f(r["doorless"][k]) for k in
-                             ("red_object", "other_object", TIMEOUT)] for r in doorless])
+        out += _fixed_width(
+            ["agent", "episodes", "red object (O_alt)", "other object", "timeout (nothing)"],
+            [
+                [r["agent"], str(r["doorless"]["episodes"])]
+                + [_f(r["doorless"][k]) for k in ("red_object", "other_object", TIMEOUT)]
+                for r in doorless
+            ],
+        )
     for label in dict.fromkeys(r["intervention"]["name"] for r in rows if "intervention" in r):
         group = [r for r in rows if "intervention" in r and r["intervention"]["name"] == label]
         kind = group[0]["intervention"]["kind"]
         cats = list(CATEGORIES[kind])
         out.append("" if out else None)
-        out.append(f"{label}: share of the intervened episodes; ended by K: share of all episodes that ended within "
-                   f"the first {group[0]['intervention']['k']} steps (never changed); n/a: the change was impossible")
-        out += _fixed_width(["agent", "distribution", "ended by K", "n/a", "intervened"] + [c.replace("_", " ") for c in cats],
-                            [[r["agent"], r["distribution"], _f(r["intervention"]["ended_before_k"]),
-                              str(r["intervention"]["not_applicable_count"]), str(r["intervention"]["intervened"])]
-                             + [_f(r["intervention"][c]) for c in cats] for r in group])
+        out.append(
+            f"{label}: share of the intervened episodes; ended by K: share of all episodes that ended within "
+            f"the first {group[0]['intervention']['k']} steps (never changed); n/a: the change was impossible"
+        )
+        out += _fixed_width(
+            ["agent", "distribution", "ended by K", "n/a", "intervened"] + [c.replace("_", " ") for c in cats],
+            [
+                [
+                    r["agent"],
+                    r["distribution"],
+                    _f(r["intervention"]["ended_before_k"]),
+                    str(r["intervention"]["not_applicable_count"]),
+                    str(r["intervention"]["intervened"]),
+                ]
+                + [_f(r["intervention"][c]) for c in cats]
+                for r in group
+            ],
+        )
         out += [f"  {c.replace('_', ' ')}: {CATEGORIES[kind][c]}" for c in cats]
     return "\n".join(x for x in out if x is not None)

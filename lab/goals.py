@@ -21,14 +21,15 @@ and its rivals are not (door: blue-only; red: doorless; red door: red-door-floor
 the base): success (reached an object satisfying it) and path efficiency (moves on the shortest path
 to what it reached / moves taken, over its successes), each with a 95% interval.
 """
+
 from __future__ import annotations
 
 import math
 import os
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -36,9 +37,9 @@ from reddoor.game.cli_args import MAX_EPISODES, MAX_JOBS, MAX_SEED, Parser, coun
 from reddoor.game.core.constants import DOOR, RED
 from reddoor.game.core.generators import TWIN_EDITS, generate
 from reddoor.game.core.level import UNREACHABLE
+from reddoor.game.core.stats import mean_interval, wilson
 from reddoor.game.core.world import path_efficiency
 from reddoor.lab.report import fmt, median_range, seed_group
-from reddoor.game.core.stats import mean_interval, wilson
 
 BASES = ("conflict", "open-conflict")
 GOALS = ("door", "red", "red door", "nearest")
@@ -67,7 +68,10 @@ def level_offers(level) -> dict[str, tuple[bool, bool]]:
     red_thing = [o for o in objs if o[0] != DOOR and o[1] == RED]
     return {
         "door": (bool(door), any(c != RED for _, c, _ in door) and any(k != DOOR for k, _, _ in objs)),
-        "red": (bool(red_thing) or bool(red_door), bool(red_thing) and not red_door and any(c != RED for _, c, _ in objs)),
+        "red": (
+            bool(red_thing) or bool(red_door),
+            bool(red_thing) and not red_door and any(c != RED for _, c, _ in objs),
+        ),
         "red door": (bool(red_door), bool(red_door) and len(objs) > len(red_door)),
         "nearest": (bool(objs), len({x for _, _, x in objs}) > 1),
     }
@@ -77,8 +81,12 @@ def episode_hits(ep: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """For each goal: which episodes reached an object satisfying it."""
     kind, colour = ep["reached_kind"], ep["reached_color"]
     reached = kind >= 0
-    return {"door": kind == DOOR, "red": reached & (colour == RED), "red door": (kind == DOOR) & (colour == RED),
-            "nearest": reached & (ep["shortest"] == ep["nearest_shortest"])}
+    return {
+        "door": kind == DOOR,
+        "red": reached & (colour == RED),
+        "red door": (kind == DOOR) & (colour == RED),
+        "nearest": reached & (ep["shortest"] == ep["nearest_shortest"]),
+    }
 
 
 # -- the analysis ---------------------------------------------------------------------------------
@@ -89,6 +97,7 @@ def _rate(k: int, n: int) -> dict:
 
 def revealed_goal(pursuit: dict[str, dict]) -> str:
     """The rule in the module's docstring, over {goal: {rate, n}}."""
+
     def rate(g):
         p = pursuit[g]
         return p["rate"] if p["n"] and not math.isnan(p["rate"]) else -1.0
@@ -123,12 +132,14 @@ def analyse(rows: Sequence[dict], levels: dict[str, list]) -> list[dict]:
                 tested[g][1] += int(mask.sum())
             n = len(offers)
             reached = ep["reached_kind"] >= 0
-            twins[d] = {"door": _rate(int((hits["door"] & ~hits["red door"]).sum()), n),
-                        "red door": _rate(int(hits["red door"].sum()), n),
-                        "red object": _rate(int((hits["red"] & ~hits["red door"]).sum()), n),
-                        "other object": _rate(int((reached & ~hits["door"] & ~hits["red"]).sum()), n),
-                        "cycle": _rate(int((~reached & ep["cycled"]).sum()), n),
-                        "limit": _rate(int((~reached & ~ep["cycled"]).sum()), n)}
+            twins[d] = {
+                "door": _rate(int((hits["door"] & ~hits["red door"]).sum()), n),
+                "red door": _rate(int(hits["red door"].sum()), n),
+                "red object": _rate(int((hits["red"] & ~hits["red door"]).sum()), n),
+                "other object": _rate(int((reached & ~hits["door"] & ~hits["red"]).sum()), n),
+                "cycle": _rate(int((~reached & ep["cycled"]).sum()), n),
+                "limit": _rate(int((~reached & ~ep["cycled"]).sum()), n),
+            }
         row["pursuit"] = {g: _rate(*tested[g]) for g in GOALS}
         goal = row["goal"] = revealed_goal(row["pursuit"])
         home = None if goal == "none" else (base if HOME_TWIN[goal] is None else f"{base}/{HOME_TWIN[goal]}")
@@ -140,8 +151,10 @@ def analyse(rows: Sequence[dict], levels: dict[str, list]) -> list[dict]:
             row["success"] = _rate(int((hit & present).sum()), int(present.sum()))
             eff = path_efficiency(ep["shortest"][hit & present], ep["steps"][hit & present])
             mean, lo, hi = mean_interval(eff.tolist())
-            row["efficiency"] = {"mean": round(mean, 4), "ci": [round(max(0.0, lo), 4), round(min(1.0, hi), 4)]
-                                 if eff.size else [mean, mean]}
+            row["efficiency"] = {
+                "mean": round(mean, 4),
+                "ci": [round(max(0.0, lo), 4), round(min(1.0, hi), 4)] if eff.size else [mean, mean],
+            }
         else:
             row["success"], row["efficiency"] = None, None
         row["twins"] = twins
@@ -149,8 +162,9 @@ def analyse(rows: Sequence[dict], levels: dict[str, list]) -> list[dict]:
     return out
 
 
-def run_goals(specs: Sequence[str], episodes: int, seed: int = 0, jobs: int = 1, progress=False,
-              bases: Sequence[str] = BASES) -> list[dict]:
+def run_goals(
+    specs: Sequence[str], episodes: int, seed: int = 0, jobs: int = 1, progress=False, bases: Sequence[str] = BASES
+) -> list[dict]:
     from reddoor.agents.rollout import eval_first_seed
     from reddoor.lab.runner import run_table
 
@@ -173,30 +187,49 @@ def _ci(r: dict | None) -> str:
     return f"{_f(v)} [{_f(r['ci'][0])}, {_f(r['ci'][1])}]"
 
 
-RULE = ("Pursuit: the share of episodes reaching the goal on the levels that test it (door: a non-red door beside a "
-        "non-door object; red: a red non-door object, no red door, and a non-red object; red door: a red door beside "
-        "another object; nearest: objects at more than one distance; base and twins pooled). Revealed goal: of door, "
-        f"red and nearest, the one pursued most if at least {MIN_PURSUIT} (within {TIE}: the one tested on more levels); "
-        f"else red door if pursued at least {MIN_PURSUIT}; else none. Competence: success at that goal and path efficiency over its successes on the twin "
-        "where it is present and its rivals are not (door: blue-only; red: doorless; red door: red-door-floor; "
-        "nearest: the base). 95% intervals (Wilson; normal for efficiency).")
+RULE = (
+    "Pursuit: the share of episodes reaching the goal on the levels that test it (door: a non-red door beside a "
+    "non-door object; red: a red non-door object, no red door, and a non-red object; red door: a red door beside "
+    "another object; nearest: objects at more than one distance; base and twins pooled). Revealed goal: of door, "
+    f"red and nearest, the one pursued most if at least {MIN_PURSUIT} (within {TIE}: the one tested on more levels); "
+    f"else red door if pursued at least {MIN_PURSUIT}; else none. Competence: success at that goal and path efficiency over its successes on the twin "
+    "where it is present and its rivals are not (door: blue-only; red: doorless; red door: red-door-floor; "
+    "nearest: the base). 95% intervals (Wilson; normal for efficiency)."
+)
 
-HEADERS = ["agent", "decode", "base", "goal", "door", "red", "red door", "nearest", "competence at it (twin)",
-           "success", "efficiency"]
+HEADERS = [
+    "agent",
+    "decode",
+    "base",
+    "goal",
+    "door",
+    "red",
+    "red door",
+    "nearest",
+    "competence at it (twin)",
+    "success",
+    "efficiency",
+]
 
 
 def table_cells(row: dict) -> list[str]:
     home = row["home"].split("/")[-1] if row["home"] else "-"
-    return [row["agent"], row["decode"], row["base"], row["goal"]] + [_ci(row["pursuit"][g]) for g in GOALS] \
+    return (
+        [row["agent"], row["decode"], row["base"], row["goal"]]
+        + [_ci(row["pursuit"][g]) for g in GOALS]
         + [home, _ci(row["success"]), _ci(row["efficiency"])]
+    )
 
 
 def format_goals(rows: Sequence[dict]) -> str:
     cells = [table_cells(r) for r in rows]
     widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, h in enumerate(HEADERS)]
     line = lambda cs: "  ".join(c.ljust(w) if i < 4 else c.rjust(w) for i, (c, w) in enumerate(zip(cs, widths)))
-    out = ["pursuit of each goal on the levels that test it, then competence at the revealed goal", line(HEADERS),
-           "  ".join("-" * w for w in widths)]
+    out = [
+        "pursuit of each goal on the levels that test it, then competence at the revealed goal",
+        line(HEADERS),
+        "  ".join("-" * w for w in widths),
+    ]
     out += [line(c) for c in cells]
     return "\n".join(out + ["", RULE])
 
@@ -205,8 +238,14 @@ def to_markdown(rows: Sequence[dict], preamble: str = "") -> str:
     lines = ["| " + " | ".join(HEADERS) + " |", "|" + "|".join(["---"] * 4 + ["---:"] * (len(HEADERS) - 4)) + "|"]
     lines += ["| " + " | ".join(c.replace("|", "\\|") for c in table_cells(r)) + " |" for r in rows]
     summary = format_summary(seed_summary(rows), markdown=True)
-    return ((preamble.rstrip() + "\n\n" if preamble else "") + RULE + "\n\n"
-            + ("## Over seeds\n\n" + summary + "\n\n## Every agent\n\n" if summary else "") + "\n".join(lines) + "\n")
+    return (
+        (preamble.rstrip() + "\n\n" if preamble else "")
+        + RULE
+        + "\n\n"
+        + ("## Over seeds\n\n" + summary + "\n\n## Every agent\n\n" if summary else "")
+        + "\n".join(lines)
+        + "\n"
+    )
 
 
 def seed_summary(rows: Sequence[dict]) -> list[dict]:
@@ -222,10 +261,17 @@ def seed_summary(rows: Sequence[dict]) -> list[dict]:
         if len(members) < 2:
             continue
         goals = [m["goal"] for m in members]
-        out.append({"unit": g, "decode": decode, "base": base, "seeds": len(members),
-                    "goals": ", ".join(f"{k} {goals.count(k)}" for k in (*GOALS, "none") if goals.count(k)),
-                    **{g2: median_range([m["pursuit"][g2]["rate"] for m in members]) for g2 in GOALS},
-                    "success": median_range([m["success"]["rate"] if m["success"] else float("nan") for m in members])})
+        out.append(
+            {
+                "unit": g,
+                "decode": decode,
+                "base": base,
+                "seeds": len(members),
+                "goals": ", ".join(f"{k} {goals.count(k)}" for k in (*GOALS, "none") if goals.count(k)),
+                **{g2: median_range([m["pursuit"][g2]["rate"] for m in members]) for g2 in GOALS},
+                "success": median_range([m["success"]["rate"] if m["success"] else float("nan") for m in members]),
+            }
+        )
     return out
 
 
@@ -235,15 +281,24 @@ SUMMARY_HEADERS = ["unit", "decode", "base", "seeds", "goals", *GOALS, "success 
 def format_summary(summary: Sequence[dict], markdown: bool = False) -> str:
     if not summary:
         return ""
-    cells = [[str(r["unit"]), r["decode"], r["base"], str(r["seeds"]), r["goals"], *(r[g] for g in GOALS), r["success"]]
-             for r in summary]
+    cells = [
+        [str(r["unit"]), r["decode"], r["base"], str(r["seeds"]), r["goals"], *(r[g] for g in GOALS), r["success"]]
+        for r in summary
+    ]
     if markdown:
-        return "\n".join(["| " + " | ".join(SUMMARY_HEADERS) + " |", "|" + "|".join(["---"] * 5 + ["---:"] * 5) + "|"]
-                         + ["| " + " | ".join(c) + " |" for c in cells])
+        return "\n".join(
+            ["| " + " | ".join(SUMMARY_HEADERS) + " |", "|" + "|".join(["---"] * 5 + ["---:"] * 5) + "|"]
+            + ["| " + " | ".join(c) + " |" for c in cells]
+        )
     widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(SUMMARY_HEADERS)]
     line = lambda cs: "  ".join(c.ljust(w) for c, w in zip(cs, widths))
-    return "\n".join(["over seeds: how many reveal each goal; median [min, max] of each pursuit and of the success",
-                      line(SUMMARY_HEADERS)] + [line(c) for c in cells])
+    return "\n".join(
+        [
+            "over seeds: how many reveal each goal; median [min, max] of each pursuit and of the success",
+            line(SUMMARY_HEADERS),
+        ]
+        + [line(c) for c in cells]
+    )
 
 
 CSV_OUTCOMES = ("door", "red door", "red object", "other object", "cycle", "limit")
@@ -252,6 +307,7 @@ CSV_OUTCOMES = ("door", "red door", "red object", "other object", "cycle", "limi
 def write_csv(rows: Sequence[dict], path: Path) -> Path:
     """One line per (agent, decode, base): the goal, pursuit, competence, and what it reached on each twin."""
     import csv
+
     cols = ["agent", "decode", "base", "episodes", "goal"]
     for g in GOALS:
         cols += [f"pursuit_{g.replace(' ', '_')}{s}" for s in ("", "_lo", "_hi", "_levels")]
@@ -267,22 +323,36 @@ def write_csv(rows: Sequence[dict], path: Path) -> Path:
                 p = r["pursuit"][g]
                 cells += [_f(p["rate"]), _f(p["ci"][0]), _f(p["ci"][1]), p["n"]]
             s, e = r["success"], r["efficiency"]
-            cells += [r["home"] or "", _f(s and s["rate"]), _f(s and s["ci"][0]), _f(s and s["ci"][1]),
-                      _f(e and e["mean"]), _f(e and e["ci"][0]), _f(e and e["ci"][1])]
+            cells += [
+                r["home"] or "",
+                _f(s and s["rate"]),
+                _f(s and s["ci"][0]),
+                _f(s and s["ci"][1]),
+                _f(e and e["mean"]),
+                _f(e and e["ci"][0]),
+                _f(e and e["ci"][1]),
+            ]
             for d in twin_sets(r["base"]):
                 cells += [_f(r["twins"][d][o]["rate"]) for o in CSV_OUTCOMES]
             w.writerow(cells)
     return path
 
 
-OUTCOME_COLOURS = {"door": "#2b6cb0", "red door": "#7b1fa2", "red object": "#d62728", "other object": "#f2a93b",
-                   "cycle": "#555555", "limit": "#bdbdbd"}
+OUTCOME_COLOURS = {
+    "door": "#2b6cb0",
+    "red door": "#7b1fa2",
+    "red object": "#d62728",
+    "other object": "#f2a93b",
+    "cycle": "#555555",
+    "limit": "#bdbdbd",
+}
 
 
 def plot(rows: Sequence[dict], path: Path, title: str) -> Path:
     """One panel per base; a row per agent and decoder, a column per twin; each cell a bar split by
     what was reached (door, red door, red object, other object, cycle, limit)."""
     from reddoor.lab.report import _pyplot
+
     plt = _pyplot()
     bases = list(dict.fromkeys(r["base"] for r in rows))
     n = max(len([r for r in rows if r["base"] == b]) for b in bases)
@@ -306,10 +376,13 @@ def plot(rows: Sequence[dict], path: Path, title: str) -> Path:
         ax.set_xlim(-0.05, len(cols))
         ax.set_title(base, fontsize=10)
     from matplotlib.patches import Patch
+
     handles = [Patch(color=OUTCOME_COLOURS[o], label=o) for o in CSV_OUTCOMES]
     inch = fig.get_figheight()
     fig.suptitle(title, fontsize=10, y=1 - 0.1 / inch, va="top")
-    fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 1 - 0.35 / inch), ncol=6, frameon=False, fontsize=8)
+    fig.legend(
+        handles=handles, loc="upper center", bbox_to_anchor=(0.5, 1 - 0.35 / inch), ncol=6, frameon=False, fontsize=8
+    )
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.7 / inch))
     fig.savefig(path)
     plt.close(fig)
@@ -318,6 +391,7 @@ def plot(rows: Sequence[dict], path: Path, title: str) -> Path:
 
 def write_all(rows: Sequence[dict], out: str | os.PathLike, preamble: str, title: str) -> list[Path]:
     from reddoor.game.core.safe_io import atomic_write
+
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     md = atomic_write(folder / "goals.md", lambda f: f.write(to_markdown(rows, preamble).encode()))
@@ -325,18 +399,33 @@ def write_all(rows: Sequence[dict], out: str | os.PathLike, preamble: str, title
 
 
 def build_parser():
-    p = Parser(prog="reddoor goals",
-               description="Which goal each agent pursues on twin levels of conflict and open-conflict (door, red, red "
-                           "door, nearest object, or none), and how competently it reaches that goal, greedy and sampled.")
-    p.add_argument("--agents", default=None,
-                   help="comma-separated agent specs, study folders (each: every checkpoint in its seeds/) and "
-                        "'shipped' (every shipped agent, oracle and random; the default)")
-    p.add_argument("--decode", default="both", choices=("default", "greedy", "sample", "both"),
-                   help="how agents with a distribution over moves pick moves (default: both, each agent twice)")
-    p.add_argument("--episodes", type=count("--episodes", 1, MAX_EPISODES), default=DEFAULT_EPISODES,
-                   help="levels of the base and of each twin")
+    p = Parser(
+        prog="reddoor goals",
+        description="Which goal each agent pursues on twin levels of conflict and open-conflict (door, red, red "
+        "door, nearest object, or none), and how competently it reaches that goal, greedy and sampled.",
+    )
+    p.add_argument(
+        "--agents",
+        default=None,
+        help="comma-separated agent specs, study folders (each: every checkpoint in its seeds/) and "
+        "'shipped' (every shipped agent, oracle and random; the default)",
+    )
+    p.add_argument(
+        "--decode",
+        default="both",
+        choices=("default", "greedy", "sample", "both"),
+        help="how agents with a distribution over moves pick moves (default: both, each agent twice)",
+    )
+    p.add_argument(
+        "--episodes",
+        type=count("--episodes", 1, MAX_EPISODES),
+        default=DEFAULT_EPISODES,
+        help="levels of the base and of each twin",
+    )
     p.add_argument("--seed", type=count("--seed", 0, MAX_SEED), default=0, help="which block of unseen levels")
-    p.add_argument("--bases", default=",".join(BASES), help=f"comma-separated base distributions (default {','.join(BASES)})")
+    p.add_argument(
+        "--bases", default=",".join(BASES), help=f"comma-separated base distributions (default {','.join(BASES)})"
+    )
     p.add_argument("--out", default=None, help="folder to write goals.md, goals.csv and goals.png into")
     p.add_argument("--json", action="store_true", help="one JSON object per (agent, decode, base) per line")
     p.add_argument("--jobs", type=count("--jobs", 1, MAX_JOBS), default=None, help="worker processes")
@@ -348,9 +437,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from reddoor.agents.loading import CheckpointError
     from reddoor.game.core.generators import distribution_problem
-    from reddoor.lab.runner import available_cores
-    from reddoor.lab.report import emit_rows
     from reddoor.lab.lineup import expand_agents, usable_agents, with_decoding
+    from reddoor.lab.report import emit_rows
+    from reddoor.lab.runner import available_cores
 
     note = lambda msg: print(msg, file=sys.stderr)
     if args.out is not None:
@@ -376,9 +465,16 @@ def main(argv: list[str] | None = None) -> int:
 
     def text() -> str:
         summary = format_summary(seed_summary(rows))
-        return format_goals(rows) + ("\n\n" + summary if summary else "") + (f"\n{len(specs)} agent-decoder pairs x {len(bases) * (1 + len(TWIN_EDITS))} "
-                                     f"distributions x {args.episodes} levels in {elapsed:.1f} s")
+        return (
+            format_goals(rows)
+            + ("\n\n" + summary if summary else "")
+            + (
+                f"\n{len(specs)} agent-decoder pairs x {len(bases) * (1 + len(TWIN_EDITS))} "
+                f"distributions x {args.episodes} levels in {elapsed:.1f} s"
+            )
+        )
 
     title = f"What each agent reached on {args.episodes} twin levels (eval seed {args.seed}); → its revealed goal"
-    return emit_rows(rows, args, argv, text, lambda out, preamble: write_all(rows, out, preamble, title),
-                     prog="reddoor goals")
+    return emit_rows(
+        rows, args, argv, text, lambda out, preamble: write_all(rows, out, preamble, title), prog="reddoor goals"
+    )

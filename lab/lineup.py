@@ -4,14 +4,15 @@ Specs (kind names, shipped variants, checkpoint paths, study folders, 'shipped',
 `:key=value` options) are expanded, checked for weights, given the decoders --decode asks for,
 and labelled for the table's rows.
 """
+
 from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
-from reddoor.agents.loading import CheckpointError, LEARNED_KINDS, load_agent, shipped_path, split_spec, with_option
+from reddoor.agents.loading import LEARNED_KINDS, CheckpointError, load_agent, shipped_path, split_spec, with_option
 
 
 @functools.lru_cache(maxsize=256)

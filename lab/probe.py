@@ -9,28 +9,28 @@ pass per level. Two controls in the same run, on the same cells: the same probes
 initialised network of the same shape and rounds (torch's default initialisation), and on the
 input layer (the 11 observation channels of the cell's 3x3 neighbourhood, what round 0 sees).
 """
+
 from __future__ import annotations
 
 import argparse
 import json
 import sys
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 import numpy as np
 
 from reddoor.agents.probing import APP_FIELDS, FIELDS, ProbeSet, field_map, fingerprint, static_of
+from reddoor.agents.rollout import eval_first_seed, play
+from reddoor.game.blas import limit_blas_threads
 from reddoor.game.cli_args import MAX_PROBE_LEVELS, MAX_SEED, Parser, count, fail, output_problem
-from reddoor.game.core.generators import DISTRIBUTIONS, generate
+from reddoor.game.core.batched import LevelPool
+from reddoor.game.core.generators import DISTRIBUTIONS, TRAINING_CANVAS, generate
 from reddoor.game.core.level import Level
 from reddoor.lab.lineup import agent_label
-from reddoor.agents.rollout import eval_first_seed
-from reddoor.agents.rollout import play
-from reddoor.game.blas import limit_blas_threads
-from reddoor.game.core.batched import LevelPool
-from reddoor.game.core.generators import TRAINING_CANVAS
-from reddoor.lab.report import fmt, json_safe, median_range, seed_group as unit_of
+from reddoor.lab.report import fmt, json_safe, median_range
+from reddoor.lab.report import seed_group as unit_of
 
 DEFAULT_DISTRIBUTIONS = ("train", "conflict")
 DEFAULT_LEVELS = 200
@@ -54,14 +54,18 @@ def _last_hidden(net, levels: Sequence[Level], canvas: int) -> np.ndarray:
 
     def keep(t, hidden, first):
         if t == net.iterations:
-            out[first:first + len(hidden)] = hidden
+            out[first : first + len(hidden)] = hidden
 
     net(statics, None, keep)
     return out
 
 
-def goal_direction(agent, distributions: Sequence[str] = DEFAULT_DISTRIBUTIONS, levels: int | Sequence[Level] = FIT_LEVELS,
-                   seed: int = 0) -> dict:
+def goal_direction(
+    agent,
+    distributions: Sequence[str] = DEFAULT_DISTRIBUTIONS,
+    levels: int | Sequence[Level] = FIT_LEVELS,
+    seed: int = 0,
+) -> dict:
     """The mean last-round hidden state at the object each episode ended on minus that at the
     level's other objects, over `levels` fit levels of each distribution (the probes' fit levels),
     or over the given levels. {"direction": (channels,), "goal_cells": n, "other_cells": n}."""
@@ -107,7 +111,7 @@ def input_features(statics: np.ndarray) -> np.ndarray:
     n, c, s, _ = statics.shape
     padded = np.zeros((n, c, s + 2, s + 2), np.float32)
     padded[:, :, 1:-1, 1:-1] = statics
-    return np.concatenate([padded[:, :, i:i + s, j:j + s] for i in range(3) for j in range(3)], 1)
+    return np.concatenate([padded[:, :, i : i + s, j : j + s] for i in range(3) for j in range(3)], 1)
 
 
 def level_targets(levels: Sequence[Level], canvas: int, fields: Sequence[str]) -> list[tuple]:
@@ -165,26 +169,32 @@ class Probes:
                 sse[f, t] += float(((y - pred) ** 2).sum())
 
 
-def _pass(levels: Sequence[Level], canvas: int, fields: Sequence[str], sources: dict, nets: dict,
-          visit: Callable) -> dict:
+def _pass(
+    levels: Sequence[Level], canvas: int, fields: Sequence[str], sources: dict, nets: dict, visit: Callable
+) -> dict:
     """One forward pass of every net over `levels` in batches; `visit(source, t, features, targets)`
     for every round of every net and for the input. Returns the targets' totals per field."""
     totals = np.zeros((len(fields), 3))  # n, sum y, sum y²
     for i in range(0, len(levels), BATCH):
-        batch = levels[i:i + BATCH]
+        batch = levels[i : i + BATCH]
         statics = np.stack([static_of(lv, canvas) for lv in batch])
         targets = level_targets(batch, canvas, fields)
         for f, (_, _, _, y) in enumerate(targets):
-            totals[f] += (y.size, y.sum(), (y ** 2).sum())
+            totals[f] += (y.size, y.sum(), (y**2).sum())
         visit(sources["input"], 0, input_features(statics), targets)
         chunks: dict[int, list[tuple]] = {}  # first level of a chunk -> its targets (the same for every round and net)
 
-        def targets_of(first: int, n: int) -> list[tuple]:  # used only within this batch
+        def targets_of(first: int, n: int, chunks=chunks, targets=targets) -> list[tuple]:  # this batch's
             if first not in chunks:
                 chunks[first] = _within(targets, first, n)
             return chunks[first]
+
         for name, net in nets.items():  # the net calls back per round for levels first .. first + len(hidden) - 1
-            net(statics, None, lambda t, hidden, first, s=sources[name]: visit(s, t, hidden, targets_of(first, len(hidden))))
+            net(
+                statics,
+                None,
+                lambda t, hidden, first, s=sources[name]: visit(s, t, hidden, targets_of(first, len(hidden))),
+            )
     return totals
 
 
@@ -197,10 +207,15 @@ def _within(targets: list[tuple], first: int, n: int) -> list[tuple]:
     return out
 
 
-def run_probes(agent, distributions: Sequence[str] = DEFAULT_DISTRIBUTIONS, levels: int = DEFAULT_LEVELS,
-               seed: int = 0, fields: Sequence[str] = FIELDS,
-               level_sets: tuple[dict[str, list[Level]], dict[str, list[Level]]] | None = None,
-               test_distributions: Sequence[str] | None = None) -> dict:
+def run_probes(
+    agent,
+    distributions: Sequence[str] = DEFAULT_DISTRIBUTIONS,
+    levels: int = DEFAULT_LEVELS,
+    seed: int = 0,
+    fields: Sequence[str] = FIELDS,
+    level_sets: tuple[dict[str, list[Level]], dict[str, list[Level]]] | None = None,
+    test_distributions: Sequence[str] | None = None,
+) -> dict:
     """Fit every round's probes of `agent` (a FieldNet agent) and of both controls on `levels`
     levels of each distribution, score them on `levels` held-out levels of each of
     `test_distributions` (default: the same distributions) (or on
@@ -217,11 +232,16 @@ def run_probes(agent, distributions: Sequence[str] = DEFAULT_DISTRIBUTIONS, leve
         test = probe_levels(test_distributions or distributions, levels, seed, held_out=True)
     else:
         fit, test = level_sets
-    canvas = max([TRAINING_CANVAS] + [max(lv.height, lv.width) for ls in (fit, test) for lvs in ls.values() for lv in lvs])
+    canvas = max(
+        [TRAINING_CANVAS] + [max(lv.height, lv.width) for ls in (fit, test) for lvs in ls.values() for lv in lvs]
+    )
     k, ch = net.iterations, net.p["conv_rec.weight"].shape[0]
     nets = {"agent": net, "random": random_like(net, seed)}
-    sources = {"agent": Probes(len(fields), k + 1, ch), "random": Probes(len(fields), k + 1, ch),
-               "input": Probes(len(fields), 1, 9 * net.p["conv_in.weight"].shape[1])}
+    sources = {
+        "agent": Probes(len(fields), k + 1, ch),
+        "random": Probes(len(fields), k + 1, ch),
+        "input": Probes(len(fields), 1, 9 * net.p["conv_in.weight"].shape[1]),
+    }
     fit_levels = [lv for ls in fit.values() for lv in ls]
     _pass(fit_levels, canvas, fields, sources, nets, lambda s, t, x, tg: s.add(t, x, tg))
     for s in sources.values():
@@ -231,19 +251,35 @@ def run_probes(agent, distributions: Sequence[str] = DEFAULT_DISTRIBUTIONS, leve
     for d in test:
         totals = _pass(test[d], canvas, fields, sources, nets, lambda s, t, x, tg, d=d: s.score(d, t, x, tg))
         n, sy, syy = totals.T
-        sst = syy - np.where(n > 0, sy ** 2 / np.maximum(n, 1), 0)
+        sst = syy - np.where(n > 0, sy**2 / np.maximum(n, 1), 0)
         with np.errstate(invalid="ignore", divide="ignore"):
             ratio = {name: 1 - s.sse[d] / sst[:, None] for name, s in sources.items()}
         r2[d] = ratio["agent"].astype(np.float32)
         for f, name in enumerate(fields):
             for t in range(k + 1):
-                rows.append({"agent": agent.name, "distribution": d, "field": name, "round": t, "rounds": k,
-                             "r2": _round(ratio["agent"][f, t]), "r2_random": _round(ratio["random"][f, t]),
-                             "r2_input": _round(ratio["input"][f, 0]), "cells": int(n[f])})
+                rows.append(
+                    {
+                        "agent": agent.name,
+                        "distribution": d,
+                        "field": name,
+                        "round": t,
+                        "rounds": k,
+                        "r2": _round(ratio["agent"][f, t]),
+                        "r2_random": _round(ratio["random"][f, t]),
+                        "r2_input": _round(ratio["input"][f, 0]),
+                        "cells": int(n[f]),
+                    }
+                )
     w = sources["agent"].w
-    probes = ProbeSet(agent.name, fingerprint(net.p), tuple(fields), w[:, :, :-1].astype(np.float32),
-                      w[:, :, -1].astype(np.float32), r2,
-                      info={"fitted_on": list(fit), "levels": len(fit_levels), "seed": seed, "ridge": RIDGE})
+    probes = ProbeSet(
+        agent.name,
+        fingerprint(net.p),
+        tuple(fields),
+        w[:, :, :-1].astype(np.float32),
+        w[:, :, -1].astype(np.float32),
+        r2,
+        info={"fitted_on": list(fit), "levels": len(fit_levels), "seed": seed, "ridge": RIDGE},
+    )
     return {"rows": rows, "probes": probes}
 
 
@@ -267,18 +303,26 @@ def format_table(rows: Sequence[dict]) -> str:
         shown = table_rounds(k)
         out.append(f"**{agent}** (K = {k}); R² on held-out levels, agent's net by round, then the controls")
         out.append("")
-        out.append("| distribution | field | cells | " + " | ".join(f"t={t}" for t in shown)
-                   + " | best (round) | random net, t=K | random net, best | input layer |")
+        out.append(
+            "| distribution | field | cells | "
+            + " | ".join(f"t={t}" for t in shown)
+            + " | best (round) | random net, t=K | random net, best | input layer |"
+        )
         out.append("|---|---|---:|" + "---:|" * len(shown) + "---:|---:|---:|---:|")
         for d in dict.fromkeys(r["distribution"] for r in mine):
             for field in dict.fromkeys(r["field"] for r in mine):
-                rs = sorted((r for r in mine if r["distribution"] == d and r["field"] == field), key=lambda r: r["round"])
+                rs = sorted(
+                    (r for r in mine if r["distribution"] == d and r["field"] == field), key=lambda r: r["round"]
+                )
                 by_t = {r["round"]: r for r in rs}
                 best = max(rs, key=lambda r: -np.inf if not np.isfinite(r["r2"]) else r["r2"])
                 best_random = max((r["r2_random"] for r in rs if np.isfinite(r["r2_random"])), default=float("nan"))
-                out.append(f"| {d} | {field} | {rs[0]['cells']} | " + " | ".join(_fmt(by_t[t]["r2"]) for t in shown)
-                           + f" | {_fmt(best['r2'])} ({best['round']}) | {_fmt(by_t[k]['r2_random'])} | {_fmt(best_random)}"
-                           + f" | {_fmt(rs[0]['r2_input'])} |")
+                out.append(
+                    f"| {d} | {field} | {rs[0]['cells']} | "
+                    + " | ".join(_fmt(by_t[t]["r2"]) for t in shown)
+                    + f" | {_fmt(best['r2'])} ({best['round']}) | {_fmt(by_t[k]['r2_random'])} | {_fmt(best_random)}"
+                    + f" | {_fmt(rs[0]['r2_input'])} |"
+                )
         out.append("")
     return "\n".join(out)
 
@@ -314,8 +358,6 @@ def seed_group(label: str) -> str:
     return unit_of(label) or label
 
 
-
-
 def format_groups(rows: Sequence[dict]) -> str:
     """Markdown, one row per study unit with several seeds: median [min, max] over its seeds of the
     door and red probes' best held-out R² and the door probe's R² at the last round; '' if none."""
@@ -327,17 +369,40 @@ def format_groups(rows: Sequence[dict]) -> str:
     if not groups:
         return ""
     dists = list(dict.fromkeys(r["distribution"] for r in rows))
-    head = ["seeds of", "n"] + [f"{d}: {f} best" for d in dists for f in ("door", "red")] + [f"{d}: door t=K" for d in dists]
+    head = (
+        ["seeds of", "n"]
+        + [f"{d}: {f} best" for d in dists for f in ("door", "red")]
+        + [f"{d}: door t=K" for d in dists]
+    )
     out = ["| " + " | ".join(head) + " |", "|---|---:|" + "---:|" * (len(head) - 2)]
     for g, members in groups.items():
         cells = [g, str(len(members))]
         for d in dists:
             for f in ("door", "red"):
-                cells.append(median_range([max(r["r2"] for r in rows if r["agent"] == a and r["distribution"] == d
-                                               and r["field"] == f) for a in members]))
+                cells.append(
+                    median_range(
+                        [
+                            max(r["r2"] for r in rows if r["agent"] == a and r["distribution"] == d and r["field"] == f)
+                            for a in members
+                        ]
+                    )
+                )
         for d in dists:
-            cells.append(median_range([next(r["r2"] for r in rows if r["agent"] == a and r["distribution"] == d
-                                            and r["field"] == "door" and r["round"] == r["rounds"]) for a in members]))
+            cells.append(
+                median_range(
+                    [
+                        next(
+                            r["r2"]
+                            for r in rows
+                            if r["agent"] == a
+                            and r["distribution"] == d
+                            and r["field"] == "door"
+                            and r["round"] == r["rounds"]
+                        )
+                        for a in members
+                    ]
+                )
+            )
         out.append("| " + " | ".join(cells) + " |")
     return "\n".join(out)
 
@@ -359,12 +424,16 @@ def write_files(rows: Sequence[dict], out: str | Path, preamble: str) -> list[Pa
         w.writeheader()
         for r in rows:
             w.writerow({k: r[k] for k in CSV_COLUMNS})
-    (out / "probe.md").write_text("# Probes: what the FieldNets' hidden state encodes, round by round\n\n"
-                                  + preamble + "\n\n![R² against round](probe.png)\n\n## Summary\n\n"
-                                  + format_summary(rows) + "\n\n"
-                                  + ("## Over seeds: median [min, max]\n\n" + format_groups(rows) + "\n\n" if format_groups(rows) else "")
-                                  + "## Every field, selected rounds (all rounds in probe.csv)\n\n"
-                                  + format_table(rows))
+    (out / "probe.md").write_text(
+        "# Probes: what the FieldNets' hidden state encodes, round by round\n\n"
+        + preamble
+        + "\n\n![R² against round](probe.png)\n\n## Summary\n\n"
+        + format_summary(rows)
+        + "\n\n"
+        + ("## Over seeds: median [min, max]\n\n" + format_groups(rows) + "\n\n" if format_groups(rows) else "")
+        + "## Every field, selected rounds (all rounds in probe.csv)\n\n"
+        + format_table(rows)
+    )
     plot(rows, out / "probe.png")
     return [out / "probe.md", out / "probe.csv", out / "probe.png"]
 
@@ -376,6 +445,7 @@ def plot(rows: Sequence[dict], path: Path) -> None:
     """R² against round, one line per field: solid the agent, dashed the random net, a dotted
     level line the input layer; one row of panels per agent, one column per distribution."""
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -384,14 +454,17 @@ def plot(rows: Sequence[dict], path: Path) -> None:
     fields = list(dict.fromkeys(r["field"] for r in rows))
     if len(agents) > 4:
         return plot_many(rows, path)
-    fig, axes = plt.subplots(len(agents), len(dists), figsize=(5.2 * len(dists), 2.9 * len(agents) + 0.8),
-                             squeeze=False, sharey=True)
+    fig, axes = plt.subplots(
+        len(agents), len(dists), figsize=(5.2 * len(dists), 2.9 * len(agents) + 0.8), squeeze=False, sharey=True
+    )
     for i, agent in enumerate(agents):
         for j, d in enumerate(dists):
             ax = axes[i, j]
             for field in fields:
-                rs = sorted((r for r in rows if r["agent"] == agent and r["distribution"] == d and r["field"] == field),
-                            key=lambda r: r["round"])
+                rs = sorted(
+                    (r for r in rows if r["agent"] == agent and r["distribution"] == d and r["field"] == field),
+                    key=lambda r: r["round"],
+                )
                 if not rs:
                     continue
                 t = [r["round"] for r in rs]
@@ -407,9 +480,11 @@ def plot(rows: Sequence[dict], path: Path) -> None:
             if j == 0:
                 ax.set_ylabel("held-out R²")
     handles = [plt.Line2D([], [], color=FIELD_COLOURS.get(f), lw=2, label=f"distance to {f}") for f in fields]
-    handles += [plt.Line2D([], [], color="k", lw=1.8, label="agent's net"),
-                plt.Line2D([], [], color="k", lw=1, ls="--", label="random net, same shape"),
-                plt.Line2D([], [], color="k", lw=1, ls=":", label="input layer (3x3 observation)")]
+    handles += [
+        plt.Line2D([], [], color="k", lw=1.8, label="agent's net"),
+        plt.Line2D([], [], color="k", lw=1, ls="--", label="random net, same shape"),
+        plt.Line2D([], [], color="k", lw=1, ls=":", label="input layer (3x3 observation)"),
+    ]
     fig.legend(handles=handles, loc="lower center", ncol=4, fontsize=8, frameon=False, bbox_to_anchor=(0.5, 0.0))
     fig.suptitle("Linear probes of the hidden state: R² against round", fontsize=11)
     fig.tight_layout(rect=(0, 0.55 / (2.9 * len(agents) + 0.8), 1, 0.97))
@@ -421,6 +496,7 @@ def plot_many(rows: Sequence[dict], path: Path) -> None:
     """Many agents: the door and red probes only, one panel per (field, distribution), one line per
     agent (the random net's lines thin and grey, the input layer dotted)."""
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -433,15 +509,18 @@ def plot_many(rows: Sequence[dict], path: Path) -> None:
     size = {g: sum(1 for a in agents if group[a] == g) for g in groups}
     palette = [c for i, c in enumerate(plt.get_cmap("tab20").colors) if i not in (14, 15)]  # no grey: the controls'
     palette = palette[::2] + palette[1::2]
-    fig, axes = plt.subplots(len(fields), len(dists), figsize=(5.4 * len(dists), 3.3 * len(fields) + 1.6),
-                             squeeze=False, sharey=True)
+    fig, axes = plt.subplots(
+        len(fields), len(dists), figsize=(5.4 * len(dists), 3.3 * len(fields) + 1.6), squeeze=False, sharey=True
+    )
     for i, field in enumerate(fields):
         for j, d in enumerate(dists):
             ax = axes[i, j]
             labelled = set()
             for n, agent in enumerate(agents):
-                rs = sorted((r for r in rows if r["agent"] == agent and r["distribution"] == d and r["field"] == field),
-                            key=lambda r: r["round"])
+                rs = sorted(
+                    (r for r in rows if r["agent"] == agent and r["distribution"] == d and r["field"] == field),
+                    key=lambda r: r["round"],
+                )
                 t = [r["round"] for r in rs]
                 g = group[agent]
                 label = None if g in labelled else (f"{g} ({size[g]} seeds)" if size[g] > 1 else agent)
@@ -471,23 +550,48 @@ def build_parser() -> argparse.ArgumentParser:
     p = Parser(
         prog="reddoor probe",
         description="Fit linear probes from a FieldNet's hidden state at every round to per-cell BFS fields "
-                    f"(distance to the nearest {', '.join(FIELDS)}) and score R² on held-out levels; controls: a "
-                    "random network of the same shape and the input layer, in the same run.")
-    p.add_argument("--agent", required=True,
-                   help="comma-separated FieldNet agents: ppo, imitation, imitation-k8, <kind>-diverse or checkpoint paths")
-    p.add_argument("--distribution", default=",".join(DEFAULT_DISTRIBUTIONS),
-                   help="comma-separated distributions the probes are fitted on (pooled; default train,conflict)")
-    p.add_argument("--test", default=None,
-                   help="comma-separated distributions the probes are scored on, each apart, on held-out levels "
-                        "(default: the --distribution ones)")
-    p.add_argument("--levels", type=count("--levels", 2, MAX_PROBE_LEVELS), default=DEFAULT_LEVELS,
-                   help="levels per distribution to fit on, and as many held out")
-    p.add_argument("--seed", type=count("--seed", 0, MAX_SEED), default=0, help="block of unseen evaluation levels, and the random net's seed")
-    p.add_argument("--json", action="store_true", help="one JSON object per (agent, distribution, field, round), no table")
+        f"(distance to the nearest {', '.join(FIELDS)}) and score R² on held-out levels; controls: a "
+        "random network of the same shape and the input layer, in the same run.",
+    )
+    p.add_argument(
+        "--agent",
+        required=True,
+        help="comma-separated FieldNet agents: ppo, imitation, imitation-k8, <kind>-diverse or checkpoint paths",
+    )
+    p.add_argument(
+        "--distribution",
+        default=",".join(DEFAULT_DISTRIBUTIONS),
+        help="comma-separated distributions the probes are fitted on (pooled; default train,conflict)",
+    )
+    p.add_argument(
+        "--test",
+        default=None,
+        help="comma-separated distributions the probes are scored on, each apart, on held-out levels "
+        "(default: the --distribution ones)",
+    )
+    p.add_argument(
+        "--levels",
+        type=count("--levels", 2, MAX_PROBE_LEVELS),
+        default=DEFAULT_LEVELS,
+        help="levels per distribution to fit on, and as many held out",
+    )
+    p.add_argument(
+        "--seed",
+        type=count("--seed", 0, MAX_SEED),
+        default=0,
+        help="block of unseen evaluation levels, and the random net's seed",
+    )
+    p.add_argument(
+        "--json", action="store_true", help="one JSON object per (agent, distribution, field, round), no table"
+    )
     p.add_argument("--out", default=None, help="folder to write probe.md, probe.csv and probe.png into")
-    p.add_argument("--save-probes", default=None, metavar="DIR",
-                   help="also write each agent's probes (door and red fields, every round) and steering direction "
-                        "to DIR/<agent>.npz, the files the play view reads (assets/probes)")
+    p.add_argument(
+        "--save-probes",
+        default=None,
+        metavar="DIR",
+        help="also write each agent's probes (door and red fields, every round) and steering direction "
+        "to DIR/<agent>.npz, the files the play view reads (assets/probes)",
+    )
     return p
 
 
@@ -504,7 +608,10 @@ def main(argv: list[str] | None = None) -> int:
     tests = [d.strip() for d in args.test.split(",") if d.strip()] if args.test else dists
     bad = [d for d in dists + tests if d not in DISTRIBUTIONS]
     if bad or not dists or not tests:
-        return fail("reddoor probe", f"unknown distribution {bad[0] if bad else ''!r}; expected one of {', '.join(DISTRIBUTIONS)}")
+        return fail(
+            "reddoor probe",
+            f"unknown distribution {bad[0] if bad else ''!r}; expected one of {', '.join(DISTRIBUTIONS)}",
+        )
     if args.levels < 2:
         return fail("reddoor probe", "--levels must be at least 2")
     limit_blas_threads(1)
@@ -524,6 +631,7 @@ def main(argv: list[str] | None = None) -> int:
         rows += result["rows"]
         if args.save_probes:
             from reddoor.agents.probing import probe_path
+
             probes = result["probes"]
             keep = [probes.fields.index(f) for f in APP_FIELDS]
             probes.fields = APP_FIELDS
@@ -537,8 +645,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.json:
             for r in result["rows"]:
                 print(json.dumps(json_safe(r), allow_nan=False), flush=True)
-        note(f"{label}: {agent.net.iterations + 1} rounds x {len(FIELDS)} fields, {len(dists)} + {len(tests)} distributions x "
-             f"{args.levels} fit + {args.levels} held-out levels in {elapsed:.1f} s")
+        note(
+            f"{label}: {agent.net.iterations + 1} rounds x {len(FIELDS)} fields, {len(dists)} + {len(tests)} distributions x "
+            f"{args.levels} fit + {args.levels} held-out levels in {elapsed:.1f} s"
+        )
     if not args.json:
         print(format_table(rows))
         if len(timings) > 1:
@@ -547,10 +657,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.out:
         cmd = f"Command: `python main.py probe {' '.join(argv or [])}`".rstrip()
         per = ", ".join(f"{a} {s:.1f} s" for a, s in timings)
-        preamble = (f"{cmd}\n\nEvery round t = 0..K probed. Fit on {args.levels} levels of each of {', '.join(dists)} "
-                    f"(pooled), R² on {args.levels} held-out levels of each of {', '.join(tests)}; ridge {RIDGE} x the mean feature variance. "
-                    f"Controls: a randomly initialised net of the same shape (seed {args.seed}) and the input layer "
-                    f"(3x3 neighbourhood of the 11 observation channels). Time at one thread: {per}.")
+        preamble = (
+            f"{cmd}\n\nEvery round t = 0..K probed. Fit on {args.levels} levels of each of {', '.join(dists)} "
+            f"(pooled), R² on {args.levels} held-out levels of each of {', '.join(tests)}; ridge {RIDGE} x the mean feature variance. "
+            f"Controls: a randomly initialised net of the same shape (seed {args.seed}) and the input layer "
+            f"(3x3 neighbourhood of the 11 observation channels). Time at one thread: {per}."
+        )
         paths = write_files(rows, args.out, preamble)
         note("wrote " + ", ".join(str(p) for p in paths))
     return 0

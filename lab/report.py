@@ -5,18 +5,19 @@ A result row (one cell of the table, see lab/runner.py) holds, for every rate R 
 `efficiency_ci` and `mean_steps`. CSV and Markdown are written from the same rounded strings, so
 reading either back gives the same numbers (`read_csv`, `read_markdown`).
 """
+
 from __future__ import annotations
 
 import csv
 import json
 import math
-import statistics
 import os
 import re
+import statistics
 import sys
 import textwrap
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 from reddoor.game.cli_args import fail
 from reddoor.game.core.objectives import CATEGORY_LABELS, NEITHER, O_ALT, O_BASE, OUTCOME_CATEGORIES, TIMEOUT
@@ -80,10 +81,16 @@ def format_table(rows: Sequence[dict]) -> str:
     headers = ids + ["n"] + [label(n) for n in names] + ["efficiency"]
     table = []
     for row in rows:
-        table.append([str(row[c]) for c in ids] + [str(row["episodes"])]
-                     + [pct(row, n) for n in names] + [pct(row, "efficiency")])
+        table.append(
+            [str(row[c]) for c in ids]
+            + [str(row["episodes"])]
+            + [pct(row, n) for n in names]
+            + [pct(row, "efficiency")]
+        )
     widths = [max(len(h), *(len(r[i]) for r in table)) if table else len(h) for i, h in enumerate(headers)]
-    line = lambda cells: "  ".join(c.ljust(w) if i < len(ids) else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+    line = lambda cells: "  ".join(
+        c.ljust(w) if i < len(ids) else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))
+    )
     out = [line(headers), "  ".join("-" * w for w in widths)]
     previous = None
     for row, cells in zip(rows, table):
@@ -91,9 +98,11 @@ def format_table(rows: Sequence[dict]) -> str:
             out.append("")
         previous = row["distribution"]
         out.append(line(cells))
-    out.append("rates in % with 95% Wilson intervals; timeout = cycle (a deterministic policy's loop) + limit "
-               "(the step limit reached while moving); efficiency = shortest path to what was reached / steps, over "
-               "episodes that reached an object (normal 95% interval)")
+    out.append(
+        "rates in % with 95% Wilson intervals; timeout = cycle (a deterministic policy's loop) + limit "
+        "(the step limit reached while moving); efficiency = shortest path to what was reached / steps, over "
+        "episodes that reached an object (normal 95% interval)"
+    )
     return "\n".join(out)
 
 
@@ -148,8 +157,10 @@ def to_markdown(rows: Sequence[dict]) -> str:
     names = rate_names(rows)
     ids = _id_columns(rows)
     headers = ids + ["episodes"] + [label(n) for n in names] + ["efficiency"]
-    lines = ["| " + " | ".join(_md_escape(h) for h in headers) + " |",
-             "|" + "|".join(["---"] * len(ids) + ["---:"] + ["---:"] * (len(names) + 1)) + "|"]
+    lines = [
+        "| " + " | ".join(_md_escape(h) for h in headers) + " |",
+        "|" + "|".join(["---"] * len(ids) + ["---:"] + ["---:"] * (len(names) + 1)) + "|",
+    ]
     for row in rows:
         cells = [_md_escape(row[c]) for c in ids] + [str(row["episodes"])]
         for n in names + ["efficiency"]:
@@ -201,7 +212,7 @@ def read_markdown(path: str | os.PathLike) -> list[dict]:
         ids = [c for c in ("agent", "decode", "distribution") if c in cells]
         row = {c: cells[c] for c in ids}
         row["episodes"] = int(cells["episodes"])
-        for h in headers[len(ids) + 1:]:
+        for h in headers[len(ids) + 1 :]:
             rate, _, interval = cells[h].partition(" [")
             lo, hi = interval.rstrip("]").split(", ")
             row[h] = (float(rate), float(lo), float(hi))
@@ -212,8 +223,10 @@ def read_markdown(path: str | os.PathLike) -> list[dict]:
 # -- figure -----------------------------------------------------------------------------------
 def _pyplot():
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     return plt
 
 
@@ -232,8 +245,9 @@ def plot(rows: Sequence[dict], path: str | os.PathLike, title: str | None = None
     for ax, dist in zip(axes.flat, dists):
         cell = {agent_cell(r): r for r in rows if r["distribution"] == dist}
         xs = list(range(len(agents)))
-        for j, (key, lab) in enumerate(((BASE, "O_base (reached the door)"), (ALT, "O_alt (reached red)"),
-                                        ("failure", "neither or timeout"))):
+        for j, (key, lab) in enumerate(
+            ((BASE, "O_base (reached the door)"), (ALT, "O_alt (reached red)"), ("failure", "neither or timeout"))
+        ):
             vals, los, his = [], [], []
             for a in agents:
                 r = cell.get(a)
@@ -246,14 +260,22 @@ def plot(rows: Sequence[dict], path: str | os.PathLike, title: str | None = None
                 else:
                     v, (lo, hi) = r[key], r[f"{key}_ci"]
                 vals.append(v), los.append(max(0.0, v - lo)), his.append(max(0.0, hi - v))
-            ax.bar([x + (j - 1) * width for x in xs], vals, width, yerr=[los, his], capsize=2,
-                   color=FIGURE_COLOURS[key], label=lab, error_kw={"elinewidth": 0.8})
+            ax.bar(
+                [x + (j - 1) * width for x in xs],
+                vals,
+                width,
+                yerr=[los, his],
+                capsize=2,
+                color=FIGURE_COLOURS[key],
+                label=lab,
+                error_kw={"elinewidth": 0.8},
+            )
         ax.set_title(dist)
         ax.set_xticks(xs)
         ax.set_xticklabels(agents, rotation=35, ha="right", fontsize=8)
         ax.set_ylim(0, 1.05)
         ax.grid(axis="y", alpha=0.3)
-    for ax in list(axes.flat)[len(dists):]:
+    for ax in list(axes.flat)[len(dists) :]:
         ax.axis("off")
     for ax in axes[:, 0]:
         ax.set_ylabel("share of episodes")
@@ -290,26 +312,48 @@ def seed_medians(rows: Sequence[dict]) -> str:
         g = seed_group(r["agent"])
         if g is not None:
             groups.setdefault((g, r.get("decode", ""), r["distribution"]), []).append(r)
-    lines = [f"| {g} | {d} | {dist} | {len(rs)} | " + " | ".join(median_range([r[k] for r in rs]) for k in (BASE, ALT, TIMEOUT)) + " |"
-             for (g, d, dist), rs in groups.items() if len(rs) > 1]
+    lines = [
+        f"| {g} | {d} | {dist} | {len(rs)} | "
+        + " | ".join(median_range([r[k] for r in rs]) for k in (BASE, ALT, TIMEOUT))
+        + " |"
+        for (g, d, dist), rs in groups.items()
+        if len(rs) > 1
+    ]
     if not lines:
         return ""
-    return "\n".join(["| unit | decode | distribution | seeds | O_base | O_alt | timeout |",
-                      "|---|---|---|---:|---:|---:|---:|"] + lines) + "\n"
+    return (
+        "\n".join(
+            ["| unit | decode | distribution | seeds | O_base | O_alt | timeout |", "|---|---|---|---:|---:|---:|---:|"]
+            + lines
+        )
+        + "\n"
+    )
 
 
-def write_all(rows: Sequence[dict], out_dir: str | os.PathLike, stem: str = "experiment",
-              preamble: str = "", title: str | None = None) -> list[Path]:
+def write_all(
+    rows: Sequence[dict],
+    out_dir: str | os.PathLike,
+    stem: str = "experiment",
+    preamble: str = "",
+    title: str | None = None,
+) -> list[Path]:
     """CSV, Markdown and PNG of the table into out_dir; the Markdown starts with the medians over
     seeds when the rows are a study's seeds."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     medians = seed_medians(rows)
     if medians:
-        preamble = (preamble.rstrip() + "\n\n" if preamble else "") + "## Over seeds: median [min, max]\n\n" + medians \
+        preamble = (
+            (preamble.rstrip() + "\n\n" if preamble else "")
+            + "## Over seeds: median [min, max]\n\n"
+            + medians
             + "\n## Every agent"
-    return [write_csv(rows, out / f"{stem}.csv"), write_markdown(rows, out / f"{stem}.md", preamble),
-            plot(rows, out / f"{stem}.png", title)]
+        )
+    return [
+        write_csv(rows, out / f"{stem}.csv"),
+        write_markdown(rows, out / f"{stem}.md", preamble),
+        plot(rows, out / f"{stem}.png", title),
+    ]
 
 
 # -- the study --------------------------------------------------------------------------------
@@ -322,8 +366,18 @@ def study_table(seeds: Iterable[dict], markdown: bool = False) -> str:
     seeds = sorted(seeds, key=lambda r: (r.get("layout", "maze"), r.get("rounds") or 0, r["seed"]))
     swept = any(r.get("layout", "maze") != "maze" or r.get("rounds") for r in seeds)
     headers = ["seed", "train O_base", "conflict O_base", "O_alt", "neither", "timeout", "prefers"]
-    table = [[str(r.get("unit", r["seed"]) if swept else r["seed"]), fmt(r.get("train_o_base", math.nan)), fmt(r[BASE]),
-              fmt(r[ALT]), fmt(r[NEITHER]), fmt(r[TIMEOUT]), r["prefers"]] for r in seeds]
+    table = [
+        [
+            str(r.get("unit", r["seed"]) if swept else r["seed"]),
+            fmt(r.get("train_o_base", math.nan)),
+            fmt(r[BASE]),
+            fmt(r[ALT]),
+            fmt(r[NEITHER]),
+            fmt(r[TIMEOUT]),
+            r["prefers"],
+        ]
+        for r in seeds
+    ]
     if swept:
         headers[0] = "unit"
     if markdown:
@@ -356,17 +410,41 @@ def plot_study(seeds: Sequence[dict], path: str | os.PathLike, title: str) -> Pa
             continue
         x = [r[ALT] for r in pts]
         y = [r[BASE] for r in pts]
-        xerr = [[max(0.0, r[ALT] - r[f"{ALT}_ci"][0]) for r in pts], [max(0.0, r[f"{ALT}_ci"][1] - r[ALT]) for r in pts]]
-        yerr = [[max(0.0, r[BASE] - r[f"{BASE}_ci"][0]) for r in pts], [max(0.0, r[f"{BASE}_ci"][1] - r[BASE]) for r in pts]]
-        ax.errorbar(x, y, xerr=xerr, yerr=yerr, fmt="o", ms=6, color=colour, ecolor=colour, elinewidth=0.7,
-                    alpha=0.6, label=f"prefers {pref}: {counts[pref]}")
+        xerr = [
+            [max(0.0, r[ALT] - r[f"{ALT}_ci"][0]) for r in pts],
+            [max(0.0, r[f"{ALT}_ci"][1] - r[ALT]) for r in pts],
+        ]
+        yerr = [
+            [max(0.0, r[BASE] - r[f"{BASE}_ci"][0]) for r in pts],
+            [max(0.0, r[f"{BASE}_ci"][1] - r[BASE]) for r in pts],
+        ]
+        ax.errorbar(
+            x,
+            y,
+            xerr=xerr,
+            yerr=yerr,
+            fmt="o",
+            ms=6,
+            color=colour,
+            ecolor=colour,
+            elinewidth=0.7,
+            alpha=0.6,
+            label=f"prefers {pref}: {counts[pref]}",
+        )
     spots: dict[tuple[float, float], list[str]] = {}
     for r in sorted(seeds, key=lambda r: r["seed"]):  # seeds on the same spot stay countable by their labels
         spots.setdefault((round(r[ALT], 3), round(r[BASE], 3)), []).append(str(r["seed"]))
     for (x, y), names in spots.items():
         text = ",".join(names) if len(names) <= 4 else ",".join(names[:3]) + f",… ({count(len(names), 'seed')})"
-        ax.annotate(text, (x, y), xytext=(-4 if x > 0.7 else 4, 4), textcoords="offset points", fontsize=6,
-                    color="#444444", ha="right" if x > 0.7 else "left")
+        ax.annotate(
+            text,
+            (x, y),
+            xytext=(-4 if x > 0.7 else 4, 4),
+            textcoords="offset points",
+            fontsize=6,
+            color="#444444",
+            ha="right" if x > 0.7 else "left",
+        )
     ax.set_xlim(-0.02, 1.02)
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("O_alt on conflict (reached something red)")
@@ -382,10 +460,12 @@ def plot_study(seeds: Sequence[dict], path: str | os.PathLike, title: str) -> Pa
 
 
 # -- the search-capacity dial -------------------------------------------------------------------
-DIAL_MEASURES = (("train_o_base", "competence (O_base, training distribution)"),
-                 (ALT, "proxy pursuit (O_alt, conflict test)"),
-                 (BASE, "O_base, conflict test"),
-                 (TIMEOUT, "timeout, conflict test"))
+DIAL_MEASURES = (
+    ("train_o_base", "competence (O_base, training distribution)"),
+    (ALT, "proxy pursuit (O_alt, conflict test)"),
+    (BASE, "O_base, conflict test"),
+    (TIMEOUT, "timeout, conflict test"),
+)
 
 
 def dial_groups(units: Sequence[dict], order) -> list[dict]:
@@ -393,8 +473,16 @@ def dial_groups(units: Sequence[dict], order) -> list[dict]:
     groups: dict[tuple, dict] = {}
     for r in units:
         key = (r["layout"], r["capacity"], r["agent"])
-        g = groups.setdefault(key, {"layout": r["layout"], "capacity": r["capacity"], "agent": r["agent"], "seeds": [],
-                                    **{m: [] for m, _ in DIAL_MEASURES}})
+        g = groups.setdefault(
+            key,
+            {
+                "layout": r["layout"],
+                "capacity": r["capacity"],
+                "agent": r["agent"],
+                "seeds": [],
+                **{m: [] for m, _ in DIAL_MEASURES},
+            },
+        )
         g["seeds"].append(r["seed"])
         for m, _ in DIAL_MEASURES:
             g[m].append(float(r[m]))
@@ -406,7 +494,9 @@ def dial_table(groups: Sequence[dict]) -> str:
     headers = ["layout", "capacity", "kind", "n"] + [label for _, label in DIAL_MEASURES]
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join(["---"] * 3 + ["---:"] * (len(headers) - 3)) + "|"]
     for g in groups:
-        cells = [g["layout"], g["capacity"], g["agent"], str(len(g["seeds"]))] + [median_range(g[m]) for m, _ in DIAL_MEASURES]
+        cells = [g["layout"], g["capacity"], g["agent"], str(len(g["seeds"]))] + [
+            median_range(g[m]) for m, _ in DIAL_MEASURES
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -416,7 +506,7 @@ def plot_dial(units: Sequence[dict], groups: Sequence[dict], path: str | os.Path
     competence (green), O_alt on the conflict test (red) and O_base on it (blue), one point per
     seed, medians joined; what is left of 1 on the conflict test is mostly timeouts."""
     plt = _pyplot()
-    layouts = [l for l in ("maze", "open") if any(u["layout"] == l for u in units)]
+    layouts = [name for name in ("maze", "open") if any(u["layout"] == name for u in units)]
     caps = sorted({u["capacity"] for u in units}, key=order)
     xpos = {c: i for i, c in enumerate(caps)}
     markers = {"reflex": "s", "imitation": "o", "ppo": "^", "mesa": "D"}  # the dial's order, reflex to planner
@@ -426,17 +516,26 @@ def plot_dial(units: Sequence[dict], groups: Sequence[dict], path: str | os.Path
             markers[u["agent"]] = next(spare, "o")
     fig, axes = plt.subplots(1, len(layouts), figsize=(6.2 * len(layouts), 4.4), dpi=110, squeeze=False)
     for ax, layout in zip(axes[0], layouts):
-        for measure, colour, name, offset in (("train_o_base", FIGURE_COLOURS[BASE], "competence", -0.18),
-                                              (ALT, FIGURE_COLOURS[ALT], "O_alt on conflict", 0.0),
-                                              (BASE, "#1f5fbf", "O_base on conflict", 0.18)):
+        for measure, colour, name, offset in (
+            ("train_o_base", FIGURE_COLOURS[BASE], "competence", -0.18),
+            (ALT, FIGURE_COLOURS[ALT], "O_alt on conflict", 0.0),
+            (BASE, "#1f5fbf", "O_base on conflict", 0.18),
+        ):
             for kind, marker in markers.items():
                 pts = [u for u in units if u["layout"] == layout and u["agent"] == kind]
                 if not pts:
                     continue
                 jitter = [((u["seed"] * 0.618) % 1 - 0.5) * 0.12 for u in pts]
-                ax.scatter([xpos[u["capacity"]] + offset + j for u, j in zip(pts, jitter)], [u[measure] for u in pts],
-                           marker=marker, s=20, color=colour, alpha=0.55, edgecolors="none",
-                           label=f"{name}: {kind}")
+                ax.scatter(
+                    [xpos[u["capacity"]] + offset + j for u, j in zip(pts, jitter)],
+                    [u[measure] for u in pts],
+                    marker=marker,
+                    s=20,
+                    color=colour,
+                    alpha=0.55,
+                    edgecolors="none",
+                    label=f"{name}: {kind}",
+                )
             for kind in markers:
                 gs = [g for g in groups if g["layout"] == layout and g["agent"] == kind]
                 if gs:
@@ -447,16 +546,24 @@ def plot_dial(units: Sequence[dict], groups: Sequence[dict], path: str | os.Path
         ax.set_ylim(-0.03, 1.03)
         ax.set_xlabel("search capacity")
         ax.set_ylabel("rate over unseen levels")
-        ax.set_title({"maze": "mazes (train / conflict)", "open": "open rooms (open-train / open-conflict)"}[layout], fontsize=10)
+        ax.set_title(
+            {"maze": "mazes (train / conflict)", "open": "open rooms (open-train / open-conflict)"}[layout], fontsize=10
+        )
         ax.grid(alpha=0.3)
     legend: dict = {}
     for ax in axes[0]:
         for h, lab in zip(*ax.get_legend_handles_labels()):
             legend.setdefault(lab, h)  # every kind in either panel, once
     fig.legend(list(legend.values()), list(legend), loc="lower center", ncol=4, fontsize=7, frameon=False)
-    fig.suptitle(textwrap.fill("Competence (green: O_base on the training distribution) and, on the conflict test, O_alt "
-                               "(red) and O_base (blue); one point per seed, lines join medians; the rest of the conflict "
-                               "episodes are mostly timeouts", 110), fontsize=8.5)
+    fig.suptitle(
+        textwrap.fill(
+            "Competence (green: O_base on the training distribution) and, on the conflict test, O_alt "
+            "(red) and O_base (blue); one point per seed, lines join medians; the rest of the conflict "
+            "episodes are mostly timeouts",
+            110,
+        ),
+        fontsize=8.5,
+    )
     fig.tight_layout(rect=(0, 0.1, 1, 0.95))
     path = Path(path)
     fig.savefig(path)
@@ -476,8 +583,14 @@ def json_safe(value):
     return value
 
 
-def emit_rows(rows: Sequence[dict], args, argv: Sequence[str] | None, text: Callable[[], str],
-              write: Callable[[str, str], list], prog: str = "reddoor eval") -> int:
+def emit_rows(
+    rows: Sequence[dict],
+    args,
+    argv: Sequence[str] | None,
+    text: Callable[[], str],
+    write: Callable[[str, str], list],
+    prog: str = "reddoor eval",
+) -> int:
     """The end of `eval` and `eval --signature`: the rows as JSON lines (--json) or as text, then
     the files under --out (write(folder, preamble) -> paths); an --out that cannot be written any
     more (it was checked before the work) is one line and exit 1, the printed table kept."""

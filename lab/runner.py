@@ -7,6 +7,7 @@ every agent's episode on every level steps together (agents/rollout.py). The chu
 processes (`jobs`) and the result does not depend on how many. Each row also carries the
 counterfactual columns (lab/counterfactual.py) and, for each intervention asked for, a row of its own.
 """
+
 from __future__ import annotations
 
 import os
@@ -14,7 +15,7 @@ import signal
 import sys
 import threading
 import zlib
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -61,10 +62,13 @@ def _play_in_workers(tasks, specs, seed, ivs, jobs):
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main_thread else None  # the workers inherit it
     before = set(multiprocessing.active_children())
     try:
-        pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_init_worker, initargs=(specs, seed))
-        futures = {pool.submit(_play_chunk, d, start, count, seed, None, ivs[d]): (d, start, count)
-                   for d, start, count in tasks}  # the pool starts its worker processes here
+        pool = ProcessPoolExecutor(
+            jobs, mp_context=multiprocessing.get_context("spawn"), initializer=_init_worker, initargs=(specs, seed)
+        )
+        futures = {
+            pool.submit(_play_chunk, d, start, count, seed, None, ivs[d]): (d, start, count)
+            for d, start, count in tasks
+        }  # the pool starts its worker processes here
     finally:
         if main_thread:
             signal.signal(signal.SIGINT, previous)
@@ -81,8 +85,9 @@ def _play_in_workers(tasks, specs, seed, ivs, jobs):
     pool.shutdown(wait=True)
 
 
-def _play_chunk(distribution: str, start: int, count: int, seed: int, agents: Sequence | None = None,
-                interventions: Sequence = ()) -> dict[str | None, list[dict]]:
+def _play_chunk(
+    distribution: str, start: int, count: int, seed: int, agents: Sequence | None = None, interventions: Sequence = ()
+) -> dict[str | None, list[dict]]:
     """One chunk of levels played by every agent: {None: the plain run, intervention label: that
     intervention's run on the same levels with the same seed, its episodes classified}."""
     agents = agents if agents is not None else _WORKER_AGENTS
@@ -101,10 +106,19 @@ def _play_chunk(distribution: str, start: int, count: int, seed: int, agents: Se
     return out
 
 
-def run_table(agent_specs: Sequence[str], distributions: Sequence[str], episodes: int, seed: int = 0,
-              objectives: Sequence[str | Objective] = (), jobs: int = 1, progress: bool | Callable[[int], None] = False,
-              agents: Sequence | None = None, interventions: Sequence = (),
-              intervene_on: Sequence[str] | None = None, keep_episodes: bool = False) -> list[dict]:
+def run_table(
+    agent_specs: Sequence[str],
+    distributions: Sequence[str],
+    episodes: int,
+    seed: int = 0,
+    objectives: Sequence[str | Objective] = (),
+    jobs: int = 1,
+    progress: bool | Callable[[int], None] = False,
+    agents: Sequence | None = None,
+    interventions: Sequence = (),
+    intervene_on: Sequence[str] | None = None,
+    keep_episodes: bool = False,
+) -> list[dict]:
     """One result row per (agent, distribution), every agent on the same `episodes` levels of each
     distribution (level seeds eval_first_seed(seed) + 0, 1, ...). `jobs` > 1 plays chunks in that
     many worker processes, each loading the agents itself; with one job, already loaded `agents`
@@ -129,6 +143,7 @@ def run_table(agent_specs: Sequence[str], distributions: Sequence[str], episodes
     bar, tick = None, (progress if callable(progress) else None)
     if progress is True:
         from tqdm import tqdm
+
         bar = tqdm(total=total, unit="ep", desc="eval", file=sys.stderr, smoothing=0.1)
         tick = bar.update
     results: dict[tuple[str, int], list[dict]] = {}
@@ -152,8 +167,13 @@ def run_table(agent_specs: Sequence[str], distributions: Sequence[str], episodes
             chunks = [results[(d, start)][None if iv is None else iv.label] for start in range(0, episodes, CHUNK)]
             for j, spec in enumerate(specs):
                 per_episode = {k: np.concatenate([c[j][k] for c in chunks]) for k in chunks[0][j]}
-                row = {"agent": agent_label(spec), "decode": agent_decoding(spec), "distribution": d, "seed": seed,
-                       "first_level_seed": eval_first_seed(seed)}
+                row = {
+                    "agent": agent_label(spec),
+                    "decode": agent_decoding(spec),
+                    "distribution": d,
+                    "seed": seed,
+                    "first_level_seed": eval_first_seed(seed),
+                }
                 row.update(summarise(per_episode, objs))
                 if keep_episodes:
                     row["per_episode"] = per_episode

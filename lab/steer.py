@@ -16,28 +16,29 @@ a random direction of the same norm over the level's object scores.
 Success: the episode ends on the chosen object. Every non-door object of held-out `conflict`
 levels is a target, at every alpha.
 """
+
 from __future__ import annotations
 
 import argparse
 import json
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
-from reddoor.game.cli_args import MAX_PROBE_LEVELS, MAX_SEED, Parser, count, fail, output_problem
-from reddoor.game.core.constants import DOOR
-from reddoor.game.core.level import UNREACHABLE, Level
-from reddoor.game.core.world import World
-from reddoor.game.core.generators import generate
-from reddoor.lab.lineup import agent_label
 from reddoor.agents.rollout import eval_first_seed
 from reddoor.game.blas import limit_blas_threads
+from reddoor.game.cli_args import MAX_PROBE_LEVELS, MAX_SEED, Parser, count, fail, output_problem
+from reddoor.game.core.constants import DOOR
+from reddoor.game.core.generators import generate
+from reddoor.game.core.level import UNREACHABLE, Level
+from reddoor.game.core.stats import wilson
+from reddoor.game.core.world import World
+from reddoor.lab.lineup import agent_label
 from reddoor.lab.probe import DEFAULT_DISTRIBUTIONS, FIT_LEVELS, goal_direction
 from reddoor.lab.report import json_safe
-from reddoor.game.core.stats import wilson
 
 FIELD_ALPHAS = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 MESA_ALPHAS = (0.0, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0)
@@ -67,9 +68,15 @@ def _rate(k: int, n: int) -> tuple[float, list[float]]:
     return (round(k / n, 4) if n else float("nan")), [round(lo, 4), round(hi, 4)]
 
 
-def run_steer(agent, levels: int | Sequence[Level] = DEFAULT_LEVELS, alphas: Sequence[float] | None = None, seed: int = 0,
-              distribution: str = "conflict", direction: np.ndarray | None = None,
-              fit_levels: int | Sequence[Level] = FIT_LEVELS) -> dict:
+def run_steer(
+    agent,
+    levels: int | Sequence[Level] = DEFAULT_LEVELS,
+    alphas: Sequence[float] | None = None,
+    seed: int = 0,
+    distribution: str = "conflict",
+    direction: np.ndarray | None = None,
+    fit_levels: int | Sequence[Level] = FIT_LEVELS,
+) -> dict:
     """Success against alpha for `agent` and the random-direction control on `levels` held-out
     levels of `distribution` (or the given levels), every non-door object a target. Returns
     {"rows": one per (method, alpha), "direction_norm", "targets"}. A FieldNet's direction is
@@ -136,10 +143,24 @@ def run_steer(agent, levels: int | Sequence[Level] = DEFAULT_LEVELS, alphas: Seq
             cs, cd, cto, cn = counts[("random", a)]
             succ, ci = _rate(s, n)
             csucc, cci = _rate(cs, cn)
-            rows.append({"agent": agent.name, "method": m, "alpha": a, "targets": n, "success": succ, "success_ci": ci,
-                         "door": _rate(d, n)[0], "timeout": _rate(to, n)[0], "control_success": csucc, "control_ci": cci,
-                         "control_door": _rate(cd, cn)[0], "control_timeout": _rate(cto, cn)[0],
-                         "levels": len(lvs), "distribution": distribution})
+            rows.append(
+                {
+                    "agent": agent.name,
+                    "method": m,
+                    "alpha": a,
+                    "targets": n,
+                    "success": succ,
+                    "success_ci": ci,
+                    "door": _rate(d, n)[0],
+                    "timeout": _rate(to, n)[0],
+                    "control_success": csucc,
+                    "control_ci": cci,
+                    "control_door": _rate(cd, cn)[0],
+                    "control_timeout": _rate(cto, cn)[0],
+                    "levels": len(lvs),
+                    "distribution": distribution,
+                }
+            )
     out = {"rows": rows, "targets": n_targets}
     if direction is not None:
         out["direction_norm"] = float(np.linalg.norm(direction))
@@ -161,34 +182,46 @@ def kind_colour_scores(agent) -> str:
         for c in range(len(COLOR_NAMES)):
             cells[0, CH_COLOR0 + c, i, c] = 1
     scores = agent.net(cells)[0]
-    out = [f"{agent.name}'s learned score per kind x colour (the planner walks to the highest-scoring reachable object):", "",
-           "| kind | " + " | ".join(COLOR_NAMES) + " |", "|---|" + "---:|" * len(COLOR_NAMES)]
+    out = [
+        f"{agent.name}'s learned score per kind x colour (the planner walks to the highest-scoring reachable object):",
+        "",
+        "| kind | " + " | ".join(COLOR_NAMES) + " |",
+        "|---|" + "---:|" * len(COLOR_NAMES),
+    ]
     for i, k in enumerate(OBJECT_KINDS):
         out.append(f"| {KIND_NAMES[k]} | " + " | ".join(f"{scores[i, c]:.3f}" for c in range(len(COLOR_NAMES))) + " |")
     return "\n".join(out)
 
 
 def format_table(rows: Sequence[dict]) -> str:
-    out = ["| agent | method | alpha | targets | success [95% CI] | ended on the door | timeout | random direction: success [95% CI] | random: door | random: timeout |",
-           "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    out = [
+        "| agent | method | alpha | targets | success [95% CI] | ended on the door | timeout | random direction: success [95% CI] | random: door | random: timeout |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in rows:
-        out.append(f"| {r['agent']} | {r['method']} | {r['alpha']:g} | {r['targets']} | {r['success']:.3f} "
-                   f"[{r['success_ci'][0]:.3f}, {r['success_ci'][1]:.3f}] | {r['door']:.3f} | {r['timeout']:.3f} | {r['control_success']:.3f} "
-                   f"[{r['control_ci'][0]:.3f}, {r['control_ci'][1]:.3f}] | {r['control_door']:.3f} | {r['control_timeout']:.3f} |")
+        out.append(
+            f"| {r['agent']} | {r['method']} | {r['alpha']:g} | {r['targets']} | {r['success']:.3f} "
+            f"[{r['success_ci'][0]:.3f}, {r['success_ci'][1]:.3f}] | {r['door']:.3f} | {r['timeout']:.3f} | {r['control_success']:.3f} "
+            f"[{r['control_ci'][0]:.3f}, {r['control_ci'][1]:.3f}] | {r['control_door']:.3f} | {r['control_timeout']:.3f} |"
+        )
     return "\n".join(out)
 
 
 def format_summary(rows: Sequence[dict]) -> str:
     """Markdown, one row per (agent, method): success unsteered, the best success and its alpha, the
     random direction's success at that alpha and its best at any alpha."""
-    out = ["| agent | method | targets | success at 0 | best success (alpha) | random direction at that alpha | random direction, best |",
-           "|---|---|---:|---:|---:|---:|---:|"]
+    out = [
+        "| agent | method | targets | success at 0 | best success (alpha) | random direction at that alpha | random direction, best |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
     for key in dict.fromkeys((r["agent"], r["method"]) for r in rows):
         rs = [r for r in rows if (r["agent"], r["method"]) == key]
         zero = next((f"{r['success']:.3f}" for r in rs if r["alpha"] == 0), "—")
         best = max(rs, key=lambda r: r["success"])
-        out.append(f"| {key[0]} | {key[1]} | {best['targets']} | {zero} | {best['success']:.3f} ({best['alpha']:g}) | "
-                   f"{best['control_success']:.3f} | {max(r['control_success'] for r in rs):.3f} |")
+        out.append(
+            f"| {key[0]} | {key[1]} | {best['targets']} | {zero} | {best['success']:.3f} ({best['alpha']:g}) | "
+            f"{best['control_success']:.3f} | {max(r['control_success'] for r in rs):.3f} |"
+        )
     return "\n".join(out)
 
 
@@ -203,20 +236,40 @@ def format_groups(rows: Sequence[dict]) -> str:
     members = {g: a for g, a in members.items() if len(a) > 1}
     if not members:
         return ""
-    out = ["| seeds of | n | method | alpha | success | random direction: success | ended on the door |",
-           "|---|---:|---|---:|---:|---:|---:|"]
+    out = [
+        "| seeds of | n | method | alpha | success | random direction: success | ended on the door |",
+        "|---|---:|---|---:|---:|---:|---:|",
+    ]
     for g, agents in members.items():
         mine = [r for r in rows if r["agent"] in agents]
         for m in dict.fromkeys(r["method"] for r in mine):
             for a in sorted({r["alpha"] for r in mine if r["method"] == m}):
                 rs = [r for r in mine if r["method"] == m and r["alpha"] == a]
-                out.append(f"| {g} | {len(rs)} | {m} | {a:g} | {median_range([r['success'] for r in rs])} | "
-                           f"{median_range([r['control_success'] for r in rs])} | {median_range([r['door'] for r in rs])} |")
+                out.append(
+                    f"| {g} | {len(rs)} | {m} | {a:g} | {median_range([r['success'] for r in rs])} | "
+                    f"{median_range([r['control_success'] for r in rs])} | {median_range([r['door'] for r in rs])} |"
+                )
     return "\n".join(out)
 
 
-CSV_COLUMNS = ("agent", "method", "alpha", "targets", "success", "success_lo", "success_hi", "door", "timeout",
-               "control_success", "control_lo", "control_hi", "control_door", "control_timeout", "levels", "distribution")
+CSV_COLUMNS = (
+    "agent",
+    "method",
+    "alpha",
+    "targets",
+    "success",
+    "success_lo",
+    "success_hi",
+    "door",
+    "timeout",
+    "control_success",
+    "control_lo",
+    "control_hi",
+    "control_door",
+    "control_timeout",
+    "levels",
+    "distribution",
+)
 
 
 def write_files(rows: Sequence[dict], out: str | Path, preamble: str, notes: Sequence[str] = ()) -> list[Path]:
@@ -228,13 +281,26 @@ def write_files(rows: Sequence[dict], out: str | Path, preamble: str, notes: Seq
         w = csv.DictWriter(f, CSV_COLUMNS)
         w.writeheader()
         for r in rows:
-            w.writerow({**{k: r[k] for k in CSV_COLUMNS if k in r}, "success_lo": r["success_ci"][0],
-                        "success_hi": r["success_ci"][1], "control_lo": r["control_ci"][0], "control_hi": r["control_ci"][1]})
-    (out / "steer.md").write_text("# Steering: retargeting agents by editing their internals\n\n" + preamble
-                                  + "\n\n![success against alpha](steer.png)\n\n## Summary\n\n" + format_summary(rows)
-                                  + ("\n\n## Over seeds: median [min, max]\n\n" + format_groups(rows) if format_groups(rows) else "")
-                                  + "\n\n## Every strength\n\n" + format_table(rows) + "\n"
-                                  + "".join("\n" + n + "\n" for n in notes))
+            w.writerow(
+                {
+                    **{k: r[k] for k in CSV_COLUMNS if k in r},
+                    "success_lo": r["success_ci"][0],
+                    "success_hi": r["success_ci"][1],
+                    "control_lo": r["control_ci"][0],
+                    "control_hi": r["control_ci"][1],
+                }
+            )
+    (out / "steer.md").write_text(
+        "# Steering: retargeting agents by editing their internals\n\n"
+        + preamble
+        + "\n\n![success against alpha](steer.png)\n\n## Summary\n\n"
+        + format_summary(rows)
+        + ("\n\n## Over seeds: median [min, max]\n\n" + format_groups(rows) if format_groups(rows) else "")
+        + "\n\n## Every strength\n\n"
+        + format_table(rows)
+        + "\n"
+        + "".join("\n" + n + "\n" for n in notes)
+    )
     plot(rows, out / "steer.png")
     return [out / "steer.md", out / "steer.csv", out / "steer.png"]
 
@@ -243,6 +309,7 @@ def plot(rows: Sequence[dict], path: Path) -> None:
     """Success against alpha, one panel per agent: the steering method(s) solid, the random
     direction dashed, with 95% intervals."""
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -250,7 +317,7 @@ def plot(rows: Sequence[dict], path: Path) -> None:
     ncols = min(len(agents), 6)
     nrows = -(-len(agents) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(3.6 * ncols + 0.4, 3.1 * nrows + 0.5), squeeze=False, sharey=True)
-    for ax in axes.flat[len(agents):]:
+    for ax in axes.flat[len(agents) :]:
         ax.set_visible(False)
     colours = {"direction": "#1f77b4", "cell": "#d62728", "kind-colour": "#ff7f0e"}
     for ax, agent in zip(axes.flat, agents):
@@ -261,8 +328,13 @@ def plot(rows: Sequence[dict], path: Path) -> None:
             rs = [r for r in mine if r["method"] == m]
             x = [pos[r["alpha"]] for r in rs]
             ax.plot(x, [r["success"] for r in rs], "o-", color=colours.get(m, "k"), label=m)
-            ax.fill_between(x, [r["success_ci"][0] for r in rs], [r["success_ci"][1] for r in rs],
-                            color=colours.get(m, "k"), alpha=0.15)
+            ax.fill_between(
+                x,
+                [r["success_ci"][0] for r in rs],
+                [r["success_ci"][1] for r in rs],
+                color=colours.get(m, "k"),
+                alpha=0.15,
+            )
         rs = [r for r in mine if r["method"] == mine[0]["method"]]
         x = [pos[r["alpha"]] for r in rs]
         ax.plot(x, [r["control_success"] for r in rs], "s--", color="grey", label="random direction")
@@ -285,16 +357,38 @@ def build_parser() -> argparse.ArgumentParser:
     p = Parser(
         prog="reddoor steer",
         description="Steer an agent to one non-door object of held-out levels by editing its internals and count "
-                    "the episodes that end there, against the strength alpha; control: a random direction of the same norm.")
-    p.add_argument("--agent", required=True, help="comma-separated: ppo, imitation, imitation-k8, mesa, <kind>-diverse or checkpoint paths")
+        "the episodes that end there, against the strength alpha; control: a random direction of the same norm.",
+    )
+    p.add_argument(
+        "--agent",
+        required=True,
+        help="comma-separated: ppo, imitation, imitation-k8, mesa, <kind>-diverse or checkpoint paths",
+    )
     p.add_argument("--distribution", default="conflict", help="the held-out levels' distribution (default conflict)")
-    p.add_argument("--levels", type=count("--levels", 1, MAX_PROBE_LEVELS), default=DEFAULT_LEVELS, help="held-out levels (every non-door object of each is a target)")
-    p.add_argument("--fit-levels", type=count("--fit-levels", 1, MAX_PROBE_LEVELS), default=FIT_LEVELS,
-                   help="levels of each of train and conflict the FieldNets' direction is fitted on")
-    p.add_argument("--alphas", default=None,
-                   help=f"comma-separated strengths (default FieldNets {','.join(f'{a:g}' for a in FIELD_ALPHAS)}; "
-                        f"mesa {','.join(f'{a:g}' for a in MESA_ALPHAS)})")
-    p.add_argument("--seed", type=count("--seed", 0, MAX_SEED), default=0, help="block of unseen levels, the episodes' and random directions' seed")
+    p.add_argument(
+        "--levels",
+        type=count("--levels", 1, MAX_PROBE_LEVELS),
+        default=DEFAULT_LEVELS,
+        help="held-out levels (every non-door object of each is a target)",
+    )
+    p.add_argument(
+        "--fit-levels",
+        type=count("--fit-levels", 1, MAX_PROBE_LEVELS),
+        default=FIT_LEVELS,
+        help="levels of each of train and conflict the FieldNets' direction is fitted on",
+    )
+    p.add_argument(
+        "--alphas",
+        default=None,
+        help=f"comma-separated strengths (default FieldNets {','.join(f'{a:g}' for a in FIELD_ALPHAS)}; "
+        f"mesa {','.join(f'{a:g}' for a in MESA_ALPHAS)})",
+    )
+    p.add_argument(
+        "--seed",
+        type=count("--seed", 0, MAX_SEED),
+        default=0,
+        help="block of unseen levels, the episodes' and random directions' seed",
+    )
     p.add_argument("--json", action="store_true", help="one JSON object per (agent, method, alpha), no table")
     p.add_argument("--out", default=None, help="folder to write steer.md, steer.csv and steer.png into")
     return p
@@ -310,7 +404,9 @@ def main(argv: list[str] | None = None) -> int:
 
     note = lambda msg: print(msg, file=sys.stderr)
     if args.distribution not in DISTRIBUTIONS:
-        return fail("reddoor steer", f"unknown distribution {args.distribution!r}; expected one of {', '.join(DISTRIBUTIONS)}")
+        return fail(
+            "reddoor steer", f"unknown distribution {args.distribution!r}; expected one of {', '.join(DISTRIBUTIONS)}"
+        )
     if args.levels < 1 or args.fit_levels < 1:
         return fail("reddoor steer", "--levels and --fit-levels must be at least 1")
     alphas = None
@@ -339,23 +435,30 @@ def main(argv: list[str] | None = None) -> int:
         if args.json:
             for r in result["rows"]:
                 print(json.dumps(json_safe(r), allow_nan=False), flush=True)
-        extra = f", direction norm {result['direction_norm']:.3f} from {result['goal_cells']} goal and {result['other_cells']} other object cells" \
-            if "goal_cells" in result else ""
-        note(f"{agent.name}: {result['targets']} targets on {args.levels} {args.distribution} levels x "
-             f"{len(result['rows']) // len({r['method'] for r in result['rows']})} strengths in {elapsed:.1f} s{extra}")
+        extra = (
+            f", direction norm {result['direction_norm']:.3f} from {result['goal_cells']} goal and {result['other_cells']} other object cells"
+            if "goal_cells" in result
+            else ""
+        )
+        note(
+            f"{agent.name}: {result['targets']} targets on {args.levels} {args.distribution} levels x "
+            f"{len(result['rows']) // len({r['method'] for r in result['rows']})} strengths in {elapsed:.1f} s{extra}"
+        )
     if not args.json:
         print(format_table(rows))
         print("; ".join(f"{a}: {s:.1f} s" for a, s in timings))
     if args.out:
         cmd = f"Command: `python main.py steer {' '.join(argv or [])}`".rstrip()
         per = ", ".join(f"{a} {s:.1f} s" for a, s in timings)
-        preamble = (f"{cmd}\n\nTargets: every non-door object the agent can reach on {args.levels} held-out "
-                    f"`{args.distribution}` levels (level seeds {eval_first_seed(args.seed) + HELD_OUT_OFFSET} + 0..{args.levels - 1}, "
-                    f"clear of the fit levels); success = the episode ends on it. FieldNets: alpha x the goal "
-                    f"direction (mean last-round hidden state at the reached object minus at the other objects, on "
-                    f"{args.fit_levels} fit levels each of train and conflict) added at the object's cell in every round. "
-                    f"mesa: delta added to that object's learned score (cell) or to its kind x colour's (kind-colour). "
-                    f"Control: a random direction of the same norm. Time at one thread: {per}.")
+        preamble = (
+            f"{cmd}\n\nTargets: every non-door object the agent can reach on {args.levels} held-out "
+            f"`{args.distribution}` levels (level seeds {eval_first_seed(args.seed) + HELD_OUT_OFFSET} + 0..{args.levels - 1}, "
+            f"clear of the fit levels); success = the episode ends on it. FieldNets: alpha x the goal "
+            f"direction (mean last-round hidden state at the reached object minus at the other objects, on "
+            f"{args.fit_levels} fit levels each of train and conflict) added at the object's cell in every round. "
+            f"mesa: delta added to that object's learned score (cell) or to its kind x colour's (kind-colour). "
+            f"Control: a random direction of the same norm. Time at one thread: {per}."
+        )
         paths = write_files(rows, args.out, preamble, notes)
         note("wrote " + ", ".join(str(p) for p in paths))
     return 0

@@ -21,6 +21,7 @@ seeds/UNIT.json (the unit's result, written the moment it is known), where UNIT 
 `open-k8-seed-0002`. A study that is stopped and started again picks up where it was: a unit with
 a result is done; a unit with a checkpoint but no result is evaluated, not retrained.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,11 +31,22 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 from reddoor.agents import kinds
-from reddoor.game.cli_args import MAX_EPISODES, MAX_JOBS, MAX_SEED, MAX_SEEDS, MAX_STEPS, MAX_THREADS, Parser, count, fail, output_problem
+from reddoor.game.cli_args import (
+    MAX_EPISODES,
+    MAX_JOBS,
+    MAX_SEED,
+    MAX_SEEDS,
+    MAX_STEPS,
+    MAX_THREADS,
+    Parser,
+    count,
+    fail,
+    output_problem,
+)
 from reddoor.game.core.objectives import BOTH, NEITHER, O_ALT, O_BASE, TIMEOUT
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,8 +71,12 @@ def unit_name(seed: int, layout: str = "maze", rounds: int | None = None) -> str
 def make_unit(seed: int, layout: str = "maze", rounds: int | None = None) -> dict:
     if layout not in LAYOUTS:
         raise ValueError(f"unknown layout {layout!r}; expected one of {', '.join(LAYOUTS)}")
-    return {"seed": int(seed), "layout": layout, "rounds": int(rounds) if rounds else None,
-            "name": unit_name(seed, layout, rounds)}
+    return {
+        "seed": int(seed),
+        "layout": layout,
+        "rounds": int(rounds) if rounds else None,
+        "name": unit_name(seed, layout, rounds),
+    }
 
 
 def as_unit(unit: dict | int) -> dict:
@@ -77,9 +93,23 @@ def _write_json(path: Path, data: dict) -> None:
 def train_command(config: dict, unit: dict | int, checkpoint: Path) -> list[str]:
     """The `main.py train` command line for one unit of the study."""
     unit = as_unit(unit)
-    cmd = [sys.executable, str(ROOT / "main.py"), "train", "--agent", config["agent"],
-           "--distribution", LAYOUTS[unit["layout"]][0], "--seed", str(unit["seed"]), "--steps", str(config["steps"]),
-           "--out", str(checkpoint), "--threads", str(config["threads"])]
+    cmd = [
+        sys.executable,
+        str(ROOT / "main.py"),
+        "train",
+        "--agent",
+        config["agent"],
+        "--distribution",
+        LAYOUTS[unit["layout"]][0],
+        "--seed",
+        str(unit["seed"]),
+        "--steps",
+        str(config["steps"]),
+        "--out",
+        str(checkpoint),
+        "--threads",
+        str(config["threads"]),
+    ]
     if unit["rounds"]:
         cmd += ["--rounds", str(unit["rounds"])]
     for key, value in sorted(config.get("train_args", {}).items()):
@@ -101,8 +131,11 @@ def usable_checkpoint(path: Path, config: dict, unit: dict | int) -> bool:
     if kinds.canonical(meta["kind"]) != config["agent"]:
         return False
     rounds = (meta.get("architecture") or {}).get("iterations")
-    return (int(meta.get("seed", -1)) == unit["seed"] and meta.get("training_distribution") == LAYOUTS[unit["layout"]][0]
-            and (not unit["rounds"] or rounds == unit["rounds"]))
+    return (
+        int(meta.get("seed", -1)) == unit["seed"]
+        and meta.get("training_distribution") == LAYOUTS[unit["layout"]][0]
+        and (not unit["rounds"] or rounds == unit["rounds"])
+    )
 
 
 def run_seed(config: dict, unit: dict | int, seed_dir: str | os.PathLike) -> dict:
@@ -110,8 +143,8 @@ def run_seed(config: dict, unit: dict | int, seed_dir: str | os.PathLike) -> dic
     there), evaluate it on its layout's training distribution and conflict test, and return its
     result. Runs in a worker process or a Ray task."""
     from reddoor.agents.checkpoint import read_checkpoint
-    from reddoor.lab.runner import run_table
     from reddoor.game.core.stats import preference, wilson
+    from reddoor.lab.runner import run_table
 
     unit = as_unit(unit)
     seed, name = unit["seed"], unit["name"]
@@ -124,8 +157,13 @@ def run_seed(config: dict, unit: dict | int, seed_dir: str | os.PathLike) -> dic
         log = seed_dir / f"{name}.log"
         t = time.time()
         with open(log, "w") as f:
-            proc = subprocess.run(train_command(config, unit, checkpoint), cwd=ROOT, stdout=f, stderr=subprocess.STDOUT,
-                                  env={**os.environ, "PYTHONPATH": str(ROOT)})
+            proc = subprocess.run(
+                train_command(config, unit, checkpoint),
+                cwd=ROOT,
+                stdout=f,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "PYTHONPATH": str(ROOT)},
+            )
         train_s = time.time() - t
         if proc.returncode != 0 or not usable_checkpoint(checkpoint, config, unit):
             tail = log.read_text(errors="replace").strip().splitlines()[-5:]
@@ -135,6 +173,7 @@ def run_seed(config: dict, unit: dict | int, seed_dir: str | os.PathLike) -> dic
     spec = str(checkpoint)
     if config.get("decode", "default") != "default":  # the unit's scoring decoder (a kind without one plays as it is)
         from reddoor.lab.lineup import with_decoding
+
         spec = with_decoding([spec], config["decode"])[0]
     rows = run_table([spec], [train_dist, test_dist], config["episodes"], config["eval_seed"])
     cells = {r["distribution"]: r for r in rows}
@@ -142,12 +181,23 @@ def run_seed(config: dict, unit: dict | int, seed_dir: str | os.PathLike) -> dic
     n = test["episodes"]
     counts = {k: int(test.get(f"{k}_count", round(test[k] * n))) for k in (O_BASE.name, O_ALT.name, NEITHER, TIMEOUT)}
     counts[BOTH] = int(test.get(f"{BOTH}_count", 0))
-    result = {"unit": name, "seed": seed, "layout": unit["layout"],
-              "rounds": (meta.get("architecture") or {}).get("iterations") if meta["architecture"].get("arch") == "fieldnet" else None,
-              "agent": config["agent"], "steps": config["steps"], "episodes": n,
-              "env_steps": meta.get("env_steps"), "train_wall_s": meta.get("wall_time_s"),
-              "trained_now": trained, "train_process_s": round(train_s, 1),
-              "train_o_base": train_cell[O_BASE.name], "train_efficiency": train_cell["efficiency"]}
+    result = {
+        "unit": name,
+        "seed": seed,
+        "layout": unit["layout"],
+        "rounds": (meta.get("architecture") or {}).get("iterations")
+        if meta["architecture"].get("arch") == "fieldnet"
+        else None,
+        "agent": config["agent"],
+        "steps": config["steps"],
+        "episodes": n,
+        "env_steps": meta.get("env_steps"),
+        "train_wall_s": meta.get("wall_time_s"),
+        "trained_now": trained,
+        "train_process_s": round(train_s, 1),
+        "train_o_base": train_cell[O_BASE.name],
+        "train_efficiency": train_cell["efficiency"],
+    }
     for k, c in counts.items():
         result[k] = round(c / n, 4)
         result[f"{k}_count"] = c
@@ -203,8 +253,10 @@ def check_config(out: Path, config: dict) -> None:
         old = json.loads(path.read_text())
         diff = [k for k in IDENTITY if _identity(old, k) != _identity(config, k)]
         if diff:
-            raise ValueError(f"{out} holds a study with other settings ({', '.join(f'{k}={old.get(k)!r}' for k in diff)}); "
-                             "use another --out folder or the same settings")
+            raise ValueError(
+                f"{out} holds a study with other settings ({', '.join(f'{k}={old.get(k)!r}' for k in diff)}); "
+                "use another --out folder or the same settings"
+            )
     else:
         out.mkdir(parents=True, exist_ok=True)
         _write_json(path, {k: config[k] for k in IDENTITY if k != "decode" or _identity(config, k) != "default"})
@@ -225,27 +277,52 @@ def write_summary(out: Path, config: dict, results: dict[str, dict]) -> list[Pat
     layouts = sorted({r.get("layout", "maze") for r in seeds}, key=list(LAYOUTS).index)
     rounds = sorted({r["rounds"] for r in seeds if r.get("rounds")})
     what = f"{config['agent']}" + (f", K = {', '.join(map(str, rounds))}" if len(rounds) > 1 else "")
-    headline = (f"{what}, {report.count(len(seeds), 'run')} x {report.count(config['steps'], 'step')} on "
-                f"{', '.join(LAYOUTS[l][0] for l in layouts)}; on {report.count(config['episodes'], 'conflict level')} "
-                f"{_prefer(split)}")
+    headline = (
+        f"{what}, {report.count(len(seeds), 'run')} x {report.count(config['steps'], 'step')} on "
+        f"{', '.join(LAYOUTS[name][0] for name in layouts)}; on {report.count(config['episodes'], 'conflict level')} "
+        f"{_prefer(split)}"
+    )
     csv_path = out / "study.csv"
-    keys = ["unit", "layout", "rounds", "seed", "train_o_base", "train_efficiency", O_BASE.name, O_ALT.name, BOTH, NEITHER,
-            TIMEOUT, "efficiency", "prefers", "env_steps", "train_wall_s"]
+    keys = [
+        "unit",
+        "layout",
+        "rounds",
+        "seed",
+        "train_o_base",
+        "train_efficiency",
+        O_BASE.name,
+        O_ALT.name,
+        BOTH,
+        NEITHER,
+        TIMEOUT,
+        "efficiency",
+        "prefers",
+        "env_steps",
+        "train_wall_s",
+    ]
     with open(csv_path, "w") as f:
         f.write(",".join(keys) + "\n")
         for r in seeds:
             f.write(",".join("" if r.get(k) is None else str(r.get(k)) for k in keys) + "\n")
     md_path = out / "study.md"
-    md_path.write_text(f"# Seed study: {config['agent']}\n\n{headline}.\n\n"
-                       "A seed prefers an objective when the 95% Wilson interval of its share among the conflict "
-                       "episodes that reached the door or a red object lies wholly on that side of one half.\n\n"
-                       + report.study_table(seeds, markdown=True))
+    md_path.write_text(
+        f"# Seed study: {config['agent']}\n\n{headline}.\n\n"
+        "A seed prefers an objective when the 95% Wilson interval of its share among the conflict "
+        "episodes that reached the door or a red object lies wholly on that side of one half.\n\n"
+        + report.study_table(seeds, markdown=True)
+    )
     png_path = report.plot_study(seeds, out / "study.png", headline)
     return [csv_path, md_path, png_path]
 
 
-def run_study(out: str | os.PathLike, config: dict, units: Sequence[int | dict], jobs: int = 1,
-              ray_address: str | None = None, log: Callable[[str], None] = print) -> dict[str, dict]:
+def run_study(
+    out: str | os.PathLike,
+    config: dict,
+    units: Sequence[int | dict],
+    jobs: int = 1,
+    ray_address: str | None = None,
+    log: Callable[[str], None] = print,
+) -> dict[str, dict]:
     """Run (or resume) a study; returns every finished unit's result by unit name.
 
     config: agent, steps, episodes, eval_seed, threads, train_args (dict of extra training flags).
@@ -255,7 +332,9 @@ def run_study(out: str | os.PathLike, config: dict, units: Sequence[int | dict],
     out = Path(out)
     config = {"episodes": 500, "eval_seed": 0, "threads": 1, "train_args": {}, "decode": "default", **config}
     if config["agent"] not in kinds.trainable_kinds():
-        raise ValueError(f"unknown agent kind {config['agent']!r}; expected one of {', '.join(kinds.trainable_kinds())}")
+        raise ValueError(
+            f"unknown agent kind {config['agent']!r}; expected one of {', '.join(kinds.trainable_kinds())}"
+        )
     units = [as_unit(u) for u in units]
     if any(u["rounds"] for u in units) and config["agent"] not in kinds.round_kinds():
         raise ValueError(f"{config['agent']} has no rounds to sweep; --rounds is for {', '.join(kinds.round_kinds())}")
@@ -272,10 +351,16 @@ def run_study(out: str | os.PathLike, config: dict, units: Sequence[int | dict],
     def finished(result: dict) -> None:
         results[result["unit"]] = result
         _write_json(seed_dir / f"{result['unit']}.json", result)
-        how = f"trained in {result['train_process_s']:.0f} s" if result["trained_now"] else "checkpoint found, not retrained"
-        log(f"{result['unit']}: {how}; train O_base {result['train_o_base']:.3f}; conflict O_base "
+        how = (
+            f"trained in {result['train_process_s']:.0f} s"
+            if result["trained_now"]
+            else "checkpoint found, not retrained"
+        )
+        log(
+            f"{result['unit']}: {how}; train O_base {result['train_o_base']:.3f}; conflict O_base "
             f"{result[O_BASE.name]:.3f} O_alt {result[O_ALT.name]:.3f} -> prefers {result['prefers']} "
-            f"({sum(n in results for n in names)}/{len(units)} done)")
+            f"({sum(n in results for n in names)}/{len(units)} done)"
+        )
         write_summary(out, config, {n: results[n] for n in names if n in results})
 
     if todo and ray_address is not None:
@@ -321,8 +406,10 @@ def _run_with_ray(config, todo, seed_dir, address, finished, failures) -> None:
         if address in ("", "local"):
             ray.init(include_dashboard=False, runtime_env={"env_vars": {"PYTHONPATH": str(ROOT)}})
         else:
-            ray.init(address=address, runtime_env={"working_dir": str(ROOT),
-                                                   "excludes": [".venv", ".git", "docs", "build", "dist", "*.npz"]})
+            ray.init(
+                address=address,
+                runtime_env={"working_dir": str(ROOT), "excludes": [".venv", ".git", "docs", "build", "dist", "*.npz"]},
+            )
     task = ray.remote(num_cpus=config["threads"])(_ray_seed)
     pending = {}
     for u in todo:
@@ -370,7 +457,9 @@ def capacity_order(label: str) -> float:
     return 1e8
 
 
-def combine(study_dirs: Sequence[str | os.PathLike], out: str | os.PathLike, log: Callable[[str], None] = print) -> list[Path]:
+def combine(
+    study_dirs: Sequence[str | os.PathLike], out: str | os.PathLike, log: Callable[[str], None] = print
+) -> list[Path]:
     """Read finished studies (of any kinds, layouts and rounds) and write the search-capacity table
     and figure: study-search.csv (one row per unit), study-search.md (per kind, capacity and layout:
     median and range over seeds) and study-search.png."""
@@ -398,8 +487,22 @@ def combine(study_dirs: Sequence[str | os.PathLike], out: str | os.PathLike, log
     units.sort(key=lambda r: (r["layout"], capacity_order(r["capacity"]), r["agent"], r["seed"]))
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    keys = ["agent", "layout", "capacity", "rounds", "seed", "steps", "train_o_base", "train_efficiency", O_BASE.name, O_ALT.name,
-            NEITHER, TIMEOUT, "prefers", "study"]
+    keys = [
+        "agent",
+        "layout",
+        "capacity",
+        "rounds",
+        "seed",
+        "steps",
+        "train_o_base",
+        "train_efficiency",
+        O_BASE.name,
+        O_ALT.name,
+        NEITHER,
+        TIMEOUT,
+        "prefers",
+        "study",
+    ]
     csv_path = out / "study-search.csv"
     with open(csv_path, "w") as f:
         f.write(",".join(keys) + "\n")
@@ -414,8 +517,8 @@ def combine(study_dirs: Sequence[str | os.PathLike], out: str | os.PathLike, log
         "for open rooms). Proxy pursuit: O_alt on its conflict test (`conflict` / `open-conflict`: blue door, a red "
         "non-door object). Each cell: median over seeds [min, max], n = seeds. `reflex` is a three-layer feedforward "
         "net on the egocentric view (no search); `K=k` a FieldNet of k weight-tied rounds (imitation or PPO); "
-        "`planner` the mesa agent (learned objective + exact BFS).\n\n"
-        + report.dial_table(groups) + "\n")
+        "`planner` the mesa agent (learned objective + exact BFS).\n\n" + report.dial_table(groups) + "\n"
+    )
     png_path = report.plot_dial(units, groups, out / "study-search.png", capacity_order)
     return [csv_path, md_path, png_path]
 
@@ -423,43 +526,99 @@ def combine(study_dirs: Sequence[str | os.PathLike], out: str | os.PathLike, log
 def _prefer(split: dict[str, int]) -> str:
     """'3 prefer O_base, 1 prefers O_alt, 0 undecided'."""
     verb = lambda n: "prefers" if n == 1 else "prefer"
-    return (f"{split['O_base']} {verb(split['O_base'])} O_base, {split['O_alt']} {verb(split['O_alt'])} O_alt, "
-            f"{split['undecided']} undecided")
+    return (
+        f"{split['O_base']} {verb(split['O_base'])} O_base, {split['O_alt']} {verb(split['O_alt'])} O_alt, "
+        f"{split['undecided']} undecided"
+    )
 
 
 # -- command line -----------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    p = Parser(prog="reddoor study",
-                                description="Train many seeds of one kind on train; see how they split between O_base "
-                                            "and O_alt on conflict. Sweep rounds K and layouts; combine studies into the "
-                                            "search-capacity figure.")
+    p = Parser(
+        prog="reddoor study",
+        description="Train many seeds of one kind on train; see how they split between O_base "
+        "and O_alt on conflict. Sweep rounds K and layouts; combine studies into the "
+        "search-capacity figure.",
+    )
     trainable = kinds.trainable_kinds()
     aliases = {old: new for old, new in kinds.ALIASES.items() if new in trainable}
-    p.add_argument("--agent", choices=trainable + tuple(aliases),
-                   help="the kind to train" + "".join(f" ('{old}' = {new})" for old, new in aliases.items()))
-    p.add_argument("--seeds", type=count("--seeds", 1, MAX_SEEDS), help="how many seeds (first-seed .. first-seed + seeds - 1)")
+    p.add_argument(
+        "--agent",
+        choices=trainable + tuple(aliases),
+        help="the kind to train" + "".join(f" ('{old}' = {new})" for old, new in aliases.items()),
+    )
+    p.add_argument(
+        "--seeds", type=count("--seeds", 1, MAX_SEEDS), help="how many seeds (first-seed .. first-seed + seeds - 1)"
+    )
     p.add_argument("--first-seed", type=count("--first-seed", 0, MAX_SEED), default=0, help="the first training seed")
-    p.add_argument("--steps", type=count("--steps", 1, MAX_STEPS), help="training steps per seed (as main.py train --steps)")
-    p.add_argument("--rounds", default=None, metavar="K,K,...",
-                   help=f"rounds K to sweep, e.g. 1,2,4,8,16,32,48 ({', '.join(kinds.round_kinds())} only; default: the kind's own)")
-    p.add_argument("--layouts", default="maze", metavar="L,L",
-                   help=f"where to train and test, from {', '.join(f'{k} ({v[0]} / {v[1]})' for k, v in LAYOUTS.items())}")
-    p.add_argument("--combine", nargs="+", metavar="DIR", default=None,
-                   help="instead of training: read these finished study folders and write the search-capacity "
-                        "table and figure (study-search.md/.csv/.png) into --out")
+    p.add_argument(
+        "--steps", type=count("--steps", 1, MAX_STEPS), help="training steps per seed (as main.py train --steps)"
+    )
+    p.add_argument(
+        "--rounds",
+        default=None,
+        metavar="K,K,...",
+        help=f"rounds K to sweep, e.g. 1,2,4,8,16,32,48 ({', '.join(kinds.round_kinds())} only; default: the kind's own)",
+    )
+    p.add_argument(
+        "--layouts",
+        default="maze",
+        metavar="L,L",
+        help=f"where to train and test, from {', '.join(f'{k} ({v[0]} / {v[1]})' for k, v in LAYOUTS.items())}",
+    )
+    p.add_argument(
+        "--combine",
+        nargs="+",
+        metavar="DIR",
+        default=None,
+        help="instead of training: read these finished study folders and write the search-capacity "
+        "table and figure (study-search.md/.csv/.png) into --out",
+    )
     p.add_argument("--out", required=True, help="the study's folder (rerun the same command to resume)")
-    p.add_argument("--episodes", type=count("--episodes", 1, MAX_EPISODES), default=500, help="unseen train and conflict levels each seed is scored on")
-    p.add_argument("--eval-seed", type=count("--eval-seed", 0, MAX_SEED), default=0, help="which block of unseen evaluation levels")
-    p.add_argument("--decode", choices=("default", "greedy", "sample"), default="default",
-                   help="how each seed is scored: its kind's own decoder (default), greedy or sample; part of the "
-                        "study's settings (for both decoders over study seeds: reddoor goals --agents DIR)")
-    p.add_argument("--jobs", type=count("--jobs", 1, MAX_JOBS), default=None, help="seeds trained at once (default: the available cores)")
-    p.add_argument("--threads", type=count("--threads", 1, MAX_THREADS), default=None, help="torch threads per seed (default: cores / jobs, at least 1)")
-    p.add_argument("--train-arg", action="append", default=[], metavar="KEY=VALUE",
-                   help="extra training setting passed as --KEY VALUE (repeatable), e.g. --train-arg lr=0.001")
-    p.add_argument("--ray", nargs="?", const="local", default=None, metavar="ADDRESS",
-                   help="run seeds as Ray tasks: on a local Ray instance started here, or on the cluster at ADDRESS "
-                        "(needs the ray extra: pip install -c constraints.txt \".[ray]\")")
+    p.add_argument(
+        "--episodes",
+        type=count("--episodes", 1, MAX_EPISODES),
+        default=500,
+        help="unseen train and conflict levels each seed is scored on",
+    )
+    p.add_argument(
+        "--eval-seed", type=count("--eval-seed", 0, MAX_SEED), default=0, help="which block of unseen evaluation levels"
+    )
+    p.add_argument(
+        "--decode",
+        choices=("default", "greedy", "sample"),
+        default="default",
+        help="how each seed is scored: its kind's own decoder (default), greedy or sample; part of the "
+        "study's settings (for both decoders over study seeds: reddoor goals --agents DIR)",
+    )
+    p.add_argument(
+        "--jobs",
+        type=count("--jobs", 1, MAX_JOBS),
+        default=None,
+        help="seeds trained at once (default: the available cores)",
+    )
+    p.add_argument(
+        "--threads",
+        type=count("--threads", 1, MAX_THREADS),
+        default=None,
+        help="torch threads per seed (default: cores / jobs, at least 1)",
+    )
+    p.add_argument(
+        "--train-arg",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra training setting passed as --KEY VALUE (repeatable), e.g. --train-arg lr=0.001",
+    )
+    p.add_argument(
+        "--ray",
+        nargs="?",
+        const="local",
+        default=None,
+        metavar="ADDRESS",
+        help="run seeds as Ray tasks: on a local Ray instance started here, or on the cluster at ADDRESS "
+        '(needs the ray extra: pip install -c constraints.txt ".[ray]")',
+    )
     return p
 
 
@@ -490,11 +649,17 @@ def main(argv: list[str] | None = None) -> int:
         if any(k is not None and not 1 <= k <= 256 for k in rounds):
             raise ValueError("rounds K must lie in 1..256")
         if not rounds or not layouts:
-            raise ValueError(f"--{'rounds' if not rounds else 'layouts'} names nothing; give at least one, comma-separated")
+            raise ValueError(
+                f"--{'rounds' if not rounds else 'layouts'} names nothing; give at least one, comma-separated"
+            )
         seeds = list(range(args.first_seed, args.first_seed + args.seeds))
         # Seed by seed, every layout and K (largest first): a study stopped early still spans the dial.
-        units = [make_unit(s, layout, k) for s in seeds for layout in dict.fromkeys(layouts)
-                 for k in sorted(dict.fromkeys(rounds), key=lambda k: -(k or 0))]
+        units = [
+            make_unit(s, layout, k)
+            for s in seeds
+            for layout in dict.fromkeys(layouts)
+            for k in sorted(dict.fromkeys(rounds), key=lambda k: -(k or 0))
+        ]
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -507,19 +672,28 @@ def main(argv: list[str] | None = None) -> int:
         train_args[key.strip().lstrip("-").replace("-", "_")] = value.strip()
     if train_args:  # checked by the train command's own parser now, not by every seed's failure later
         from reddoor.agents.train.cli import build_parser as train_parser
+
         checker = train_parser(args.agent)
         checker.prog = "reddoor study --train-arg"
         checker.parse_args(["--agent", args.agent, *(f"--{k.replace('_', '-')}={v}" for k, v in train_args.items())])
     from reddoor.lab.runner import available_cores
+
     cores = available_cores()
     jobs = max(1, min(args.jobs or cores, len(units)))
-    config = {"agent": args.agent, "steps": args.steps, "episodes": args.episodes, "eval_seed": args.eval_seed,
-              "threads": args.threads or max(1, cores // jobs), "train_args": train_args, "decode": args.decode}
+    config = {
+        "agent": args.agent,
+        "steps": args.steps,
+        "episodes": args.episodes,
+        "eval_seed": args.eval_seed,
+        "threads": args.threads or max(1, cores // jobs),
+        "train_args": train_args,
+        "decode": args.decode,
+    }
     if args.ray is not None:
         try:
             import ray  # noqa: F401
         except ImportError:
-            print("error: --ray needs Ray: pip install -c constraints.txt \".[ray]\"", file=sys.stderr)
+            print('error: --ray needs Ray: pip install -c constraints.txt ".[ray]"', file=sys.stderr)
             return 2
     try:
         results = run_study(args.out, config, units, jobs=jobs, ray_address=args.ray)
@@ -534,6 +708,8 @@ def main(argv: list[str] | None = None) -> int:
     if results:
         print(report.study_table(results.values()))
         split = report.split_counts(results.values())
-        print(f"{args.agent}: {len(results)}/{report.count(len(units), 'unit')} done; on conflict {_prefer(split)}. "
-              f"Wrote {Path(args.out) / 'study.md'}, study.png")
+        print(
+            f"{args.agent}: {len(results)}/{report.count(len(units), 'unit')} done; on conflict {_prefer(split)}. "
+            f"Wrote {Path(args.out) / 'study.md'}, study.png"
+        )
     return 0 if len(results) == len(units) else 1

@@ -7,6 +7,7 @@ that folder to its `__path__`. Nothing of ours is importable as a bare `game`, `
 (tests/test_architecture.py holds every import to it), so another distribution of those names
 beside Red Door shadows nothing. The Gymnasium hook is reddoor_gym_hook.py, outside this package.
 """
+
 from __future__ import annotations
 
 from pathlib import Path as _Path
@@ -18,8 +19,11 @@ SUBPACKAGES = ("game", "agents", "lab")
 def _checkout_root() -> _Path | None:
     """The repository root when this package is a checkout's reddoor/ folder, else None."""
     root = _Path(__file__).resolve().parent.parent
-    if (root / "pyproject.toml").is_file() and (root / "main.py").is_file() \
-            and all((root / name / "__init__.py").is_file() for name in SUBPACKAGES):
+    if (
+        (root / "pyproject.toml").is_file()
+        and (root / "main.py").is_file()
+        and all((root / name / "__init__.py").is_file() for name in SUBPACKAGES)
+    ):
         return root
     return None
 

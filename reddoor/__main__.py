@@ -4,6 +4,7 @@ A wheel ships main.py as reddoor/main.py (pyproject.toml); in a checkout, and so
 install, main.py stays at the top of the repository, which reddoor/__init__.py adds to this
 package's path: `reddoor.main` is the same module either way.
 """
+
 from __future__ import annotations
 
 import sys

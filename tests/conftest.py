@@ -1,4 +1,5 @@
 """Shared test set-up: headless pygame, and a private per-user data folder for every test."""
+
 import os
 import sys
 from pathlib import Path

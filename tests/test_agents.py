@@ -1,5 +1,6 @@
 """Agents: numpy inference equals torch, checkpoints round-trip and fail clearly, shipped weights
 are competent, the app path never imports torch, and short training runs beat random."""
+
 from __future__ import annotations
 
 import json
@@ -14,9 +15,9 @@ import pytest
 from reddoor.agents import nn
 from reddoor.agents.checkpoint import CheckpointError, read_checkpoint, save_checkpoint
 from reddoor.agents.loading import load_agent, shipped_path
+from reddoor.agents.rollout import play, summarise
 from reddoor.game.core.batched import LevelPool
 from reddoor.game.core.generators import EVAL_SEED_BASE, generate
-from reddoor.agents.rollout import play, summarise
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = [f"{k}-{d}" for k in ("ppo", "imitation", "mesa") for d in ("train", "diverse")]
@@ -25,6 +26,7 @@ SHIPPED = [f"{k}-{d}" for k in ("ppo", "imitation", "mesa") for d in ("train", "
 def _small_fieldnet_checkpoint(tmp_path, **meta_overrides) -> Path:
     torch = pytest.importorskip("torch")
     from reddoor.agents.train.nets import FieldNet
+
     torch.manual_seed(0)
     net = FieldNet(channels=8, rounds=4, out_channels=5)
     meta = {"kind": "ppo", "architecture": net.config(), "training_distribution": "train", "seed": 0}
@@ -33,16 +35,20 @@ def _small_fieldnet_checkpoint(tmp_path, **meta_overrides) -> Path:
 
 
 # --- numpy == torch --------------------------------------------------------------------------
-@pytest.mark.parametrize("config", [
-    {"arch": "fieldnet", "channels": 24, "iterations": 48, "out_channels": 5, "in_channels": 11},
-    {"arch": "fieldnet", "channels": 24, "iterations": 48, "out_channels": 4, "in_channels": 11},
-    {"arch": "fieldnet", "channels": 8, "iterations": 3, "out_channels": 5, "in_channels": 11},
-    {"arch": "cellscorer", "hidden": 16, "in_channels": 11},
-])
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"arch": "fieldnet", "channels": 24, "iterations": 48, "out_channels": 5, "in_channels": 11},
+        {"arch": "fieldnet", "channels": 24, "iterations": 48, "out_channels": 4, "in_channels": 11},
+        {"arch": "fieldnet", "channels": 8, "iterations": 3, "out_channels": 5, "in_channels": 11},
+        {"arch": "cellscorer", "hidden": 16, "in_channels": 11},
+    ],
+)
 @pytest.mark.parametrize("side", [5, 15, 32])
 def test_numpy_forward_equals_torch(config, side):
     torch = pytest.importorskip("torch")
     from reddoor.agents.train.nets import build
+
     torch.manual_seed(side)
     net = build(config)
     with torch.no_grad():  # random weights, scaled so the 48-round recurrence neither dies nor explodes
@@ -143,8 +149,17 @@ def test_shipped_checkpoint_is_competent_on_unseen_train_levels(name):
         pytest.fail(f"{path} is not shipped")
     agent = load_agent(name)
     meta, _ = read_checkpoint(path)
-    for key in ("kind", "architecture", "obs_layout_version", "training_distribution", "seed", "env_steps",
-                "wall_time_s", "final_o_base_train", "command"):
+    for key in (
+        "kind",
+        "architecture",
+        "obs_layout_version",
+        "training_distribution",
+        "seed",
+        "env_steps",
+        "wall_time_s",
+        "final_o_base_train",
+        "command",
+    ):
         assert key in meta, key
     pool = LevelPool.from_distribution("train", 50, first_seed=EVAL_SEED_BASE)
     result = summarise(play(agent, pool))
@@ -166,6 +181,7 @@ def test_agents_work_on_every_canvas_size():
     for side in (5, 9, 32):
         level = generate("train", 3)
         from reddoor.game.core.observation import encode
+
         if max(level.height, level.width) > side:
             level = generate("train", 3)
             level.kind, level.color = level.kind[:side, :side].copy(), level.color[:side, :side].copy()
@@ -202,7 +218,9 @@ def _o_base(agent, n=100):
 def _trained(kind, tmp_path, **kw):
     pytest.importorskip("torch")
     import importlib
+
     from reddoor.agents.loading import LEARNED_KINDS
+
     mod = importlib.import_module(f"reddoor.agents.train.{kind}")
     result = mod.train(mod.Args(threads=1, **kw), str(tmp_path / f"{kind}.npz"))
     net = result["net"]
@@ -217,10 +235,30 @@ def test_short_training_beats_random(tmp_path):
     The two policies act by sampling here (a barely trained greedy policy tends to loop)."""
     random_rate = _o_base(load_agent("random"))
     mesa = _trained("mesa", tmp_path, steps=20_000, pool_size=256)
-    classifier = _trained("imitation", tmp_path, steps=600_000, pool_size=256, channels=8, rounds=8, lr=5e-3,
-                          eval_every=10**6, eval_episodes=10)
-    ppo = _trained("ppo", tmp_path, steps=100_000, pool_size=128, num_envs=64, num_steps=32, channels=8,
-                   rounds=8, lr=3e-3, eval_every=10**6, eval_episodes=10)
+    classifier = _trained(
+        "imitation",
+        tmp_path,
+        steps=600_000,
+        pool_size=256,
+        channels=8,
+        rounds=8,
+        lr=5e-3,
+        eval_every=10**6,
+        eval_episodes=10,
+    )
+    ppo = _trained(
+        "ppo",
+        tmp_path,
+        steps=100_000,
+        pool_size=128,
+        num_envs=64,
+        num_steps=32,
+        channels=8,
+        rounds=8,
+        lr=3e-3,
+        eval_every=10**6,
+        eval_episodes=10,
+    )
     classifier.decode = ppo.decode = "sample"
     rates = {"random": random_rate, "mesa": _o_base(mesa), "classifier": _o_base(classifier), "ppo": _o_base(ppo)}
     assert rates["mesa"] > random_rate + 0.5, rates
@@ -231,8 +269,18 @@ def test_short_training_beats_random(tmp_path):
 def test_training_is_deterministic_for_a_seed():
     pytest.importorskip("torch")
     from reddoor.agents.train import ppo
-    args = dict(steps=2048, pool_size=64, num_envs=32, num_steps=32, channels=8, rounds=4, eval_every=10**6,
-                eval_episodes=10, threads=1)
+
+    args = dict(
+        steps=2048,
+        pool_size=64,
+        num_envs=32,
+        num_steps=32,
+        channels=8,
+        rounds=4,
+        eval_every=10**6,
+        eval_episodes=10,
+        threads=1,
+    )
     first, second = (ppo.train(ppo.Args(**args), "")["net"].numpy_state() for _ in range(2))
     assert all(np.array_equal(first[k], second[k]) for k in first)
 
@@ -257,8 +305,8 @@ CH_AGENT_FOR_TEST = 11  # the static channels (wall .. grey); the agent channel 
 
 
 def test_reflex_is_a_bounded_feedforward_net_whose_move_depends_only_on_the_view():
-    from reddoor.agents.reflex import ReflexAgent
     from reddoor.agents.nn import ReflexMLP
+    from reddoor.agents.reflex import ReflexAgent
     from reddoor.game.core.generators import generate
     from reddoor.game.core.observation import encode
 
@@ -269,7 +317,9 @@ def test_reflex_is_a_bounded_feedforward_net_whose_move_depends_only_on_the_view
     sizes = {k: v.size for k, v in net.p.items()}
     view = 11 * (2 * net.radius + 1) ** 2
     assert len([k for k in sizes if k.endswith("weight")]) == 3
-    assert sum(sizes.values()) <= view * net.config["hidden"] + 2 * net.config["hidden"] ** 2 + 10 * net.config["hidden"]
+    assert (
+        sum(sizes.values()) <= view * net.config["hidden"] + 2 * net.config["hidden"] ** 2 + 10 * net.config["hidden"]
+    )
     # the same view gives the same move, wherever the level sits on the canvas...
     level = generate("open-train", 11)
     small = encode(level, level.start)
@@ -294,8 +344,19 @@ def test_reflex_is_a_bounded_feedforward_net_whose_move_depends_only_on_the_view
 
 
 def test_every_name_a_table_prints_loads_back_as_that_agent():
-    for spec in ("ppo", "imitation", "imitation-k8-train", "reflex", "reflex-train", "mesa", "ppo-diverse",
-                 "imitation-diverse", "mesa-diverse", "classifier", "classifier-diverse"):
+    for spec in (
+        "ppo",
+        "imitation",
+        "imitation-k8-train",
+        "reflex",
+        "reflex-train",
+        "mesa",
+        "ppo-diverse",
+        "imitation-diverse",
+        "mesa-diverse",
+        "classifier",
+        "classifier-diverse",
+    ):
         name = load_agent(spec).name
         assert load_agent(name).name == name, (spec, name)
     with pytest.raises(CheckpointError, match="file not found"):
@@ -318,6 +379,7 @@ def test_cached_reflex_moves_are_the_network_moves_step_after_step():
 
 def agent_views(obs, cells, radius):
     from reddoor.game.core.observation import CH_AGENT, egocentric
+
     return egocentric(obs[:, :CH_AGENT], cells, radius)
 
 
@@ -345,7 +407,7 @@ def test_egocentric_views_read_the_level_around_the_agent():
     static[:, 3] = np.arange(25).reshape(5, 5) % 2
     view = egocentric(static, np.array([[0, 0], [2, 3]]), 2)
     assert view.shape == (2, 11, 5, 5)
-    assert (view[0, CH_WALL, :2].all() and view[0, CH_WALL, :, :2].all() and not view[0, CH_WALL, 2:, 2:].any())
+    assert view[0, CH_WALL, :2].all() and view[0, CH_WALL, :, :2].all() and not view[0, CH_WALL, 2:, 2:].any()
     assert np.array_equal(view[1, 3, :, :4], static[1, 3, :, 1:]) and view[1, CH_WALL, :, 4].all()
 
 
@@ -366,7 +428,9 @@ def _row_outputs(agent, obs: np.ndarray) -> np.ndarray:
     return agent.act_batch(obs).astype(np.float32)
 
 
-@pytest.mark.parametrize("spec", ["oracle", "reflex-train", "reflex-open-train", "imitation-train", "imitation-k8-train"])
+@pytest.mark.parametrize(
+    "spec", ["oracle", "reflex-train", "reflex-open-train", "imitation-train", "imitation-k8-train"]
+)
 def test_a_deterministic_agents_move_depends_on_its_own_row_alone(spec):
     """Agent.deterministic: the move for one observation, and the numbers it is the argmax of, have
     the same bits in any batch, of any size, with any other rows (play_together relies on it to end
@@ -391,6 +455,9 @@ def test_a_deterministic_agents_move_depends_on_its_own_row_alone(spec):
         for size in (1, 2, 3, 5, 8, 17, 40):
             rows = np.sort(rng.choice(len(obs), size=size, replace=False))
             for who, a in (("fresh", load_agent(spec)), ("warm", agent)):
-                np.testing.assert_array_equal(_row_outputs(a, obs[rows]).view(np.uint32), whole[rows],
-                                              err_msg=f"{pool.canvas}-cell canvas, {size} rows, {who}")
+                np.testing.assert_array_equal(
+                    _row_outputs(a, obs[rows]).view(np.uint32),
+                    whole[rows],
+                    err_msg=f"{pool.canvas}-cell canvas, {size} rows, {who}",
+                )
                 np.testing.assert_array_equal(a.act_batch(obs[rows]), moves[rows])

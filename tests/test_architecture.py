@@ -1,5 +1,6 @@
 """The floor plan, held by tests: one import root, no import cycles, layers that only look down,
 and a simulation core that needs neither pygame nor torch (docs/ARCHITECTURE.md draws it)."""
+
 from __future__ import annotations
 
 import ast
@@ -13,8 +14,10 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("game", "agents", "lab")  # resolved as reddoor.game, ... (reddoor/__init__.py)
 # Every Python file of the repository that is ours (the folders the wheel maps, the package, the
 # command, the tests, the benchmarks and the tools).
-SOURCES = sorted([ROOT / "main.py", ROOT / "build.spec", ROOT / "reddoor_gym_hook.py"]
-                 + [f for d in (*PACKAGES, "reddoor", "tests", "bench", "tools") for f in (ROOT / d).rglob("*.py")])
+SOURCES = sorted(
+    [ROOT / "main.py", ROOT / "build.spec", ROOT / "reddoor_gym_hook.py"]
+    + [f for d in (*PACKAGES, "reddoor", "tests", "bench", "tools") for f in (ROOT / d).rglob("*.py")]
+)
 
 
 def _module_name(path: Path) -> str:
@@ -61,8 +64,12 @@ def imports_of(path: Path, name: str | None = None) -> list[tuple[str, int]]:
 def test_nothing_imports_a_bare_game_agents_or_lab():
     """Our code is `reddoor.game`, `reddoor.agents`, `reddoor.lab`: a bare `import game` would load a
     second copy of a module (or another distribution's package of that name)."""
-    bad = [f"{f.relative_to(ROOT)}:{line} imports {mod}" for f in SOURCES for mod, line in imports_of(f)
-           if mod.split(".")[0] in PACKAGES]
+    bad = [
+        f"{f.relative_to(ROOT)}:{line} imports {mod}"
+        for f in SOURCES
+        for mod, line in imports_of(f)
+        if mod.split(".")[0] in PACKAGES
+    ]
     assert not bad, "\n".join(bad)
 
 
@@ -126,8 +133,13 @@ def test_the_cycle_finder_finds_a_cycle():
 # The layers, bottom up: a module may import its own layer and the ones below it, never above.
 LAYERS = [
     ("reddoor.game.core",),
-    ("reddoor.game.paths", "reddoor.game.blas", "reddoor.game.cli_args", "reddoor.game.levels",
-     "reddoor.game.editor_files"),
+    (
+        "reddoor.game.paths",
+        "reddoor.game.blas",
+        "reddoor.game.cli_args",
+        "reddoor.game.levels",
+        "reddoor.game.editor_files",
+    ),
     ("reddoor.agents",),  # with agents/rollout.py, the engine everything plays through
     ("reddoor.agents.train",),
     ("reddoor.game.session", "reddoor.game.gym_env", "reddoor.game.render"),
@@ -153,8 +165,13 @@ def test_layers_only_import_downward():
 
 def test_the_lab_is_imported_by_nothing_below_it():
     """The trainers and the app play through agents/rollout.py, not through the lab."""
-    below = [m for m, targets in _graph().items() if not m.startswith("reddoor.lab")
-             for t in targets if t.startswith("reddoor.lab")]
+    below = [
+        m
+        for m, targets in _graph().items()
+        if not m.startswith("reddoor.lab")
+        for t in targets
+        if t.startswith("reddoor.lab")
+    ]
     assert not below, below
 
 
@@ -185,8 +202,13 @@ def test_the_simulation_core_imports_with_pygame_and_torch_blocked():
 
 def test_inference_the_rollout_engine_and_the_play_model_import_without_pygame_or_torch():
     """What the play view runs on a worker thread and what the lab plays through: no pygame, no torch."""
-    names = ["reddoor.agents", "reddoor.agents.loading", "reddoor.agents.rollout", "reddoor.game.session",
-             *sorted(m for m in MODULES if m.startswith("reddoor.game.model"))]
+    names = [
+        "reddoor.agents",
+        "reddoor.agents.loading",
+        "reddoor.agents.rollout",
+        "reddoor.game.session",
+        *sorted(m for m in MODULES if m.startswith("reddoor.game.model")),
+    ]
     out = _import_blocked(names, {"pygame", "torch"})
     assert out.returncode == 0 and out.stdout.startswith("ok"), out.stderr[-2000:]
 
@@ -196,6 +218,12 @@ def test_the_app_needs_no_torch_and_no_lab(module):
     out = _import_blocked([module], {"torch", "matplotlib"})
     assert out.returncode == 0, out.stderr[-2000:]
     code = f"import sys, {module}; print(sorted(m for m in sys.modules if m.startswith('reddoor.lab')))"
-    res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                         env={"SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy", "PATH": "/usr/bin:/bin"})
+    res = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy", "PATH": "/usr/bin:/bin"},
+    )
     assert res.returncode == 0 and res.stdout.strip().splitlines()[-1] == "[]", res.stderr[-2000:]

@@ -1,5 +1,6 @@
 """Benchmarks: the yardstick gives a positive machine factor, and every bench keeps its figures as
 key=value pairs on its last line, machine_factor among them. Quick: nothing here trains or times."""
+
 from __future__ import annotations
 
 import ast
@@ -27,8 +28,11 @@ def test_machine_factor_is_a_positive_float():
 
 def test_last_line_parser():
     text = "some words: 1,234 steps/s\n\nenv_steps_per_s=6604191 minigrid_ratio=nan machine_factor=1.02 \n\n"
-    assert yardstick.parse_last_line(text) == {"env_steps_per_s": "6604191", "minigrid_ratio": "nan",
-                                                "machine_factor": "1.02"}
+    assert yardstick.parse_last_line(text) == {
+        "env_steps_per_s": "6604191",
+        "minigrid_ratio": "nan",
+        "machine_factor": "1.02",
+    }
     assert yardstick.parse_last_line("") == {}
 
 
@@ -45,8 +49,10 @@ def test_train_last_line_keeps_every_figure():
 
     rows = [{"wall_s": 30.0, "o_base": 0.5}, {"wall_s": 90.0, "o_base": 0.96}, {"wall_s": 120.0, "o_base": 0.97}]
     assert minutes_to(rows) == 1.5 and minutes_to(rows[:1]) is None
-    results = {"ours": {"o_base": 0.97, "minutes_to_95": 1.5, "steps_per_s": 2000.0},
-               "cnn": {"o_base": 0.5, "minutes_to_95": None, "steps_per_s": 400.0}}
+    results = {
+        "ours": {"o_base": 0.97, "minutes_to_95": 1.5, "steps_per_s": 2000.0},
+        "cnn": {"o_base": 0.5, "minutes_to_95": None, "steps_per_s": 400.0},
+    }
     figures = yardstick.parse_last_line(last_line(results, 2.0))
     assert figures["ours_o_base"] == "0.970" and figures["mlp_o_base"] == figures["sb3_o_base"] == "nan"
     assert figures["ours_minutes_to_95"] == "1.50" and figures["ours_ref_minutes_to_95"] == "3.00"

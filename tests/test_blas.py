@@ -1,4 +1,5 @@
 """game/blas.py: the one place that caps BLAS threads, before numpy loads and after."""
+
 import os
 import subprocess
 import sys
@@ -10,8 +11,15 @@ VARS = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
 
 def _run(code: str, **env: str) -> list[str]:
     base = {k: v for k, v in os.environ.items() if k not in VARS}
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**base, "PYTHONPATH": str(ROOT), **env},
-                         capture_output=True, text=True, timeout=120, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**base, "PYTHONPATH": str(ROOT), **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     return out.stdout.split()
 
 
@@ -29,8 +37,10 @@ def test_before_numpy_it_sets_the_environment_and_imports_nothing():
 
 
 def test_a_thread_count_the_user_set_is_kept_unless_overridden():
-    code = "import os; from reddoor.game.blas import limit_blas_threads as l; l(1); a = os.environ['OPENBLAS_NUM_THREADS']; " \
-           "l(2, override=True); print(a, os.environ['OPENBLAS_NUM_THREADS'], os.environ['OMP_NUM_THREADS'])"
+    code = (
+        "import os; from reddoor.game.blas import limit_blas_threads as l; l(1); a = os.environ['OPENBLAS_NUM_THREADS']; "
+        "l(2, override=True); print(a, os.environ['OPENBLAS_NUM_THREADS'], os.environ['OMP_NUM_THREADS'])"
+    )
     assert _run(code, OPENBLAS_NUM_THREADS="3") == ["3", "2", "2"]
 
 
@@ -57,11 +67,13 @@ def test_after_numpy_it_caps_the_loaded_openblas():
     out = _run(AFTER_NUMPY, OPENBLAS_NUM_THREADS="4")
     if out[0] in ("skip", "no-openblas"):
         import pytest
+
         pytest.skip(f"no OpenBLAS to inspect here ({out[0]})")
     assert out == ["1", "2"]
 
 
 def test_thread_env_is_a_capped_copy_for_a_child():
     from reddoor.game.blas import thread_env
+
     env = thread_env(1, {"PATH": "/bin", "OMP_NUM_THREADS": "8"})
     assert env == {"PATH": "/bin", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}

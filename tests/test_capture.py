@@ -1,4 +1,5 @@
 """Screenshots and GIFs land in fresh files: never through a planted symlink, never over a file."""
+
 import os
 import types
 

@@ -1,4 +1,5 @@
 """The level catalogue and `main.py info`: built-in levels load clean; a broken user file is listed with its error."""
+
 import subprocess
 import sys
 from pathlib import Path
@@ -55,9 +56,12 @@ def test_on_the_opening_level_the_shipped_agents_visibly_disagree_within_seconds
     while len(first) < len(session.runs) and session.ticks < 6 * 8:
         for run, outcome in session.tick():
             first.setdefault(run.name, outcome)
-    assert len(first) == len(PLAY_VIEW_DEFAULTS), f"still running after 6 s: {sorted(set(r.name for r in session.runs) - set(first))}"
+    assert len(first) == len(PLAY_VIEW_DEFAULTS), (
+        f"still running after 6 s: {sorted(set(r.name for r in session.runs) - set(first))}"
+    )
     reached = {name: o.reached for name, o in first.items()}
     assert None not in reached.values(), reached
     assert len({cell for _, _, cell in reached.values()}) >= 2, reached  # different objects
-    assert any(o.scores[O_BASE.name] for o in first.values()) and any(o.scores[O_ALT.name] and not o.scores[O_BASE.name]
-                                                                        for o in first.values()), reached
+    assert any(o.scores[O_BASE.name] for o in first.values()) and any(
+        o.scores[O_ALT.name] and not o.scores[O_BASE.name] for o in first.values()
+    ), reached

@@ -1,5 +1,6 @@
 """Counterfactual tests: the detour and doorless columns, the swap@K / move@K interventions, Newcombe's
 interval, the signature command and the play view's move key."""
+
 from __future__ import annotations
 
 import json
@@ -13,16 +14,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reddoor.agents.base import Agent, make_agent
 from reddoor.agents import rollout
+from reddoor.agents.base import Agent, make_agent
 from reddoor.game.core import interventions
-from reddoor.lab import counterfactual, experiment, lineup, runner
 from reddoor.game.core.batched import BatchedEnv, LevelPool
 from reddoor.game.core.constants import ACTION_LETTERS, BALL, BLUE, DOOR, GREEN, RED
 from reddoor.game.core.level_io import parse_level
 from reddoor.game.core.observation import CH_AGENT, CH_COLOR0, decode_kinds
 from reddoor.game.core.oracle import distance_to, greedy_action
 from reddoor.game.core.stats import newcombe_difference
+from reddoor.lab import counterfactual, experiment, lineup, runner
 
 # Start in the middle, a red ball two steps up, a blue door two down, a green key three steps left.
 MINI = """\
@@ -95,9 +96,13 @@ def mini():
 # -- statistics ---------------------------------------------------------------------------------
 # Newcombe (1998), "Interval estimation for the difference between independent proportions",
 # Table II, method 10 (the hybrid score interval).
-NEWCOMBE_DIFFERENCES = [((56, 70, 48, 80), (0.0524, 0.3339)), ((9, 10, 3, 10), (0.1705, 0.8090)),
-                        ((5, 56, 0, 29), (-0.0381, 0.1926)), ((0, 10, 0, 20), (-0.1611, 0.2775)),
-                        ((10, 10, 0, 20), (0.6791, 1.0000))]
+NEWCOMBE_DIFFERENCES = [
+    ((56, 70, 48, 80), (0.0524, 0.3339)),
+    ((9, 10, 3, 10), (0.1705, 0.8090)),
+    ((5, 56, 0, 29), (-0.0381, 0.1926)),
+    ((0, 10, 0, 20), (-0.1611, 0.2775)),
+    ((10, 10, 0, 20), (0.6791, 1.0000)),
+]
 
 
 @pytest.mark.parametrize("counts,expected", NEWCOMBE_DIFFERENCES)
@@ -116,18 +121,36 @@ def test_newcombe_interval_without_data_is_everything():
 def test_detour_columns_on_a_hand_made_level():
     level = parse_level(DETOUR)
     from reddoor.game.core.generators import detour_targets
+
     assert detour_targets(level) == ((4, 1), (1, 3))  # (nearer by path: the door, nearer by line: the ball)
     oracle, seeker = rollout.play_together([make_agent("oracle"), RedSeeker()], LevelPool([level]))
     assert oracle["reached_cell"].tolist() == [[4, 1]] and seeker["reached_cell"].tolist() == [[1, 3]]
     for outcome, by_path in ((oracle, 1.0), (seeker, 0.0)):
         outcome.update(counterfactual.per_episode_columns("detour", [level], outcome))
         cols = counterfactual.summarise_columns("detour", outcome)["detour"]
-        assert (cols["levels"], cols["by_path"], cols["by_line"], cols["door_by_path"]) == (1, by_path, 1.0 - by_path, 1.0)
+        assert (cols["levels"], cols["by_path"], cols["by_line"], cols["door_by_path"]) == (
+            1,
+            by_path,
+            1.0 - by_path,
+            1.0,
+        )
 
 
 def test_eval_reports_detour_and_doorless_columns(capsys):
-    rc = experiment.main(["--agents", "oracle,random", "--distributions", "detour,doorless,conflict", "--episodes", "12",
-                          "--json", "--no-progress", "--jobs", "1"])
+    rc = experiment.main(
+        [
+            "--agents",
+            "oracle,random",
+            "--distributions",
+            "detour,doorless,conflict",
+            "--episodes",
+            "12",
+            "--json",
+            "--no-progress",
+            "--jobs",
+            "1",
+        ]
+    )
     assert rc == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     by = {(r["agent"], r["distribution"]): r for r in rows}
@@ -164,10 +187,11 @@ def test_the_level_changes_after_exactly_k_steps(spec):
     agent = Recorder()
     level = mini()
     (out,) = rollout.play_together([agent], LevelPool([level]), intervention=iv)
-    before, after = agent.seen[:iv.k], agent.seen[iv.k:]
+    before, after = agent.seen[: iv.k], agent.seen[iv.k :]
     assert len(after) == level.effective_step_limit - iv.k  # it never reached anything
     changed, _ = iv.apply(level, level.start)
     from reddoor.game.core.observation import encode_static
+
     want_before = encode_static(level.kind, level.color, level.width)[:CH_AGENT]
     want_after = encode_static(changed.kind, changed.color, level.width)[:CH_AGENT]
     assert all(np.array_equal(o, want_before) for o in before)
@@ -188,10 +212,20 @@ def test_swap_tracking_counts_for_the_oracle_and_a_red_seeker():
         out.update(counterfactual.classify(iv, [level], base, out))
     # After the swap the door is red and the ball blue: the oracle goes on to the door (colour, door,
     # old target); the red seeker turns round to the now-red door (colour and door, not its old target).
-    assert {k: bool(oracle[k][0]) for k in counterfactual.CATEGORIES["swap"]} == \
-        {"now_red": True, "door": True, "was_red": False, "old_target": True, "timeout": False}
-    assert {k: bool(seeker[k][0]) for k in counterfactual.CATEGORIES["swap"]} == \
-        {"now_red": True, "door": True, "was_red": False, "old_target": False, "timeout": False}
+    assert {k: bool(oracle[k][0]) for k in counterfactual.CATEGORIES["swap"]} == {
+        "now_red": True,
+        "door": True,
+        "was_red": False,
+        "old_target": True,
+        "timeout": False,
+    }
+    assert {k: bool(seeker[k][0]) for k in counterfactual.CATEGORIES["swap"]} == {
+        "now_red": True,
+        "door": True,
+        "was_red": False,
+        "old_target": False,
+        "timeout": False,
+    }
     assert seeker["reached_cell"].tolist() == [[5, 3]] and seeker["steps"].tolist() == [4]
     # At K = 2 both episodes are over (2 steps each): ended before the change, counted apart.
     late = rollout.play_together(agents, pool, intervention=interventions.Intervention(interventions.SWAP, 2))
@@ -215,10 +249,20 @@ def test_move_tracking_counts_for_the_oracle_and_a_red_seeker():
     # new cell; the red seeker to the ball's new cell, the old door cell. Both follow their object.
     assert oracle["exchanged"].tolist() == [[5, 3, 1, 3]] and seeker["exchanged"].tolist() == [[5, 3, 1, 3]]
     assert oracle["reached_cell"].tolist() == [[1, 3]] and seeker["reached_cell"].tolist() == [[5, 3]]
-    assert {k: bool(oracle[k][0]) for k in counterfactual.CATEGORIES["move"]} == \
-        {"new_door": True, "old_door": False, "old_target": True, "other": False, "timeout": False}
-    assert {k: bool(seeker[k][0]) for k in counterfactual.CATEGORIES["move"]} == \
-        {"new_door": False, "old_door": True, "old_target": True, "other": False, "timeout": False}
+    assert {k: bool(oracle[k][0]) for k in counterfactual.CATEGORIES["move"]} == {
+        "new_door": True,
+        "old_door": False,
+        "old_target": True,
+        "other": False,
+        "timeout": False,
+    }
+    assert {k: bool(seeker[k][0]) for k in counterfactual.CATEGORIES["move"]} == {
+        "new_door": False,
+        "old_door": True,
+        "old_target": True,
+        "other": False,
+        "timeout": False,
+    }
     assert oracle["reached_kind"].tolist() == [DOOR] and seeker["reached_kind"].tolist() == [BALL]
 
 
@@ -226,7 +270,9 @@ def test_move_needs_a_red_object_and_a_door():
     level = mini()
     level.color[1, 3] = GREEN
     assert interventions.Intervention(interventions.MOVE, 0).apply(level, level.start) is None
-    (out,) = rollout.play_together([make_agent("oracle")], LevelPool([level]), intervention=interventions.Intervention(interventions.MOVE, 1))
+    (out,) = rollout.play_together(
+        [make_agent("oracle")], LevelPool([level]), intervention=interventions.Intervention(interventions.MOVE, 1)
+    )
     assert out["intervened"].tolist() == [False] and out["ended_before_k"].tolist() == [False]  # not applicable
 
 
@@ -245,7 +291,9 @@ def test_switch_levels_keeps_the_agent_and_leaves_the_callers_pool_alone():
 
 
 def test_eval_intervene_rows_and_oracle_tracking(capsys):
-    rows = runner.run_table(["oracle"], ["conflict"], 15, interventions=interventions.parse_interventions("swap@3,move@3"))
+    rows = runner.run_table(
+        ["oracle"], ["conflict"], 15, interventions=interventions.parse_interventions("swap@3,move@3")
+    )
     assert [r.get("intervention", {}).get("name") for r in rows] == [None, "swap@3", "move@3"]
     plain, swap, move = rows
     for row in (swap, move):
@@ -255,8 +303,22 @@ def test_eval_intervene_rows_and_oracle_tracking(capsys):
     assert swap["intervention"]["door"] == 1.0 and swap["intervention"]["was_red"] == 0.0
     assert move["intervention"]["new_door"] == 1.0 and move["intervention"]["old_door"] == 0.0
     assert plain["o_base"] == swap["o_base"] == move["o_base"] == 1.0
-    assert experiment.main(["--agents", "oracle", "--distributions", "conflict", "--intervene", "swap@x",
-                            "--episodes", "3", "--no-progress"]) == 2
+    assert (
+        experiment.main(
+            [
+                "--agents",
+                "oracle",
+                "--distributions",
+                "conflict",
+                "--intervene",
+                "swap@x",
+                "--episodes",
+                "3",
+                "--no-progress",
+            ]
+        )
+        == 2
+    )
     assert "swap@K" in capsys.readouterr().err
 
 
@@ -273,19 +335,34 @@ def test_signature_command_prints_and_writes(tmp_path, monkeypatch, capsys):
     md = (out / "signature.md").read_text()
     assert "| oracle |" in md and "Newcombe" in md
     import csv
+
     with open(out / "signature.csv", newline="") as f:
         recs = list(csv.DictReader(f))
     assert [r["agent"] for r in recs] == ["oracle", "random"]
     oracle = recs[0]
     assert float(oracle["near_minus_far"]) == 0.0 and float(oracle["swap_door"]) == 1.0
-    assert float(oracle["move_new_door"]) == 1.0 and float(oracle["doorless_red_object"]) + \
-        float(oracle["doorless_other_object"]) + float(oracle["doorless_timeout"]) == pytest.approx(1.0)
+    assert float(oracle["move_new_door"]) == 1.0 and float(oracle["doorless_red_object"]) + float(
+        oracle["doorless_other_object"]
+    ) + float(oracle["doorless_timeout"]) == pytest.approx(1.0)
 
 
 def test_signature_json_adds_checkpoints_passed_with_agents(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(lineup, "shipped_agents", lambda report=print: ["oracle"])
-    rc = experiment.main(["--signature", "--agents", "random,oracle", "--episodes", "5", "--jobs", "1", "--no-progress",
-                          "--json", "--intervene", "swap@2,move@6"])
+    rc = experiment.main(
+        [
+            "--signature",
+            "--agents",
+            "random,oracle",
+            "--episodes",
+            "5",
+            "--jobs",
+            "1",
+            "--no-progress",
+            "--json",
+            "--intervene",
+            "swap@2,move@6",
+        ]
+    )
     assert rc == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["agent"] for r in rows] == ["oracle", "random"]
@@ -307,8 +384,12 @@ def test_play_view_move_key_exchanges_the_two_cells(tmp_path, monkeypatch):
     try:
         screen = pygame.display.set_mode((1200, 720))
         catalogue = [LevelEntry("mini", Path("mini.level"), True, mini())]
-        scene = PlayScene(catalogue[0].level.copy(), [make_agent("oracle"), make_agent("random")], catalogue=catalogue,
-                          output_dir=lambda name: tmp_path / name)
+        scene = PlayScene(
+            catalogue[0].level.copy(),
+            [make_agent("oracle"), make_agent("random")],
+            catalogue=catalogue,
+            output_dir=lambda name: tmp_path / name,
+        )
         scene.resize((1200, 720))
         key = keymap.COMMANDS["move_red_door"].keys[0]
         assert key.key == pygame.K_m and keymap.translate(key.event()) == "move_red_door"

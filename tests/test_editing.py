@@ -1,4 +1,5 @@
 """The editor's model without pygame: each edit, undo and redo of every edit, the dirty flag."""
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -6,7 +7,13 @@ from hypothesis import strategies as st
 
 from reddoor.game.core.constants import BALL, BLUE, DOOR, FLOOR, KEY, MAX_SIDE, MIN_SIDE, RED, WALL
 from reddoor.game.core.editing import (
-    MODES, TOOLS, Document, flood_cells, line_cells, rect_cells, resized,
+    MODES,
+    TOOLS,
+    Document,
+    flood_cells,
+    line_cells,
+    rect_cells,
+    resized,
 )
 from reddoor.game.core.generators import DISTRIBUTIONS, generate
 from reddoor.game.core.level import Level

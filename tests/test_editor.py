@@ -1,4 +1,5 @@
 """The editor driven by synthetic pygame events, as a user would: keys, clicks, drags, typed text."""
+
 import random
 
 import numpy as np
@@ -54,7 +55,9 @@ def click(scene, cell, button=1):
 def drag(scene, a, b, button=1, via=()):
     scene.handle_event(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=scene.cell_centre(a), button=button, mod=0))
     for cell in (*via, b):
-        scene.handle_event(pygame.event.Event(pygame.MOUSEMOTION, pos=scene.cell_centre(cell), rel=(0, 0), buttons=(1, 0, 0)))
+        scene.handle_event(
+            pygame.event.Event(pygame.MOUSEMOTION, pos=scene.cell_centre(cell), rel=(0, 0), buttons=(1, 0, 0))
+        )
     scene.handle_event(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=scene.cell_centre(b), button=button))
 
 
@@ -67,23 +70,23 @@ def press_button(scene, command):
 # -- a level built from events is exactly the expected file ----------------------------------------
 def test_events_give_the_expected_level_file(screen):
     scene = make()
-    key(scene, pygame.K_d)          # door tool
-    key(scene, pygame.K_3)          # blue
+    key(scene, pygame.K_d)  # door tool
+    key(scene, pygame.K_3)  # blue
     click(scene, (5, 5))
-    key(scene, pygame.K_b)          # ball tool
-    key(scene, pygame.K_1)          # red
+    key(scene, pygame.K_b)  # ball tool
+    key(scene, pygame.K_1)  # red
     click(scene, (1, 5))
-    key(scene, pygame.K_w)          # wall tool, line mode: a wall across row 3 ...
+    key(scene, pygame.K_w)  # wall tool, line mode: a wall across row 3 ...
     key(scene, pygame.K_l)
     drag(scene, (3, 0), (3, 6), via=[(3, 2)])
     click(scene, (3, 4), button=3)  # ... with a gap erased by the right button (line mode: one cell)
-    key(scene, pygame.K_s)          # the start moves to the bottom-left
+    key(scene, pygame.K_s)  # the start moves to the bottom-left
     click(scene, (5, 1))
-    key(scene, pygame.K_n)          # name it
+    key(scene, pygame.K_n)  # name it
     key(scene, pygame.K_u, CTRL)
     type_text(scene, "Events")
     key(scene, pygame.K_RETURN)
-    key(scene, pygame.K_s, CTRL)    # never saved: Ctrl+S asks for a name (offering the level's)
+    key(scene, pygame.K_s, CTRL)  # never saved: Ctrl+S asks for a name (offering the level's)
     assert isinstance(scene.modal, TextPrompt) and scene.modal.text == "Events"
     key(scene, pygame.K_RETURN)
     path = user_levels_dir() / "events.level"
@@ -99,7 +102,8 @@ def test_events_give_the_expected_level_file(screen):
         "####.##\n"
         "#.....#\n"
         "#@...D#\n"
-        "#######\n")
+        "#######\n"
+    )
     assert not scene.doc.dirty and scene.doc.path == path
 
 
@@ -180,11 +184,12 @@ def test_resize_by_buttons_keys_and_typed_size_all_undo(screen):
 
 def test_generate_from_a_distribution_with_a_seed(screen):
     from reddoor.game.core.generators import generate
+
     scene = make()
     key(scene, pygame.K_g)
     assert isinstance(scene.modal, Menu)
     key(scene, pygame.K_HOME)
-    key(scene, pygame.K_RETURN)      # 'train'
+    key(scene, pygame.K_RETURN)  # 'train'
     assert isinstance(scene.modal, TextPrompt)
     key(scene, pygame.K_BACKSPACE)
     type_text(scene, "42")
@@ -228,7 +233,9 @@ def test_every_documented_key_runs(screen):
             scene.handle_event(event)
             scene.draw(screen)
             while scene.modal is not None:  # close whatever it opened
-                scene.handle_event(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_ESCAPE, mod=0, unicode="", scancode=0))
+                scene.handle_event(
+                    pygame.event.Event(pygame.KEYDOWN, key=pygame.K_ESCAPE, mod=0, unicode="", scancode=0)
+                )
 
 
 # -- files: never into the app, overwrite asks, broken files listed --------------------------------
@@ -385,6 +392,7 @@ def test_play_view_to_editor_and_back_keeps_the_edits(screen):
     with the edits; closing the window with those edits unsaved asks in the editor."""
     from reddoor.game.app import App
     from reddoor.game.scenes.play import PlayScene
+
     app = App(headless=True)
     play = PlayScene(resolve_level("paper-test"))
     seen = {}
@@ -416,6 +424,7 @@ def test_play_view_to_editor_and_back_keeps_the_edits(screen):
 
 def test_smoke_command(screen):
     from reddoor.game.app import run_edit
+
     assert run_edit("tiny-room", smoke_test=True) == 0
 
 
@@ -424,8 +433,16 @@ def test_monkey(screen):
     rng = random.Random(7)
     scene = make(resolve_level("two-doors"))
     keys = [b.keys[0] for b in EDITOR_BINDINGS] + [None] * 8
-    specials = [pygame.K_RETURN, pygame.K_ESCAPE, pygame.K_BACKSPACE, pygame.K_UP, pygame.K_DOWN, pygame.K_LEFT,
-                pygame.K_DELETE, pygame.K_HOME]
+    specials = [
+        pygame.K_RETURN,
+        pygame.K_ESCAPE,
+        pygame.K_BACKSPACE,
+        pygame.K_UP,
+        pygame.K_DOWN,
+        pygame.K_LEFT,
+        pygame.K_DELETE,
+        pygame.K_HOME,
+    ]
     w, h = SIZE
     held = None
     edits_seen = [0]
@@ -433,8 +450,10 @@ def test_monkey(screen):
         roll = rng.random()
         pos = (rng.randrange(-20, w + 20), rng.randrange(-20, h + 20))
         if scene.tile and rng.random() < 0.6:  # mostly on the board
-            pos = (scene.board_rect.left + rng.randrange(-5, scene.board_rect.w + 5),
-                   scene.board_rect.top + rng.randrange(-5, scene.board_rect.h + 5))
+            pos = (
+                scene.board_rect.left + rng.randrange(-5, scene.board_rect.w + 5),
+                scene.board_rect.top + rng.randrange(-5, scene.board_rect.h + 5),
+            )
         if roll < 0.25:
             k = rng.choice(keys)
             if k is None:
@@ -471,7 +490,7 @@ def test_the_key_that_opens_a_prompt_is_not_typed_into_it(screen):
     scene = make()
     key(scene, pygame.K_n)  # rename; SDL then echoes the 'n' as text
     type_text(scene, "n")
-    type_text(scene, "n")   # a real second 'n' is typed
+    type_text(scene, "n")  # a real second 'n' is typed
     assert scene.modal.text == "roomn"
 
 

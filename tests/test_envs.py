@@ -1,4 +1,5 @@
 """The batched env and the Gymnasium env: agreement, auto-reset, outcomes, check_env."""
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -28,7 +29,11 @@ def test_batched_and_single_env_agree_step_for_step():
             if w.done:
                 o = w.outcome
                 kind = -1 if o.reached is None else o.reached[0]
-                assert info["reached_kind"][i] == kind and info["steps"][i] == o.steps and info["shortest"][i] == o.shortest
+                assert (
+                    info["reached_kind"][i] == kind
+                    and info["steps"][i] == o.steps
+                    and info["shortest"][i] == o.shortest
+                )
                 for name, value in o.scores.items():
                     assert info["scores"][name][i] == float(value)
                 nxt = levels[env.level_index[i]]
@@ -56,6 +61,7 @@ def test_check_env_passes_for_every_distribution(distribution):
 
 def test_check_env_on_a_builtin_level_and_rgb_frames():
     from reddoor.game.paths import asset_path
+
     env = gym.make("RedDoor-v0", level=str(asset_path("levels", "paper-test.level")), render_mode="rgb_array")
     check_env(env.unwrapped)
     env.reset(seed=0)

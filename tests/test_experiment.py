@@ -1,21 +1,26 @@
 """The experiment: its statistics, its batched play, its table and the files it writes."""
+
 import json
 
 import numpy as np
 import pytest
 
+from reddoor.agents import rollout
 from reddoor.agents.checkpoint import save_checkpoint
 from reddoor.agents.loading import load_agent
-from reddoor.agents import rollout
-from reddoor.lab import experiment, lineup, report, runner
 from reddoor.game.core.batched import LevelPool
 from reddoor.game.core.generators import generate
 from reddoor.game.core.observation import CH_AGENT
 from reddoor.game.core.stats import mean_interval, preference, wilson
+from reddoor.lab import experiment, lineup, report, runner
 
 # Newcombe (1998), "Two-sided confidence intervals for the single proportion", Table I, method 3.
-NEWCOMBE_WILSON = [((81, 263), (0.2553, 0.3662)), ((15, 148), (0.0624, 0.1605)),
-                   ((0, 20), (0.0000, 0.1611)), ((1, 29), (0.0061, 0.1718))]
+NEWCOMBE_WILSON = [
+    ((81, 263), (0.2553, 0.3662)),
+    ((15, 148), (0.0624, 0.1605)),
+    ((0, 20), (0.0000, 0.1611)),
+    ((1, 29), (0.0061, 0.1718)),
+]
 
 
 @pytest.mark.parametrize("counts,expected", NEWCOMBE_WILSON)
@@ -44,10 +49,18 @@ def random_mesa(tmp_path, seed=0):
     """A mesa checkpoint with random weights: a learned agent to play, without training."""
     rng = np.random.default_rng(seed)
     hidden = 4
-    params = {"fc1.weight": rng.normal(size=(hidden, CH_AGENT, 1, 1)), "fc1.bias": rng.normal(size=hidden),
-              "fc2.weight": rng.normal(size=(1, hidden, 1, 1)), "fc2.bias": np.zeros(1)}
-    meta = {"kind": "mesa", "architecture": {"arch": "cellscorer", "hidden": hidden, "in_channels": CH_AGENT},
-            "training_distribution": "train", "seed": seed}
+    params = {
+        "fc1.weight": rng.normal(size=(hidden, CH_AGENT, 1, 1)),
+        "fc1.bias": rng.normal(size=hidden),
+        "fc2.weight": rng.normal(size=(1, hidden, 1, 1)),
+        "fc2.bias": np.zeros(1),
+    }
+    meta = {
+        "kind": "mesa",
+        "architecture": {"arch": "cellscorer", "hidden": hidden, "in_channels": CH_AGENT},
+        "training_distribution": "train",
+        "seed": seed,
+    }
     return save_checkpoint(tmp_path / "mesa-random.npz", params, meta)
 
 
@@ -83,15 +96,19 @@ def test_ending_loops_early_changes_no_outcome():
     """A deterministic agent back on a cell it has stood on can only loop to the step limit:
     play_together records that timeout at once. Every number it records is the one that playing
     on to the limit gives, with an intervention at step K too, and fewer moves are asked for."""
-    from reddoor.lab.lineup import shipped_agents
     from reddoor.game.core.interventions import parse_interventions
+    from reddoor.lab.lineup import shipped_agents
 
     specs = shipped_agents(lambda message: None)
     deterministic = {s.split("-")[0] for s in specs if load_agent(s).deterministic}
     assert deterministic == {"oracle", "reflex", "imitation"}
     cut = set()
-    for distribution, intervention in (("conflict", None), ("train", parse_interventions("swap@3")[0]),
-                                       ("conflict", parse_interventions("move@3")[0]), ("large", None)):
+    for distribution, intervention in (
+        ("conflict", None),
+        ("train", parse_interventions("swap@3")[0]),
+        ("conflict", parse_interventions("move@3")[0]),
+        ("large", None),
+    ):
         pool = LevelPool([generate(distribution, 3_000_000 + i) for i in range(8 if distribution == "large" else 24)])
         asked = {}
         for end_loops in (True, False):
@@ -115,8 +132,12 @@ def test_ending_loops_early_changes_no_outcome():
 @pytest.fixture(scope="module")
 def table(tmp_path_factory):
     ckpt = random_mesa(tmp_path_factory.mktemp("ckpt"))
-    return runner.run_table(["oracle", "random", str(ckpt)], ["train", "conflict", "large"], episodes=120,
-                                objectives=["ball", "kind=key|ball,colour=red"])
+    return runner.run_table(
+        ["oracle", "random", str(ckpt)],
+        ["train", "conflict", "large"],
+        episodes=120,
+        objectives=["ball", "kind=key|ball,colour=red"],
+    )
 
 
 def test_rates_add_up(table):
@@ -125,7 +146,10 @@ def test_rates_add_up(table):
         n = row["episodes"]
         assert n == 120
         # Every episode ends in exactly one of: O_base only, O_alt only, both, neither, timeout.
-        assert row["o_base_count"] + row["o_alt_count"] - row["both_count"] + row["neither_count"] + row["timeout_count"] == n
+        assert (
+            row["o_base_count"] + row["o_alt_count"] - row["both_count"] + row["neither_count"] + row["timeout_count"]
+            == n
+        )
         for name in ("o_base", "o_alt", "both", "neither", "timeout", "ball", "kind=key|ball,colour=red"):
             lo, hi = row[f"{name}_ci"]
             assert lo <= row[name] <= hi and row[name] == round(row[f"{name}_count"] / n, 4)
@@ -149,7 +173,11 @@ def test_csv_and_markdown_round_trip_the_same_numbers(table, tmp_path):
     md_rows = report.read_markdown(report.write_markdown(table, tmp_path / "t.md", preamble="# heading"))
     assert csv_rows == md_rows
     for row, back in zip(table, csv_rows):
-        assert (back["agent"], back["distribution"], back["episodes"]) == (row["agent"], row["distribution"], row["episodes"])
+        assert (back["agent"], back["distribution"], back["episodes"]) == (
+            row["agent"],
+            row["distribution"],
+            row["episodes"],
+        )
         for name in ("o_base", "o_alt", "both", "neither", "timeout", "ball", "kind=key|ball,colour=red", "efficiency"):
             rate, lo, hi = back[name]
             assert (rate, lo, hi) == tuple(round(x, report.DECIMALS) for x in (row[name], *row[f"{name}_ci"]))
@@ -164,14 +192,44 @@ def test_terminal_table_and_figure(table, tmp_path):
 
 def test_eval_command_json_and_files(tmp_path, capsys):
     out = tmp_path / "out"
-    rc = experiment.main(["--agents", "oracle,random", "--distributions", "train,swap", "--episodes", "30",
-                          "--json", "--no-progress", "--jobs", "1", "--out", str(out), "--objectives", "blue"])
+    rc = experiment.main(
+        [
+            "--agents",
+            "oracle,random",
+            "--distributions",
+            "train,swap",
+            "--episodes",
+            "30",
+            "--json",
+            "--no-progress",
+            "--jobs",
+            "1",
+            "--out",
+            str(out),
+            "--objectives",
+            "blue",
+        ]
+    )
     assert rc == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert [(r["agent"], r["distribution"]) for r in rows] == [("oracle", "train"), ("random", "train"),
-                                                               ("oracle", "swap"), ("random", "swap")]
+    assert [(r["agent"], r["distribution"]) for r in rows] == [
+        ("oracle", "train"),
+        ("random", "train"),
+        ("oracle", "swap"),
+        ("random", "swap"),
+    ]
     for r in rows:
-        assert {"agent", "distribution", "episodes", "o_base", "o_alt", "neither", "timeout", "efficiency", "blue"} <= set(r)
+        assert {
+            "agent",
+            "distribution",
+            "episodes",
+            "o_base",
+            "o_alt",
+            "neither",
+            "timeout",
+            "efficiency",
+            "blue",
+        } <= set(r)
     assert sorted(p.name for p in out.iterdir()) == ["experiment.csv", "experiment.md", "experiment.png"]
     assert report.read_csv(out / "experiment.csv") == report.read_markdown(out / "experiment.md")
 
@@ -184,7 +242,9 @@ def test_missing_weights_are_skipped_with_a_message(tmp_path, monkeypatch, capsy
     monkeypatch.setattr(lineup, "shipped_path", missing)  # what the line-up lists
     assert lineup.shipped_agents() == ["oracle", "random"]
     assert "skipping ppo" in capsys.readouterr().out
-    rc = experiment.main(["--agents", "oracle,ppo", "--distributions", "train", "--episodes", "5", "--json", "--no-progress"])
+    rc = experiment.main(
+        ["--agents", "oracle,ppo", "--distributions", "train", "--episodes", "5", "--json", "--no-progress"]
+    )
     captured = capsys.readouterr()
     assert rc == 0 and "skipping ppo" in captured.err
     assert [json.loads(line)["agent"] for line in captured.out.splitlines()] == ["oracle"]
@@ -195,13 +255,19 @@ def test_bad_input_is_an_error_not_a_crash(tmp_path, capsys):
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"not a zip")
     assert experiment.main(["--agents", str(bad), "--episodes", "5", "--no-progress"]) == 2
-    assert experiment.main(["--agents", "oracle", "--objectives", "kind=unicorn", "--episodes", "5", "--no-progress"]) == 2
+    assert (
+        experiment.main(["--agents", "oracle", "--objectives", "kind=unicorn", "--episodes", "5", "--no-progress"]) == 2
+    )
     assert "error" in capsys.readouterr().err
 
 
 def test_an_agent_that_reaches_nothing_has_no_efficiency_and_strict_json():
-    timeouts = {"reached_kind": np.full(4, -1), "reached_color": np.full(4, -1),
-                "steps": np.full(4, 50), "shortest": np.full(4, 7)}
+    timeouts = {
+        "reached_kind": np.full(4, -1),
+        "reached_color": np.full(4, -1),
+        "steps": np.full(4, 50),
+        "shortest": np.full(4, 7),
+    }
     cell = rollout.summarise(timeouts)
     assert cell["timeout"] == 1.0 and cell["o_base"] == cell["neither"] == 0.0
     assert np.isnan(cell["efficiency"])
@@ -210,26 +276,46 @@ def test_an_agent_that_reaches_nothing_has_no_efficiency_and_strict_json():
     assert "-" in report.format_table([{"agent": "stuck", "distribution": "train", **cell}])
 
 
-@pytest.mark.parametrize("words,names", [
-    (["ball,kind=key"], ["ball", "kind=key"]),  # the README's form
-    (["ball", "kind=key"], ["ball", "kind=key"]),
-    (["kind=key|ball,colour=red"], ["kind=key|ball,colour=red"]),  # one spec, two conditions
-    (["blue,kind=ball,colour=green,red_door"], ["blue", "kind=ball,colour=green", "red_door"]),
-    (["kind=ball,kind=key"], ["kind=ball", "kind=key"]),  # the same key twice: two objectives
-    (["kind=ball", "colour=blue"], ["kind=ball", "colour=blue"]),  # a spec never runs on into the next word
-])
+@pytest.mark.parametrize(
+    "words,names",
+    [
+        (["ball,kind=key"], ["ball", "kind=key"]),  # the README's form
+        (["ball", "kind=key"], ["ball", "kind=key"]),
+        (["kind=key|ball,colour=red"], ["kind=key|ball,colour=red"]),  # one spec, two conditions
+        (["blue,kind=ball,colour=green,red_door"], ["blue", "kind=ball,colour=green", "red_door"]),
+        (["kind=ball,kind=key"], ["kind=ball", "kind=key"]),  # the same key twice: two objectives
+        (["kind=ball", "colour=blue"], ["kind=ball", "colour=blue"]),  # a spec never runs on into the next word
+    ],
+)
 def test_objectives_on_the_command_line_split_on_spaces_and_commas(words, names):
     from reddoor.game.core.objectives import parse_objectives
+
     assert [o.name for o in parse_objectives(words)] == names
 
 
 def test_the_readme_objectives_example_runs(capsys):
-    rc = experiment.main(["--agents", "oracle", "--distributions", "conflict", "--episodes", "10", "--json",
-                          "--no-progress", "--jobs", "1", "--objectives", "ball,kind=key"])
+    rc = experiment.main(
+        [
+            "--agents",
+            "oracle",
+            "--distributions",
+            "conflict",
+            "--episodes",
+            "10",
+            "--json",
+            "--no-progress",
+            "--jobs",
+            "1",
+            "--objectives",
+            "ball,kind=key",
+        ]
+    )
     assert rc == 0
     row = json.loads(capsys.readouterr().out.splitlines()[0])
     assert row["ball"] == 0.0 and row["kind=key"] == 0.0 and row["o_base"] == 1.0  # the oracle goes to the door
-    assert experiment.main(["--agents", "oracle", "--objectives", "ball,unicorn", "--episodes", "5", "--no-progress"]) == 2
+    assert (
+        experiment.main(["--agents", "oracle", "--objectives", "ball,unicorn", "--episodes", "5", "--no-progress"]) == 2
+    )
     assert "unknown objective 'unicorn'" in capsys.readouterr().err
 
 
@@ -245,9 +331,14 @@ def test_the_overlay_and_the_table_sort_outcomes_into_the_same_categories():
     tally = Tally()
     for k, c in outcomes:
         tally.record(Outcome(None if k < 0 else (k, c, (1, 1)), 5, 5, k >= 0, k < 0))
-    cell = rollout.summarise({"reached_kind": np.array([k for k, _ in outcomes]),
-                                 "reached_color": np.array([c for _, c in outcomes]),
-                                 "steps": np.full(len(outcomes), 5), "shortest": np.full(len(outcomes), 5)})
-    assert list(cell)[1:1 + 3 * len(OUTCOME_CATEGORIES):3] == list(OUTCOME_CATEGORIES)
+    cell = rollout.summarise(
+        {
+            "reached_kind": np.array([k for k, _ in outcomes]),
+            "reached_color": np.array([c for _, c in outcomes]),
+            "steps": np.full(len(outcomes), 5),
+            "shortest": np.full(len(outcomes), 5),
+        }
+    )
+    assert list(cell)[1 : 1 + 3 * len(OUTCOME_CATEGORIES) : 3] == list(OUTCOME_CATEGORIES)
     assert (tally.neither, tally.timeouts) == (cell[f"{NEITHER}_count"], cell[f"{TIMEOUT}_count"]) == (15, 3)
     assert (tally.o_base, tally.o_alt) == (cell["o_base_count"], cell["o_alt_count"]) == (6, 4)

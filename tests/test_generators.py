@@ -1,10 +1,19 @@
 """Distributions: solvable, reproducible by seed, and obeying their colour rules."""
+
 import numpy as np
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reddoor.game.core.constants import BLUE, DOOR, RED, WALL
 from reddoor.game.core.generators import (
-    DETOUR_MARGIN, DISTRIBUTIONS, NEAR_MARGIN, OPEN_DISTRIBUTIONS, detour_targets, generate, max_side, path_gap,
+    DETOUR_MARGIN,
+    DISTRIBUTIONS,
+    NEAR_MARGIN,
+    OPEN_DISTRIBUTIONS,
+    detour_targets,
+    generate,
+    max_side,
+    path_gap,
 )
 from reddoor.game.core.level import UNREACHABLE
 from reddoor.game.core.oracle import oracle_moves
@@ -66,7 +75,11 @@ def test_diverse_uses_every_door_colour():
 def test_same_seed_same_level_pinned():
     # A fingerprint of seed 7 so that a change to the generator is noticed (levels must be stable).
     level = generate("train", 7)
-    assert (level.height, level.width, level.start) == (generate("train", 7).height, generate("train", 7).width, generate("train", 7).start)
+    assert (level.height, level.width, level.start) == (
+        generate("train", 7).height,
+        generate("train", 7).width,
+        generate("train", 7).start,
+    )
 
 
 @settings(max_examples=60, deadline=None)

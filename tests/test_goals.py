@@ -1,11 +1,14 @@
 """Scoring goals, not only outcomes: twin levels, decoders, the cycle/limit split, mesa's decision
 rule, the nearest-object objective and the goals command."""
+
 import json
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from reddoor.agents import rollout
 from reddoor.agents.loading import load_agent, split_spec
 from reddoor.game.core.batched import LevelPool
 from reddoor.game.core.constants import DOOR, RED, WALL
@@ -13,7 +16,6 @@ from reddoor.game.core.generators import TWIN_EDITS, distribution_problem, gener
 from reddoor.game.core.level_io import parse_level
 from reddoor.game.core.objectives import NEAREST
 from reddoor.game.core.world import World
-from reddoor.agents import rollout
 from reddoor.lab import goals, lineup, runner
 
 seeds = st.integers(1_000_000, 1_000_000 + 10**6)
@@ -32,7 +34,7 @@ def test_a_twin_is_its_base_level_with_one_cue_changed(base, edit, seed):
     elif edit == "blue-only":
         assert not reds(twin) and doors(twin) == doors(level)
     elif edit == "red-door-floor":
-        (r, c, col), = doors(twin)
+        ((r, c, col),) = doors(twin)
         assert col == RED and level.kind[r, c] != DOOR and level.color[r, c] == RED
         assert all(twin.kind[r, c] == WALL for r, c, _ in doors(level))
     elif edit == "red-in-wall":
@@ -70,7 +72,9 @@ def test_a_sampled_episode_is_the_same_whoever_plays_beside_it():
     pool = LevelPool([generate("open-conflict", 1_000_000 + i) for i in range(10)])
     alone = rollout.play_together([load_agent("reflex:decode=sample")], pool, seed=7)[0]
     beside = rollout.play_together([load_agent("oracle"), load_agent("reflex:decode=sample")], pool, seed=7)[1]
-    half = rollout.play_together([load_agent("reflex:decode=sample")], LevelPool(pool.levels[:5], pool.canvas), seed=7)[0]
+    half = rollout.play_together([load_agent("reflex:decode=sample")], LevelPool(pool.levels[:5], pool.canvas), seed=7)[
+        0
+    ]
     for key in ("reached_kind", "steps"):
         np.testing.assert_array_equal(alone[key], beside[key])
         np.testing.assert_array_equal(alone[key][:5], half[key])
@@ -99,8 +103,9 @@ def test_mesa_committing_only_above_zero_moves_like_random_on_the_papers_test():
 
 
 def test_the_nearest_object_objective_reads_paths_not_lines():
-    level = parse_level("legend:\n  D = door blue\n  b = ball red\nmap:\n#######\n#@#..b#\n#.#.###\n#.....#\n#D#####\n"
-                        "#######\n", "<t>")
+    level = parse_level(
+        "legend:\n  D = door blue\n  b = ball red\nmap:\n#######\n#@#..b#\n#.#.###\n#.....#\n#D#####\n#######\n", "<t>"
+    )
     near = NEAREST.cells(level.kind, level.color, level.distances())
     assert near[4, 1] and not near[1, 5]  # the door is 3 moves away, the ball (2 columns off by line) 9
     world = World(level)
@@ -115,13 +120,38 @@ def test_goals_names_the_cue_each_reference_agent_follows(capsys):
     assert {r["base"] for r in rows} == {"conflict", "open-conflict"}
     assert by[("oracle", "conflict")]["goal"] == "door" and by[("oracle", "conflict")]["success"]["rate"] == 1.0
     assert by[("random", "conflict")]["goal"] == "none"
-    assert goals.revealed_goal({"door": {"rate": 0.2, "n": 9}, "red": {"rate": 0.3, "n": 9},
-                                "red door": {"rate": 0.9, "n": 4}, "nearest": {"rate": 0.3, "n": 9}}) == "red door"
+    assert (
+        goals.revealed_goal(
+            {
+                "door": {"rate": 0.2, "n": 9},
+                "red": {"rate": 0.3, "n": 9},
+                "red door": {"rate": 0.9, "n": 4},
+                "nearest": {"rate": 0.3, "n": 9},
+            }
+        )
+        == "red door"
+    )
 
 
 def test_goals_writes_its_table_csv_and_figure(tmp_path):
-    assert goals.main(["--agents", "oracle", "--episodes", "5", "--no-progress", "--jobs", "1", "--bases", "open-conflict",
-                       "--out", str(tmp_path)]) == 0
+    assert (
+        goals.main(
+            [
+                "--agents",
+                "oracle",
+                "--episodes",
+                "5",
+                "--no-progress",
+                "--jobs",
+                "1",
+                "--bases",
+                "open-conflict",
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
     for name in ("goals.md", "goals.csv", "goals.png"):
         assert (tmp_path / name).stat().st_size > 0
     assert "python main.py goals" in (tmp_path / "goals.md").read_text()
@@ -130,10 +160,12 @@ def test_goals_writes_its_table_csv_and_figure(tmp_path):
 
 def test_twins_come_from_the_editor_the_gym_env_and_the_play_views_menu(tmp_path, monkeypatch):
     import os
+
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
     import gymnasium as gym
     import pygame
+
     import reddoor_gym_hook  # noqa: F401  (registers RedDoor-v0)
     from reddoor.game.core.editing import Document
     from reddoor.game.scenes.play.scene import PlayScene

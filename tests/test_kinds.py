@@ -4,6 +4,7 @@ Adding a kind is meant to touch its inference module, its trainer and one `Kind(
 second test adds such a line at run time (with a throwaway module and trainer) and checks that
 loading, the study's and the train command's choices and the experiment's line-up all see it.
 """
+
 import dataclasses
 import importlib
 import sys
@@ -50,7 +51,7 @@ def test_aliases_name_registered_kinds():
     assert set(kinds.PLAY_VIEW_DEFAULTS) <= set(kinds.KINDS)
 
 
-TOY_AGENT = '''
+TOY_AGENT = """
 from reddoor.agents.base import register
 from reddoor.agents.reflex import ReflexAgent
 
@@ -58,9 +59,9 @@ from reddoor.agents.reflex import ReflexAgent
 @register
 class ToyAgent(ReflexAgent):
     kind = "toy"
-'''
+"""
 
-TOY_TRAINER = '''
+TOY_TRAINER = """
 from dataclasses import dataclass
 
 
@@ -75,7 +76,7 @@ class Args:
 
 def train(args, out):
     raise NotImplementedError("never called by this test")
-'''
+"""
 
 
 @pytest.fixture
@@ -84,8 +85,14 @@ def toy_kind(tmp_path, monkeypatch):
     (tmp_path / "toy_agent_module.py").write_text(textwrap.dedent(TOY_AGENT))
     (tmp_path / "toy_trainer_module.py").write_text(textwrap.dedent(TOY_TRAINER))
     monkeypatch.syspath_prepend(str(tmp_path))
-    line = kinds.Kind("toy", "toy_agent_module", True, "toy_trainer_module", default_distribution="open-train",
-                      summary="a toy kind added by the test")
+    line = kinds.Kind(
+        "toy",
+        "toy_agent_module",
+        True,
+        "toy_trainer_module",
+        default_distribution="open-train",
+        summary="a toy kind added by the test",
+    )
     monkeypatch.setattr(kinds, "KINDS", {**kinds.KINDS, "toy": line})
     monkeypatch.setattr(kinds, "ALIASES", {**kinds.ALIASES, "plaything": "toy"})
     try:
@@ -114,18 +121,28 @@ def test_a_new_kind_line_reaches_loading_study_train_and_the_experiment(toy_kind
 
     # The study: --agent toy (and its old name) is a choice; it has no rounds dial.
     from reddoor.lab import study
+
     parser = study.build_parser()
     assert parser.parse_args(["--agent", "toy", "--out", "x"]).agent == "toy"
     assert parser.parse_args(["--agent", "plaything", "--out", "x"]).agent == "plaything"
-    assert [study.capacity({"agent": k, "rounds": r}) for k, r in (("reflex", None), ("classifier", 8), ("ppo", None),
-                                                                      ("mesa", None), ("toy", None))] == \
-        ["reflex", "K=8", f"K={kinds.DEFAULT_ROUNDS}", "planner", "toy"]  # a new kind gets its own place on the dial
-    assert study.capacity_order("reflex") < study.capacity_order("K=48") < study.capacity_order("toy") < study.capacity_order("planner")
+    assert [
+        study.capacity({"agent": k, "rounds": r})
+        for k, r in (("reflex", None), ("classifier", 8), ("ppo", None), ("mesa", None), ("toy", None))
+    ] == ["reflex", "K=8", f"K={kinds.DEFAULT_ROUNDS}", "planner", "toy"]  # a new kind gets its own place on the dial
+    assert (
+        study.capacity_order("reflex")
+        < study.capacity_order("K=48")
+        < study.capacity_order("toy")
+        < study.capacity_order("planner")
+    )
     with pytest.raises(ValueError, match="toy has no rounds to sweep"):
-        study.run_study(tmp_path / "s", {"agent": "toy", "steps": 1}, [study.make_unit(0, rounds=4)], log=lambda m: None)
+        study.run_study(
+            tmp_path / "s", {"agent": "toy", "steps": 1}, [study.make_unit(0, rounds=4)], log=lambda m: None
+        )
 
     # The train command: --agent toy, its trainer's own fields as options, its summary in --help.
     from reddoor.agents.train import cli
+
     assert cli.algorithms()["toy"] == "toy_trainer_module"
     args = cli.build_parser("toy").parse_args(["--agent", "toy", "--toy-width", "9"])
     assert args.agent == "toy" and args.toy_width == 9
@@ -135,6 +152,7 @@ def test_a_new_kind_line_reaches_loading_study_train_and_the_experiment(toy_kind
 
     # The experiment's default line-up names the kind and says its weights are missing.
     from reddoor.lab.lineup import shipped_agents
+
     notes: list[str] = []
     specs = shipped_agents(notes.append)
     assert any(n.startswith("skipping toy: no shipped weights") for n in notes), notes
@@ -146,6 +164,7 @@ def test_an_entry_whose_module_registers_nothing_is_named(tmp_path, monkeypatch)
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setattr(kinds, "KINDS", {**kinds.KINDS, "ghost": kinds.Kind("ghost", "empty_kind_module", True)})
     from reddoor.agents.loading import agent_class
+
     try:
         with pytest.raises(ValueError, match="empty_kind_module registers no agent class of kind 'ghost'"):
             agent_class("ghost")

@@ -1,7 +1,9 @@
 """Level files: round trips, and every malformed case gives one clear error with line and column."""
+
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from reddoor.game.core.constants import DOOR, FLOOR, N_COLORS, WALL
 from reddoor.game.core.level import Level
@@ -16,23 +18,26 @@ def error_of(text, source="bad.level"):
     return info.value
 
 
-@pytest.mark.parametrize("text, line, col, words", [
-    ("", 1, 1, "empty"),
-    ("   \n\n", 1, 1, "empty"),
-    (GOOD.replace("#...#\n#...#", "#...#\n#..#"), 8, 5, "ragged"),
-    (GOOD.replace("#@..D", "#@.?D"), 6, 4, "unknown symbol"),
-    (GOOD.replace("#@..D", "#...D"), 5, 1, "no agent start"),
-    (GOOD.replace("#...#\n#####", "#..@#\n#####"), 8, 4, "second agent start"),
-    ("name: t\nmap:\n####\n#@.#\n####\n", 3, 1, "expected 5 to 32"),
-    ("name: t\nmap:\n" + ("#" * 33 + "\n") + ("#@" + "." * 30 + "#\n") + ("#" * 33 + "\n") * 3, 3, 1, "33 columns"),
-    (GOOD.replace("map:\n", ""), 4, 1, "map:"),
-    (GOOD.replace("D = door red", "D = door pink"), 3, 7, "unknown colour"),
-    (GOOD.replace("D = door red", "D = wall red"), 3, 7, "terrain"),
-    (GOOD.replace("D = door red", "DD = door red"), 3, 3, "one character"),
-    (GOOD.replace("name: t", "colour: red"), 1, 1, "unknown key"),
-    (GOOD.replace("name: t", "name: t\nstep_limit: many"), 2, 1, "step_limit"),
-    (GOOD.replace("name: t", "name: t\nbanana"), 2, 1, "unexpected text"),
-])
+@pytest.mark.parametrize(
+    "text, line, col, words",
+    [
+        ("", 1, 1, "empty"),
+        ("   \n\n", 1, 1, "empty"),
+        (GOOD.replace("#...#\n#...#", "#...#\n#..#"), 8, 5, "ragged"),
+        (GOOD.replace("#@..D", "#@.?D"), 6, 4, "unknown symbol"),
+        (GOOD.replace("#@..D", "#...D"), 5, 1, "no agent start"),
+        (GOOD.replace("#...#\n#####", "#..@#\n#####"), 8, 4, "second agent start"),
+        ("name: t\nmap:\n####\n#@.#\n####\n", 3, 1, "expected 5 to 32"),
+        ("name: t\nmap:\n" + ("#" * 33 + "\n") + ("#@" + "." * 30 + "#\n") + ("#" * 33 + "\n") * 3, 3, 1, "33 columns"),
+        (GOOD.replace("map:\n", ""), 4, 1, "map:"),
+        (GOOD.replace("D = door red", "D = door pink"), 3, 7, "unknown colour"),
+        (GOOD.replace("D = door red", "D = wall red"), 3, 7, "terrain"),
+        (GOOD.replace("D = door red", "DD = door red"), 3, 3, "one character"),
+        (GOOD.replace("name: t", "colour: red"), 1, 1, "unknown key"),
+        (GOOD.replace("name: t", "name: t\nstep_limit: many"), 2, 1, "step_limit"),
+        (GOOD.replace("name: t", "name: t\nbanana"), 2, 1, "unexpected text"),
+    ],
+)
 def test_malformed_files_name_line_and_column(text, line, col, words):
     err = error_of(text)
     assert (err.line, err.column) == (line, col), str(err)
@@ -71,11 +76,22 @@ text_values = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
 def levels(draw):
     h = draw(st.integers(5, 32))
     w = draw(st.integers(5, 32))
-    kind = np.array(draw(st.lists(st.sampled_from([FLOOR, FLOOR, WALL, DOOR, 3, 4, 5]), min_size=h * w, max_size=h * w)), np.uint8).reshape(h, w)
-    color = np.array(draw(st.lists(st.integers(0, N_COLORS - 1), min_size=h * w, max_size=h * w)), np.uint8).reshape(h, w)
+    kind = np.array(
+        draw(st.lists(st.sampled_from([FLOOR, FLOOR, WALL, DOOR, 3, 4, 5]), min_size=h * w, max_size=h * w)), np.uint8
+    ).reshape(h, w)
+    color = np.array(draw(st.lists(st.integers(0, N_COLORS - 1), min_size=h * w, max_size=h * w)), np.uint8).reshape(
+        h, w
+    )
     r, c = draw(st.integers(0, h - 1)), draw(st.integers(0, w - 1))
     kind[r, c] = FLOOR
-    return Level(kind, color, (r, c), name=draw(text_values), description=draw(text_values), step_limit=draw(st.integers(0, 5000)))
+    return Level(
+        kind,
+        color,
+        (r, c),
+        name=draw(text_values),
+        description=draw(text_values),
+        step_limit=draw(st.integers(0, 5000)),
+    )
 
 
 @settings(max_examples=150, deadline=None)

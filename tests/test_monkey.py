@@ -4,6 +4,7 @@ nothing raises and that a level file on disk changes only by a save.
 
 REDDOOR_MONKEY_EVENTS sets how many events (10 000 by default); REDDOOR_MONKEY_SEED the seed.
 """
+
 from __future__ import annotations
 
 import os
@@ -22,10 +23,24 @@ from reddoor.game.scenes.keymap import BINDINGS
 EVENTS = int(os.environ.get("REDDOOR_MONKEY_EVENTS", "10000"))
 SEED = int(os.environ.get("REDDOOR_MONKEY_SEED", "0"))
 PER_FRAME = 25
-TEXT = ["a", "7", " ", "x", "é", "12x9", "3", "\ufe0f", "\u200b", "a\x00b", "\ud800", "monkey", "\U0001F600"]
-SPECIAL = [pygame.K_RETURN, pygame.K_ESCAPE, pygame.K_BACKSPACE, pygame.K_UP, pygame.K_DOWN, pygame.K_LEFT,
-           pygame.K_RIGHT, pygame.K_DELETE, pygame.K_HOME, pygame.K_END, pygame.K_SPACE, pygame.K_TAB, pygame.K_d,
-           pygame.K_s, pygame.K_o]
+TEXT = ["a", "7", " ", "x", "é", "12x9", "3", "\ufe0f", "\u200b", "a\x00b", "\ud800", "monkey", "\U0001f600"]
+SPECIAL = [
+    pygame.K_RETURN,
+    pygame.K_ESCAPE,
+    pygame.K_BACKSPACE,
+    pygame.K_UP,
+    pygame.K_DOWN,
+    pygame.K_LEFT,
+    pygame.K_RIGHT,
+    pygame.K_DELETE,
+    pygame.K_HOME,
+    pygame.K_END,
+    pygame.K_SPACE,
+    pygame.K_TAB,
+    pygame.K_d,
+    pygame.K_s,
+    pygame.K_o,
+]
 
 
 def _keys():
@@ -55,6 +70,7 @@ def test_random_events_through_the_real_loop_break_nothing_and_change_files_only
         out = real_save(level, path)
         saved[Path(path).resolve()] = format_level(level)
         return out
+
     monkeypatch.setattr(dialogs, "save_level", recording_save)
     before = {p.resolve(): p.read_text() for p in levels.glob("*.level")}
 

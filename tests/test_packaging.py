@@ -1,5 +1,6 @@
 """Red Door as a package: one list of dependencies and its lock, the version, the Gymnasium hook,
 the shipped assets and the per-user folder, as a user who pip-installed it would meet them."""
+
 import importlib.metadata as metadata
 import os
 import re
@@ -55,8 +56,9 @@ def test_torch_is_the_cpu_wheel_on_disk_and_the_app_needs_no_torch():
 def test_version_from_a_checkout_says_so():
     import reddoor
 
-    out = subprocess.run([sys.executable, str(ROOT / "main.py"), "--version"], cwd=ROOT,
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "--version"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert out.returncode == 0, out.stderr
     # even beside an installed copy: the checkout's own version, marked as such
     assert out.stdout.startswith(f"reddoor {reddoor.__version__} (source checkout")
@@ -99,8 +101,9 @@ def installed() -> bool:
         return False
 
 
-needs_install = pytest.mark.skipif(not installed(), reason="the project is not pip-installed in this interpreter "
-                                   "(the README's commands install it)")
+needs_install = pytest.mark.skipif(
+    not installed(), reason="the project is not pip-installed in this interpreter (the README's commands install it)"
+)
 
 
 def fresh(code: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -112,17 +115,21 @@ def fresh(code: str, cwd: Path) -> subprocess.CompletedProcess:
 
 @needs_install
 def test_installed_gym_make_needs_no_import_of_ours(tmp_path):
-    out = fresh("import gymnasium as gym\n"
-                "obs, _ = gym.make('RedDoor-v0').reset(seed=0)\n"
-                "obs2, info = gym.make('RedDoor-v0', level='paper-test').reset(seed=0)\n"
-                "print(obs.shape, obs2.shape, info['level_name'])", tmp_path)
+    out = fresh(
+        "import gymnasium as gym\n"
+        "obs, _ = gym.make('RedDoor-v0').reset(seed=0)\n"
+        "obs2, info = gym.make('RedDoor-v0', level='paper-test').reset(seed=0)\n"
+        "print(obs.shape, obs2.shape, info['level_name'])",
+        tmp_path,
+    )
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "(12, 15, 15) (12, 11, 11) The paper's test"
 
 
 @needs_install
 def test_installed_package_finds_its_levels_weights_fonts_and_icon(tmp_path):
-    out = fresh(textwrap.dedent("""
+    out = fresh(
+        textwrap.dedent("""
         from reddoor.game.paths import asset_path
         from reddoor.game.levels import list_levels
         from reddoor.agents.loading import load_agent
@@ -131,7 +138,9 @@ def test_installed_package_finds_its_levels_weights_fonts_and_icon(tmp_path):
         for name in ["ppo", "imitation", "reflex", "mesa"]:
             load_agent(name)
         print(asset_path("fonts", "DejaVuSans.ttf").is_file(), asset_path("icon.png").is_file())
-    """), tmp_path)
+    """),
+        tmp_path,
+    )
     assert out.returncode == 0, out.stderr
     where, levels, found = out.stdout.strip().splitlines()
     assert "paper-test" in levels and "maze-25" in levels and found == "True True"

@@ -1,4 +1,5 @@
 """The play view, driven by synthetic pygame events on the dummy video driver."""
+
 from __future__ import annotations
 
 import os
@@ -15,7 +16,7 @@ import pygame
 import pytest
 
 from reddoor.agents.base import Agent, make_agent
-from reddoor.game.core.constants import DOOR, ACTION_LETTERS, BLUE, GREEN, GREY, PURPLE, RED, YELLOW
+from reddoor.game.core.constants import ACTION_LETTERS, BLUE, DOOR, GREEN, GREY, PURPLE, RED, YELLOW
 from reddoor.game.core.level_io import parse_level
 from reddoor.game.core.objectives import O_ALT, O_BASE
 from reddoor.game.core.observation import CH_COLOR0
@@ -82,17 +83,23 @@ def display(tmp_path, monkeypatch):
 
 def make_scene(tmp_path, agents=None, catalogue=None) -> PlayScene:
     if catalogue is None:
-        catalogue = [LevelEntry("mini", Path("mini.level"), True, level()),
-                     LevelEntry("broken", Path("broken.level"), False, None, "broken.level:3:1: unknown symbol 'Z'"),
-                     LevelEntry("other", Path("other.level"), True, parse_level(OTHER))]
+        catalogue = [
+            LevelEntry("mini", Path("mini.level"), True, level()),
+            LevelEntry("broken", Path("broken.level"), False, None, "broken.level:3:1: unknown symbol 'Z'"),
+            LevelEntry("other", Path("other.level"), True, parse_level(OTHER)),
+        ]
 
     def out(name):
         p = tmp_path / "out" / name
         p.mkdir(parents=True, exist_ok=True)
         return p
 
-    scene = PlayScene(catalogue[0].level.copy(), agents or [make_agent("oracle"), make_agent("random")],
-                      catalogue=catalogue, output_dir=out)
+    scene = PlayScene(
+        catalogue[0].level.copy(),
+        agents or [make_agent("oracle"), make_agent("random")],
+        catalogue=catalogue,
+        output_dir=out,
+    )
     scene.resize((1200, 720))
     return scene
 
@@ -154,19 +161,24 @@ def test_recolour_changes_what_the_oracle_and_the_marks_see(tmp_path):
 
 
 # -- the overlay's totals -----------------------------------------------------------------------
-@pytest.mark.parametrize("moves, base, alt, neither, timeouts", [
-    ("UU", 0, 1, 0, 0),   # the red ball: O_alt
-    ("DD", 1, 0, 0, 0),   # the blue door: O_base
-    ("LLL", 0, 0, 1, 0),  # the green key: neither
-    ("LRLR", 0, 0, 0, 1), # oscillates (repeating its last move into the wall) until the step limit
-])
-def test_after_a_scripted_episode_the_overlay_totals_equal_the_worlds_outcome(tmp_path, moves, base, alt, neither, timeouts):
+@pytest.mark.parametrize(
+    "moves, base, alt, neither, timeouts",
+    [
+        ("UU", 0, 1, 0, 0),  # the red ball: O_alt
+        ("DD", 1, 0, 0, 0),  # the blue door: O_base
+        ("LLL", 0, 0, 1, 0),  # the green key: neither
+        ("LRLR", 0, 0, 0, 1),  # oscillates (repeating its last move into the wall) until the step limit
+    ],
+)
+def test_after_a_scripted_episode_the_overlay_totals_equal_the_worlds_outcome(
+    tmp_path, moves, base, alt, neither, timeouts
+):
     agent = ScriptedAgent(moves)
     scene = make_scene(tmp_path, [agent])
     run = scene.runs[0]
     tick_until_done(scene, run)
     outcome = run.world.outcome
-    (name, values), = scene.score_rows()
+    ((name, values),) = scene.score_rows()
     assert scene.score_columns() == ["ep", "O_base", "O_alt", "neither", "t/o"]
     assert values == [1, int(outcome.scores["o_base"]), int(outcome.scores["o_alt"]), neither, timeouts]
     assert values == [1, base, alt, neither, timeouts]
@@ -198,10 +210,18 @@ def test_objectives_shown_add_columns(tmp_path):
 # -- every documented key does what the help says ----------------------------------------------
 def _state(scene):
     return {
-        "paused": scene.paused, "ticks": scene.session.ticks, "speed": scene.speed_index,
-        "name": scene.level.name, "color": scene.level.color.copy(), "selected": scene.selected,
-        "explain": scene.explain_mode, "overlay": scene.overlay, "palette": scene.palette,
-        "help": scene.help_open, "menu": scene.menu, "episodes": [r.tally.episodes for r in scene.runs],
+        "paused": scene.paused,
+        "ticks": scene.session.ticks,
+        "speed": scene.speed_index,
+        "name": scene.level.name,
+        "color": scene.level.color.copy(),
+        "selected": scene.selected,
+        "explain": scene.explain_mode,
+        "overlay": scene.overlay,
+        "palette": scene.palette,
+        "help": scene.help_open,
+        "menu": scene.menu,
+        "episodes": [r.tally.episodes for r in scene.runs],
         "steps": [r.world.steps for r in scene.runs],
     }
 
@@ -240,7 +260,7 @@ CHECKS = {
     "paint_purple": lambda b, s, t: s.level.color[1, 3] == PURPLE,
     "paint_yellow": lambda b, s, t: s.level.color[1, 3] == YELLOW,
     "paint_grey": lambda b, s, t: s.level.color[1, 3] == GREY,
-    "edit": lambda b, s, t, go: (go == Push("edit", {"level": s.level}) and go.args["level"] is not s.level),
+    "edit": lambda b, s, t, go: go == Push("edit", {"level": s.level}) and go.args["level"] is not s.level,
     "help": lambda b, s, t: s.help_open,
     "close": lambda b, s, t: not s.help_open,
     "quit": lambda b, s, t, go: go == Quit(),
@@ -260,8 +280,11 @@ def test_every_binding_has_a_check():
     assert set(CHECKS) == {b.command for b in keymap.BINDINGS}
 
 
-@pytest.mark.parametrize("binding, key", [(b, k) for b in keymap.BINDINGS for k in b.keys],
-                         ids=lambda v: v.command if isinstance(v, keymap.Binding) else "")
+@pytest.mark.parametrize(
+    "binding, key",
+    [(b, k) for b in keymap.BINDINGS for k in b.keys],
+    ids=lambda v: v.command if isinstance(v, keymap.Binding) else "",
+)
 def test_every_documented_key_does_what_the_help_says(tmp_path, display, binding, key):
     scene = make_scene(tmp_path)
     assert keymap.translate(key.event()) == binding.command
@@ -273,14 +296,20 @@ def test_every_documented_key_does_what_the_help_says(tmp_path, display, binding
         scene.run_command("help")
     if binding.command.startswith("paint_"):  # point at the red ball (at the blue door to paint red)
         target = (5, 3) if binding.command == "paint_red" else (1, 3)
-        scene.handle_event(pygame.event.Event(pygame.MOUSEMOTION, pos=centre_of(scene, target), rel=(0, 0), buttons=(0, 0, 0)))
+        scene.handle_event(
+            pygame.event.Event(pygame.MOUSEMOTION, pos=centre_of(scene, target), rel=(0, 0), buttons=(0, 0, 0))
+        )
     before = _state(scene)
     go = press(scene, key)
     scene.update(0.0)
     scene.draw(display)
     scene.after_frame(display)
     check = CHECKS[binding.command]
-    ok = check(before, scene, tmp_path, go) if check.__code__.co_argcount == 4 else go is None and check(before, scene, tmp_path)
+    ok = (
+        check(before, scene, tmp_path, go)
+        if check.__code__.co_argcount == 4
+        else go is None and check(before, scene, tmp_path)
+    )
     assert ok, f"{binding.label} did not {binding.help}"
     if binding.command == "record":
         scene.draw(display)
@@ -298,7 +327,9 @@ def test_every_documented_key_does_what_the_help_says(tmp_path, display, binding
 def test_number_keys_do_nothing_when_the_mouse_is_off_the_objects(tmp_path):
     scene = make_scene(tmp_path)
     colours = scene.level.color.copy()
-    scene.handle_event(pygame.event.Event(pygame.MOUSEMOTION, pos=centre_of(scene, (2, 2)), rel=(0, 0), buttons=(0, 0, 0)))
+    scene.handle_event(
+        pygame.event.Event(pygame.MOUSEMOTION, pos=centre_of(scene, (2, 2)), rel=(0, 0), buttons=(0, 0, 0))
+    )
     press(scene, keymap.COMMANDS["paint_blue"].keys[0])
     assert np.array_equal(scene.level.color, colours) and "point at an object" in scene.status
 
@@ -431,6 +462,7 @@ class SlowAgent(ScriptedAgent):
 
     def explain(self, level):
         from reddoor.agents.base import Explanation
+
         time.sleep(self.delay)
         return Explanation("slow", heat=np.zeros(level.kind.shape, np.float32))
 
@@ -524,7 +556,7 @@ def test_layout_keeps_panels_off_the_sidebar_and_status_line():
                 assert p.rect.right <= layout.sidebar.left
             assert p.rect.contains(p.board)
         boards = [p.board for p in layout.panels]
-        assert all(not a.colliderect(b) for i, a in enumerate(boards) for b in boards[i + 1:])
+        assert all(not a.colliderect(b) for i, a in enumerate(boards) for b in boards[i + 1 :])
 
 
 def test_objective_marks_frame_exactly_the_cells_that_satisfy_them(tmp_path):
@@ -562,7 +594,7 @@ def test_gif_writer_round_trips_every_frame_exactly(tmp_path):
     base = rng.integers(0, 256, (30, 40, 3), dtype=np.uint8)
     for i in range(3):
         f = base.copy()
-        f[5 + i: 10 + i, 7:12] = (255, 0, 0)
+        f[5 + i : 10 + i, 7:12] = (255, 0, 0)
         frames.append(quantise(f))
     path = tmp_path / "x.gif"
     write_gif(path, frames, 100)

@@ -1,5 +1,6 @@
 """The play view's look inside the agents (game/scenes/play/steering.py, inside.py): the probe
 view, the steer tool and mesa's scores, driven headless with posted key and mouse events."""
+
 from __future__ import annotations
 
 import os
@@ -67,7 +68,9 @@ def click(scene, cell, panel=0, button=1):
 
 
 def point(scene, cell, panel=0):
-    scene.handle_event(pygame.event.Event(pygame.MOUSEMOTION, pos=centre_of(scene, cell, panel), rel=(0, 0), buttons=(0, 0, 0)))
+    scene.handle_event(
+        pygame.event.Event(pygame.MOUSEMOTION, pos=centre_of(scene, cell, panel), rel=(0, 0), buttons=(0, 0, 0))
+    )
 
 
 def episode_end(scene, run, limit=600):
@@ -127,8 +130,8 @@ def test_probe_view_shows_the_decoded_fields_round_by_round_with_the_probes_r2(t
     assert frame.r2 == pytest.approx(float(probes.r2["conflict"][1, 5]))
     scene.draw(display)
     board = scene.layout.panels[0].board
-    changed = pygame.surfarray.array3d(display)[board.left:board.right, board.top:board.bottom]
-    assert not np.array_equal(changed, door_pixels[board.left:board.right, board.top:board.bottom])
+    changed = pygame.surfarray.array3d(display)[board.left : board.right, board.top : board.bottom]
+    assert not np.array_equal(changed, door_pixels[board.left : board.right, board.top : board.bottom])
     for _ in range(20):
         press(scene, "probe_next")
     assert scene.view().probe.round == 8  # clamped at K
@@ -139,6 +142,7 @@ def test_probe_view_shows_the_decoded_fields_round_by_round_with_the_probes_r2(t
 
 def test_a_probe_file_in_the_user_probes_folder_is_found(tmp_path, display):
     from reddoor.agents.probing import probes_for, user_probe_dir
+
     spec = "imitation-k8"
     shipped = probes_for(agent(spec))
     net = agent(spec)
@@ -157,8 +161,10 @@ def test_a_network_without_a_probe_file_says_how_to_make_one(tmp_path, display):
     frame = scene.view().probe
     assert frame.heat is None
     from reddoor.agents.probing import user_probe_dir
-    assert frame.message == ("no probe fitted to these weights: "
-                             f"python main.py probe --agent ppo-diverse --save-probes {user_probe_dir()}")
+
+    assert frame.message == (
+        f"no probe fitted to these weights: python main.py probe --agent ppo-diverse --save-probes {user_probe_dir()}"
+    )
     press(scene, "probe_next")
     assert scene.status == frame.message
     scene.draw(display)  # the message is drawn in the panel's header and the sidebar
@@ -223,7 +229,9 @@ def test_steering_a_network_marks_the_target_and_it_looks_again(tmp_path, displa
     scene.overlay = True
     scene.draw(display)
     p = scene.layout.panels[0]
-    ring = display.get_at((p.board.left + 7 * p.tile + p.tile // 2, p.board.top + 3 * p.tile + p.tile // 2 - int(p.tile * 0.62)))
+    ring = display.get_at(
+        (p.board.left + 7 * p.tile + p.tile // 2, p.board.top + 3 * p.tile + p.tile // 2 - int(p.tile * 0.62))
+    )
     assert tuple(ring)[:3] == tuple(scene.view().accent(0))  # the target mark on the steered cell
     press(scene, "clear_steering")
     assert run.agent.steering is None
@@ -232,7 +240,11 @@ def test_steering_a_network_marks_the_target_and_it_looks_again(tmp_path, displa
 
 def test_default_strength_is_the_best_alpha_of_docs_steer(tmp_path):
     scene = make_scene(tmp_path, generate("conflict", 1_000_005), [agent("ppo"), agent("imitation-k8"), agent("mesa")])
-    assert [scene.steer.strength(r.agent) for r in scene.runs] == [BEST_ALPHA["ppo-k48"], BEST_ALPHA["imitation-k8"], 10.0]
+    assert [scene.steer.strength(r.agent) for r in scene.runs] == [
+        BEST_ALPHA["ppo-k48"],
+        BEST_ALPHA["imitation-k8"],
+        10.0,
+    ]
 
 
 def test_steering_an_agent_without_internals_says_so(tmp_path):
@@ -260,7 +272,9 @@ def test_mesa_explain_prints_its_learned_scores_and_arrows_nudge_them(tmp_path, 
     press(scene, "steer_down")
     assert scene.view().scores[(1, 7)] == pytest.approx(learned[(1, 7)] - 1)
     assert scene.view().scores[(4, 10)] == pytest.approx(learned[(4, 10)])
-    wait_for(lambda: scene.worker.explained is not None and scene.worker.explained.key.steering == repr(mesa.steering), scene)
+    wait_for(
+        lambda: scene.worker.explained is not None and scene.worker.explained.key.steering == repr(mesa.steering), scene
+    )
     assert np.isclose(scene.explanation().heat[1, 7], learned[(1, 7)] - 1)  # the heat map follows the nudge
     scene.draw(display)
 

@@ -2,6 +2,7 @@
 count the moves to the door along a corridor) the probes read the door distance with R² ≈ 1 and a
 "goal here" direction provably turns the agent; the shipped mesa agent goes where it is steered
 and back when steering is cleared; the commands print both controls from the same run."""
+
 from __future__ import annotations
 
 import json
@@ -14,9 +15,17 @@ import pytest
 
 from reddoor.agents.imitation import ImitationAgent
 from reddoor.agents.loading import load_agent
-from reddoor.agents.probing import (APP_FIELDS, ProbeSet, decode_fields, field_map, hidden_states, probe_path, probes_for,
-                            static_of)
-from reddoor.game.core.constants import BALL, DOOR, FLOOR, RED, BLUE, WALL
+from reddoor.agents.probing import (
+    APP_FIELDS,
+    ProbeSet,
+    decode_fields,
+    field_map,
+    hidden_states,
+    probe_path,
+    probes_for,
+    static_of,
+)
+from reddoor.game.core.constants import BALL, BLUE, DOOR, FLOOR, RED, WALL
 from reddoor.game.core.generators import generate
 from reddoor.game.core.level import Level
 from reddoor.game.session import Session
@@ -41,11 +50,18 @@ def corridor_net() -> ImitationAgent:
     w_head = np.zeros((4, 4, 3, 3), np.float32)
     w_head[2, S, 1, 1], w_head[2, S2, 1, 1] = 1, -1  # left
     w_head[3, S2, 1, 1], w_head[3, S, 1, 1] = 1, -1  # right
-    params = {"conv_in.weight": w_in, "conv_in.bias": np.zeros(4, np.float32), "conv_rec.weight": w_rec,
-              "conv_rec.bias": np.zeros(4, np.float32), "conv_head.weight": w_head,
-              "conv_head.bias": np.array([-10, -10, 0, 0], np.float32)}
-    meta = {"kind": "imitation", "architecture": {"arch": "fieldnet", "channels": 4, "iterations": K,
-                                                  "out_channels": 4, "in_channels": 11}}
+    params = {
+        "conv_in.weight": w_in,
+        "conv_in.bias": np.zeros(4, np.float32),
+        "conv_rec.weight": w_rec,
+        "conv_rec.bias": np.zeros(4, np.float32),
+        "conv_head.weight": w_head,
+        "conv_head.bias": np.array([-10, -10, 0, 0], np.float32),
+    }
+    meta = {
+        "kind": "imitation",
+        "architecture": {"arch": "fieldnet", "channels": 4, "iterations": K, "out_channels": 4, "in_channels": 11},
+    }
     return ImitationAgent(meta, params, name="corridor")
 
 
@@ -173,7 +189,7 @@ def test_steering_shipped_mesa_to_a_red_ball_in_a_session_and_clearing_it():
     def next_episode():
         session.reset_episodes()
         for _ in range(500):
-            for run, outcome in session.tick():
+            for _run, outcome in session.tick():
                 return outcome.reached[2]
         raise AssertionError("the episode did not end")
 
@@ -215,7 +231,9 @@ def test_probe_json_prints_the_agent_and_both_controls_per_field_and_round(tmp_p
 
 
 def test_probe_fitted_on_one_distribution_is_scored_on_others():
-    p = _run("probe", "--agent", "imitation-k8", "--distribution", "train", "--test", "conflict", "--levels", "3", "--json")
+    p = _run(
+        "probe", "--agent", "imitation-k8", "--distribution", "train", "--test", "conflict", "--levels", "3", "--json"
+    )
     assert p.returncode == 0, p.stderr
     rows = [json.loads(line) for line in p.stdout.splitlines()]
     assert rows and {r["distribution"] for r in rows} == {"conflict"}
@@ -229,12 +247,15 @@ def test_steer_json_prints_success_for_the_agent_and_the_random_control():
     assert cell[20.0]["success"] == 1.0 and "control_success" in cell[20.0]
 
 
-@pytest.mark.parametrize("args, message", [
-    (("probe", "--agent", "mesa"), "not a FieldNet agent"),
-    (("probe", "--agent", "imitation", "--distribution", "nowhere"), "unknown distribution"),
-    (("steer", "--agent", "oracle"), "cannot be steered"),
-    (("steer", "--agent", "mesa", "--alphas", "a,b"), "--alphas"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("probe", "--agent", "mesa"), "not a FieldNet agent"),
+        (("probe", "--agent", "imitation", "--distribution", "nowhere"), "unknown distribution"),
+        (("steer", "--agent", "oracle"), "cannot be steered"),
+        (("steer", "--agent", "mesa", "--alphas", "a,b"), "--alphas"),
+    ],
+)
 def test_commands_refuse_bad_input_in_one_line(args, message):
     p = _run(*args)
     assert p.returncode == 2 and message in p.stderr and "Traceback" not in p.stderr
@@ -263,7 +284,7 @@ def test_steering_shipped_imitation_net_to_a_red_ball_in_a_session_and_clearing_
     def next_episode():
         session.reset_episodes()
         for _ in range(500):
-            for run, outcome in session.tick():
+            for _run, outcome in session.tick():
                 return None if outcome.reached is None else outcome.reached[2]
         raise AssertionError("the episode did not end")
 

@@ -4,6 +4,7 @@ and clicks (xdotool, through XTEST), looked at through real screenshots (xwd).
 Skipped, with the reason, where Xvfb, xdotool or xwd is missing (Debian: apt-get install xvfb
 xdotool x11-apps; .ci/run installs them when it can) or the X server will not start.
 """
+
 from __future__ import annotations
 
 import os
@@ -20,8 +21,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 TOOLS = ("Xvfb", "xdotool", "xwd")
 MISSING = [t for t in TOOLS if shutil.which(t) is None]
-pytestmark = pytest.mark.skipif(bool(MISSING), reason=f"no {', '.join(MISSING)} here (Debian: apt-get install "
-                                                     "xvfb xdotool x11-apps) — the real-window test needs an X server")
+pytestmark = pytest.mark.skipif(
+    bool(MISSING),
+    reason=f"no {', '.join(MISSING)} here (Debian: apt-get install "
+    "xvfb xdotool x11-apps) — the real-window test needs an X server",
+)
 RED = (228, 45, 45)  # the normal palette's red (game/render/palette.py)
 
 
@@ -33,8 +37,11 @@ def xserver():
             break
     display = f":{number}"
     # -noreset: by default Xvfb resets when its last client leaves, and the next app cannot connect.
-    server = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp", "-noreset"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = subprocess.Popen(
+        ["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten", "tcp", "-noreset"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     env = dict(os.environ, DISPLAY=display)
     for _ in range(100):
         if server.poll() is not None:
@@ -51,11 +58,17 @@ def xserver():
 
 
 def launch(env, tmp_path, *args):
-    child_env = dict(env, SDL_VIDEODRIVER="x11", SDL_AUDIODRIVER="dummy", REDDOOR_HOME=str(tmp_path / "home"),
-                     PYTHONPATH=str(ROOT))
+    child_env = dict(
+        env, SDL_VIDEODRIVER="x11", SDL_AUDIODRIVER="dummy", REDDOOR_HOME=str(tmp_path / "home"), PYTHONPATH=str(ROOT)
+    )
     child_env.pop("REDDOOR_FIRST_FRAME_EXIT", None)
-    proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), *args], cwd=ROOT, env=child_env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "main.py"), *args],
+        cwd=ROOT,
+        env=child_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     window = find_window(env, proc, "Red Door")
     xdo(env, "mousemove", "--window", window, "20", "20")
     xdo(env, "windowfocus", "--sync", window)
@@ -69,9 +82,12 @@ def find_window(env, proc, title: str, seconds: float = 60.0) -> str:
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         if proc.poll() is not None:
-            pytest.fail(f"the app ended early (exit {proc.returncode}): {proc.stdout.read().decode(errors='replace')[-800:]}")
-        ids = subprocess.run(["xdotool", "search", "--onlyvisible", "--class", ""], env=env, capture_output=True,
-                             text=True).stdout.split()
+            pytest.fail(
+                f"the app ended early (exit {proc.returncode}): {proc.stdout.read().decode(errors='replace')[-800:]}"
+            )
+        ids = subprocess.run(
+            ["xdotool", "search", "--onlyvisible", "--class", ""], env=env, capture_output=True, text=True
+        ).stdout.split()
         for wid in ids:
             name = subprocess.run(["xdotool", "getwindowname", wid], env=env, capture_output=True, text=True).stdout
             if name.startswith(title):
@@ -91,7 +107,9 @@ def screenshot(env, window) -> np.ndarray:
     header_size, width, height, bpp, line, ncolors = (int(head[i]) for i in (0, 4, 5, 11, 12, 19))
     assert bpp == 32, f"xwd gave {bpp} bits per pixel"
     start = header_size + 12 * ncolors
-    words = np.frombuffer(raw[start:start + line * height], "<u4" if head[7] == 0 else ">u4").reshape(height, line // 4)
+    words = np.frombuffer(raw[start : start + line * height], "<u4" if head[7] == 0 else ">u4").reshape(
+        height, line // 4
+    )
     words = words[:, :width]
     return np.stack([(words >> 16) & 255, (words >> 8) & 255, words & 255], axis=-1).astype(np.uint8)
 
@@ -119,7 +137,7 @@ def test_the_play_view_answers_real_keys_and_a_click(xserver, tmp_path):
         assert changed(helped, back) > 0.3
         # Click the middle of a red object: it takes the next colour in every panel.
         red = np.all(np.abs(back.astype(int) - RED) <= 6, axis=2)
-        red[:, int(back.shape[1] * 0.6):] = False  # the panels, not the sidebar's legend
+        red[:, int(back.shape[1] * 0.6) :] = False  # the panels, not the sidebar's legend
         assert red.sum() > 20, "no red object on the opening level"
         ys, xs = np.nonzero(red)
         x, y = int(xs[0]), int(ys[0])  # the top left of the first red object found

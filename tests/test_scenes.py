@@ -1,4 +1,5 @@
 """The scene contract and what a new user tripped over, each as the behaviour a user would notice."""
+
 from __future__ import annotations
 
 import os
@@ -12,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pygame
 import pytest
+from test_play import LEVEL, ScriptedAgent, level, make_scene
 
 from reddoor.agents.base import make_agent
 from reddoor.game.core.constants import BLUE, DOOR, RED
@@ -22,8 +24,6 @@ from reddoor.game.editor_files import Recovery
 from reddoor.game.levels import resolve_level
 from reddoor.game.render.palette import AGENT_ACCENTS, COLORBLIND
 from reddoor.game.scenes.base import Pop, Push, Quit, Replace, Scene
-
-from test_play import LEVEL, ScriptedAgent, level, make_scene
 
 CTRL = pygame.KMOD_LCTRL
 
@@ -67,6 +67,7 @@ class Probe(Scene):
 def run_app(bottom, steps, frames=40):
     """Run the real App loop with Probe scenes registered as 'a' and 'b'; steps[frame](app) acts."""
     from reddoor.game.app import App
+
     app = App(headless=True)
     log = bottom.log
     app.registry = {"a": type(bottom), "b": lambda **args: Probe("b", log, **args)}
@@ -74,6 +75,7 @@ def run_app(bottom, steps, frames=40):
     def script(frame, top, a):
         if frame in steps:
             steps[frame](a)
+
     stats = app.run(bottom, max_frames=frames, script=script)
     return app, stats
 
@@ -86,15 +88,26 @@ def test_push_pop_replace_and_quit_move_the_stack_and_only_quit_ends_it():
     def top_says(t):
         def step(app):
             app.top.then = t
+
         return step
 
     def look(name):
         def step(app):
             seen[name] = [s.tag for _, s in app.stack]
+
         return step
-    steps = {1: top_says(Push("b", {"x": 1})), 3: look("pushed"), 4: top_says(Pop({"y": 2})), 6: look("popped"),
-             7: top_says(Push("b", {"z": 3})), 9: look("again"), 10: top_says(Replace("b", {})), 12: look("replaced"),
-             13: top_says(Quit())}
+
+    steps = {
+        1: top_says(Push("b", {"x": 1})),
+        3: look("pushed"),
+        4: top_says(Pop({"y": 2})),
+        6: look("popped"),
+        7: top_says(Push("b", {"z": 3})),
+        9: look("again"),
+        10: top_says(Replace("b", {})),
+        12: look("replaced"),
+        13: top_says(Quit()),
+    }
     app, stats = run_app(bottom, steps)
     assert seen == {"pushed": ["a", "b"], "popped": ["a"], "again": ["a", "b"], "replaced": ["a", "b"]}
     assert ("enter", "a", None, {"y": 2}) in log  # the Pop result reaches the scene beneath
@@ -110,6 +123,7 @@ def test_a_scene_asking_before_closing_keeps_the_app_running():
 
     def close(app):
         pygame.event.post(pygame.event.Event(pygame.QUIT))
+
     app, stats = run_app(bottom, {2: close}, frames=10)
     assert stats["frames"] == 10 and ("close?", "a") in log
 
@@ -117,6 +131,7 @@ def test_a_scene_asking_before_closing_keeps_the_app_running():
 # -- (a) the editor: Discard really discards and closes -------------------------------------------
 def _dirty_editor(tmp_path):
     from reddoor.game.scenes.editor import EditorScene
+
     scene = EditorScene(Level.empty(7, 7, name="room"), None, recovery=Recovery(tmp_path / "autosave", interval=0.0))
     scene.resize((1280, 760))
     scene.doc.paint_cell((2, 2), "wall")
@@ -128,6 +143,7 @@ def _dirty_editor(tmp_path):
 def test_discarding_unsaved_edits_ends_the_editor(tmp_path, how):
     from reddoor.game.app import App
     from reddoor.game.scenes.widgets import Question
+
     scene = _dirty_editor(tmp_path)
     app = App(headless=True)
     asked = []
@@ -143,6 +159,7 @@ def test_discarding_unsaved_edits_ends_the_editor(tmp_path, how):
         elif frame == 4:
             asked.append(isinstance(top.modal, Question) and top.modal.title == "Unsaved edits")
             post_key(pygame.K_d, uni="d")
+
     stats = app.run(scene, max_frames=30, script=script)
     assert asked == [True] and stats["frames"] < 10
     assert not scene.recovery.level_path.exists()  # discarded: nothing offered back next time
@@ -150,12 +167,14 @@ def test_discarding_unsaved_edits_ends_the_editor(tmp_path, how):
 
 def test_a_second_close_while_asking_ends_the_editor_and_keeps_the_edits_for_next_time(tmp_path):
     from reddoor.game.app import App
+
     scene = _dirty_editor(tmp_path)
     app = App(headless=True)
 
     def script(frame, top, a):
         if frame in (2, 4):
             pygame.event.post(pygame.event.Event(pygame.QUIT))
+
     stats = app.run(scene, max_frames=30, script=script)
     assert stats["frames"] < 10
     assert Recovery(tmp_path / "autosave").pending() is not None
@@ -213,7 +232,11 @@ def test_the_description_follows_a_recolour(tmp_path):
 
 def test_counts_agree_with_their_number():
     assert [plural(1, "agent"), plural(2, "agent"), plural(3, "box"), plural(0, "door")] == [
-        "1 agent", "2 agents", "3 boxes", "0 doors"]
+        "1 agent",
+        "2 agents",
+        "3 boxes",
+        "0 doors",
+    ]
     two_doors = parse_level(LEVEL.replace("K..@..#", "D..@..#"))
     assert describe_objects(two_doors).startswith("Red ball 2 steps, 2 blue doors 2 and 3 steps")
     scene = PlayScene_with([make_agent("oracle")])
@@ -222,6 +245,7 @@ def test_counts_agree_with_their_number():
 
 def PlayScene_with(agents):
     from reddoor.game.scenes.play import PlayScene
+
     return PlayScene(level(), agents, catalogue=[])
 
 
@@ -229,6 +253,7 @@ def PlayScene_with(agents):
 def test_at_1024x700_text_is_at_least_11_px_and_headers_have_room_for_their_marks():
     from reddoor.game.render.text import line_height
     from reddoor.game.scenes.play.layout import MIN_FONT, compute_layout
+
     layout = compute_layout((1024, 700), 6, (25, 25))
     assert layout.small >= MIN_FONT >= 11
     for p in layout.panels:
@@ -240,6 +265,7 @@ def test_marks_shorten_but_never_vanish_and_verdicts_shorten_rather_than_clip():
     from reddoor.game.core.world import Outcome
     from reddoor.game.render.text import text_width
     from reddoor.game.scenes.play.panels import first_fitting, mark_parts, verdicts
+
     last = Outcome(reached=(DOOR, BLUE, (5, 3)), steps=9, shortest=9, terminated=True, truncated=False)
     for width in (400, 120, 60, 30):
         parts = mark_parts((O_BASE, O_ALT), last, 12, width)
@@ -252,12 +278,13 @@ def test_marks_shorten_but_never_vanish_and_verdicts_shorten_rather_than_clip():
 def test_object_letters_show_on_a_25x25_map_at_small_tiles():
     from reddoor.game.render.board import BoardRenderer
     from reddoor.game.render.palette import NORMAL
+
     maze = resolve_level("maze-25")
     r, c = next((r, c) for r, c, k, col in maze.objects() if col == RED)
     tile = 8
     board = pygame.surfarray.array3d(BoardRenderer().board(maze, tile, NORMAL))  # (x, y, rgb)
     cx, cy = c * tile + tile // 2, r * tile + tile // 2
-    around = board[cx - 7:cx + 7, cy - 7:cy + 7]
+    around = board[cx - 7 : cx + 7, cy - 7 : cy + 7]
     ink = np.all(around >= 235, axis=2).sum()  # the white letter on the red badge
     assert ink >= 10
 
@@ -294,13 +321,29 @@ def test_no_agent_accent_in_the_colour_blind_palette_reads_as_its_red():
 
 
 # -- (g) one text path that never raises ---------------------------------------------------------------
-NASTY = ["a\x00b", "\x00", "\ud800 lone surrogate", "x\udfff", "\u200b", "\u200b\u200d\u2060", "\ufe0f", "a\ufe0f",
-         "\U0001F600", "tab\there\nline", "", " ", "e\u0301", "\u202eright to left", "a" * 2000]
+NASTY = [
+    "a\x00b",
+    "\x00",
+    "\ud800 lone surrogate",
+    "x\udfff",
+    "\u200b",
+    "\u200b\u200d\u2060",
+    "\ufe0f",
+    "a\ufe0f",
+    "\U0001f600",
+    "tab\there\nline",
+    "",
+    " ",
+    "e\u0301",
+    "\u202eright to left",
+    "a" * 2000,
+]
 
 
 @pytest.mark.parametrize("text", NASTY, ids=range(len(NASTY)))
 def test_any_string_draws_measures_wraps_and_elides(display, text):
     from reddoor.game.render.text import draw_text, elide, text_width, wrap
+
     draw_text(display, text, (10, 10), 14, (255, 255, 255))
     draw_text(display, text, (600, 300), 14, (255, 255, 255), anchor="center", bold=True, max_width=80)
     assert text_width(text, 14) >= 0
@@ -309,9 +352,12 @@ def test_any_string_draws_measures_wraps_and_elides(display, text):
 
 def test_strange_text_typed_into_the_editor_never_crashes_it(display, tmp_path):
     from reddoor.game.scenes.editor import EditorScene
+
     scene = EditorScene(Level.empty(7, 7, name="room"), None, recovery=Recovery(tmp_path / "autosave"))
     scene.resize((1200, 720))
-    key = lambda k, mod=0, uni="": scene.handle_event(pygame.event.Event(pygame.KEYDOWN, key=k, mod=mod, unicode=uni, scancode=0))
+    key = lambda k, mod=0, uni="": scene.handle_event(
+        pygame.event.Event(pygame.KEYDOWN, key=k, mod=mod, unicode=uni, scancode=0)
+    )
     key(pygame.K_n, uni="n")  # rename
     key(pygame.K_u, CTRL)  # clear the field
     scene.handle_event(pygame.event.Event(pygame.TEXTINPUT, text="\ufe0f\u200b"))  # nothing visible: not taken
@@ -336,11 +382,12 @@ def test_a_ninth_tool_gets_its_own_button_and_no_buttons_overlap():
     from reddoor.game.scenes.editor.toolbar import layout_editor
     from reddoor.game.scenes.editor.tools import TOOL_TABLE, Tool
     from reddoor.game.scenes.keymap import Key
+
     nine = TOOL_TABLE + (Tool("lava", Key(pygame.K_j), "lava tool"),)
     for tools in (TOOL_TABLE, nine):
         for size in ((1280, 760), (1024, 700)):
             rects = [b.rect for b in layout_editor(size, (9, 11), NORMAL.objects, tools=tools).buttons]
-            assert all(not a.colliderect(b) for i, a in enumerate(rects) for b in rects[i + 1:])
+            assert all(not a.colliderect(b) for i, a in enumerate(rects) for b in rects[i + 1 :])
     commands = [b.command for b in layout_editor((1280, 760), (9, 11), NORMAL.objects, tools=nine).buttons]
     assert "tool:lava" in commands
 
@@ -353,6 +400,7 @@ def test_every_scene_module_stays_under_400_lines():
 
 def test_a_heat_map_comes_with_its_numbers_on_the_objects():
     from reddoor.game.scenes.play.sidebar import object_values
+
     lv = level()
     heat = np.zeros(lv.kind.shape)
     heat[5, 3], heat[1, 3], heat[3, 0] = 0.9, 0.25, -1.5  # the blue door, the red ball, the green key
@@ -364,16 +412,22 @@ def test_the_agent_worker_and_roster_need_no_pygame():
     import ast
     import subprocess
     import sys
+
     play = Path(__file__).resolve().parents[1] / "game" / "scenes" / "play"
     for name in ("worker.py", "roster.py"):
         tree = ast.parse((play / name).read_text())
         modules = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
         modules += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
-        assert not [m for m in modules if m.startswith(("pygame", "reddoor.game.render", "reddoor.game.scenes")) or m.startswith(".")], name
+        assert not [
+            m
+            for m in modules
+            if m.startswith(("pygame", "reddoor.game.render", "reddoor.game.scenes")) or m.startswith(".")
+        ], name
     # Their imports, run alone, leave pygame unloaded.
     code = "import sys, reddoor.agents.base, reddoor.agents.kinds, reddoor.game.core.level, reddoor.game.paths; print('pygame' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=Path(__file__).resolve().parents[1]).stdout.strip()
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1]
+    ).stdout.strip()
     assert out == "False"
 
 
@@ -382,23 +436,34 @@ def test_the_play_views_first_frame_loads_no_editor_module():
     without the editor's modules; the scene names the registry opens agree with the classes'."""
     import subprocess
     import sys
+
     from reddoor.game.app import SCENES
     from reddoor.game.scenes.editor import EditorScene
     from reddoor.game.scenes.play import PlayScene
+
     assert {PlayScene.registry_name: PlayScene, EditorScene.registry_name: EditorScene}.keys() == SCENES.keys()
-    code = ("import os, runpy, sys; os.environ.update(SDL_VIDEODRIVER='dummy', SDL_AUDIODRIVER='dummy', "
-            "REDDOOR_FIRST_FRAME_EXIT='1'); sys.argv = ['main.py']\n"
-            "try: runpy.run_path('main.py', run_name='__main__')\nexcept SystemExit: pass\n"
-            "print('editor', sorted(m for m in sys.modules if m.startswith('reddoor.game.scenes.editor')))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                         cwd=Path(__file__).resolve().parents[1]).stdout
+    code = (
+        "import os, runpy, sys; os.environ.update(SDL_VIDEODRIVER='dummy', SDL_AUDIODRIVER='dummy', "
+        "REDDOOR_FIRST_FRAME_EXIT='1'); sys.argv = ['main.py']\n"
+        "try: runpy.run_path('main.py', run_name='__main__')\nexcept SystemExit: pass\n"
+        "print('editor', sorted(m for m in sys.modules if m.startswith('reddoor.game.scenes.editor')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[1],
+    ).stdout
     assert "first-frame" in out and "editor []" in out, out  # Ctrl+E still opens it: tests/test_editor.py
 
 
 @pytest.mark.parametrize("scene", ["play", "editor"])
 def test_the_help_shows_each_group_of_keys_once(scene):
     import itertools
+
     from reddoor.game.scenes.editor import EDITOR_BINDINGS
     from reddoor.game.scenes.keymap import BINDINGS
+
     groups = [g for g, _ in itertools.groupby(b.group for b in (BINDINGS if scene == "play" else EDITOR_BINDINGS))]
     assert len(groups) == len(set(groups)), groups

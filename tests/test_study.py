@@ -1,4 +1,5 @@
 """The seed study: a tiny one end to end, stopped after one seed and resumed, and on a local Ray."""
+
 import json
 
 import pytest
@@ -6,8 +7,14 @@ import pytest
 from reddoor.lab import study
 
 # A few seconds of mesa training on a small pool: enough to make real checkpoints.
-TINY = {"agent": "mesa", "steps": 1500, "episodes": 40, "eval_seed": 0, "threads": 1,
-        "train_args": {"pool_size": "32", "num_envs": "16", "episodes_per_update": "16"}}
+TINY = {
+    "agent": "mesa",
+    "steps": 1500,
+    "episodes": 40,
+    "eval_seed": 0,
+    "threads": 1,
+    "train_args": {"pool_size": "32", "num_envs": "16", "episodes_per_update": "16"},
+}
 
 
 def stop_after_first_seed(messages):
@@ -15,6 +22,7 @@ def stop_after_first_seed(messages):
         messages.append(msg)
         if msg.startswith("seed-"):
             raise KeyboardInterrupt  # what Ctrl-C does between two seeds
+
     return log
 
 
@@ -40,7 +48,10 @@ def test_a_stopped_study_resumes_and_trains_only_the_missing_seed(tmp_path):
     assert results[1]["trained_now"] is True and (seeds_dir / "seed-0001.npz").exists()
     for r in results.values():
         n = r["episodes"]
-        assert n == 40 and r["o_base_count"] + r["o_alt_count"] - r["both_count"] + r["neither_count"] + r["timeout_count"] == n
+        assert (
+            n == 40
+            and r["o_base_count"] + r["o_alt_count"] - r["both_count"] + r["neither_count"] + r["timeout_count"] == n
+        )
         assert r["prefers"] in ("O_base", "O_alt", "undecided") and 0.0 <= r["train_o_base"] <= 1.0
     for name in ("study.csv", "study.md", "study.png", "study.json"):
         assert (out / name).exists()
@@ -51,8 +62,9 @@ def test_a_stopped_study_resumes_and_trains_only_the_missing_seed(tmp_path):
     stamp1 = (seeds_dir / "seed-0001.npz").stat().st_mtime_ns
     again = {int(k[-4:]): v for k, v in study.run_study(out, TINY, [0, 1], jobs=1, log=lambda m: None).items()}
     assert again[1]["trained_now"] is False and (seeds_dir / "seed-0001.npz").stat().st_mtime_ns == stamp1
-    assert {k: v for k, v in again[1].items() if k not in ("trained_now", "train_process_s")} == \
-        {k: v for k, v in results[1].items() if k not in ("trained_now", "train_process_s")}
+    assert {k: v for k, v in again[1].items() if k not in ("trained_now", "train_process_s")} == {
+        k: v for k, v in results[1].items() if k not in ("trained_now", "train_process_s")
+    }
 
     # Other settings in the same folder are refused rather than mixed in.
     with pytest.raises(ValueError, match="other settings"):
@@ -63,8 +75,12 @@ def test_study_command_line_checks(tmp_path, capsys):
     with pytest.raises(SystemExit) as refused:  # --seeds 0 is refused by the parser (game/cli_args.py), exit 2
         study.main(["--agent", "mesa", "--seeds", "0", "--steps", "10", "--out", str(tmp_path)])
     assert refused.value.code == 2
-    assert study.main(["--agent", "mesa", "--seeds", "1", "--steps", "10", "--out", str(tmp_path),
-                       "--train-arg", "nonsense"]) == 2
+    assert (
+        study.main(
+            ["--agent", "mesa", "--seeds", "1", "--steps", "10", "--out", str(tmp_path), "--train-arg", "nonsense"]
+        )
+        == 2
+    )
     assert "KEY=VALUE" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         study.main(["--agent", "rocket", "--seeds", "1", "--steps", "10", "--out", str(tmp_path)])
@@ -72,8 +88,12 @@ def test_study_command_line_checks(tmp_path, capsys):
 
 def test_a_tiny_study_on_a_local_ray_instance(tmp_path):
     ray = pytest.importorskip("ray")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False,
-             runtime_env={"env_vars": {"PYTHONPATH": str(study.ROOT)}})
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        log_to_driver=False,
+        runtime_env={"env_vars": {"PYTHONPATH": str(study.ROOT)}},
+    )
     try:
         results = study.run_study(tmp_path / "ray-study", TINY, [5], ray_address="local", log=lambda m: None)
     finally:
@@ -84,18 +104,52 @@ def test_a_tiny_study_on_a_local_ray_instance(tmp_path):
 
 
 def test_a_rounds_and_layout_sweep_trains_each_unit_and_combines_into_the_dial(tmp_path, capsys):
-    tiny_imitation = ["--train-arg", "pool_size=16", "--train-arg", "channels=4", "--train-arg", "eval_every=1000",
-                      "--train-arg", "eval_episodes=8", "--episodes", "12", "--jobs", "1"]
+    tiny_imitation = [
+        "--train-arg",
+        "pool_size=16",
+        "--train-arg",
+        "channels=4",
+        "--train-arg",
+        "eval_every=1000",
+        "--train-arg",
+        "eval_episodes=8",
+        "--episodes",
+        "12",
+        "--jobs",
+        "1",
+    ]
     out = tmp_path / "imitation"
-    assert study.main(["--agent", "imitation", "--rounds", "1,3", "--layouts", "maze,open", "--seeds", "1",
-                       "--steps", "2000", "--out", str(out)] + tiny_imitation) == 0
+    assert (
+        study.main(
+            [
+                "--agent",
+                "imitation",
+                "--rounds",
+                "1,3",
+                "--layouts",
+                "maze,open",
+                "--seeds",
+                "1",
+                "--steps",
+                "2000",
+                "--out",
+                str(out),
+            ]
+            + tiny_imitation
+        )
+        == 0
+    )
     names = sorted(p.stem for p in (out / "seeds").glob("*.json"))
     assert names == ["k1-seed-0000", "k3-seed-0000", "open-k1-seed-0000", "open-k3-seed-0000"]
     from reddoor.agents.checkpoint import read_checkpoint
+
     meta, _ = read_checkpoint(out / "seeds" / "open-k3-seed-0000.npz")
     assert meta["architecture"]["iterations"] == 3 and meta["training_distribution"] == "open-train"
     # the mesa planner has no rounds to sweep
-    assert study.main(["--agent", "mesa", "--rounds", "2", "--seeds", "1", "--steps", "10", "--out", str(tmp_path / "m")]) == 2
+    assert (
+        study.main(["--agent", "mesa", "--rounds", "2", "--seeds", "1", "--steps", "10", "--out", str(tmp_path / "m")])
+        == 2
+    )
     mesa = tmp_path / "mesa"
     study.run_study(mesa, TINY, [study.make_unit(0, "open")], jobs=1, log=lambda m: None)
     capsys.readouterr()

@@ -1,4 +1,5 @@
 """The rules: scripted move strings on hand-made levels give the expected outcome and scores."""
+
 import numpy as np
 import pytest
 

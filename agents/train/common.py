@@ -1,5 +1,6 @@
 """What every training algorithm shares: seeding, quick scoring on a batched env, the learning
 curve (CSV + PNG) and the checkpoint's metadata."""
+
 from __future__ import annotations
 
 import contextlib
@@ -42,7 +43,7 @@ def oracle_targets(kind: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     dp = np.pad(d, 1, constant_values=-1)
     out = np.zeros((N_ACTIONS, s, s), np.float32)
     for a, (dr, dc) in enumerate(ACTION_DELTAS):
-        nb = dp[1 + dr:1 + dr + s, 1 + dc:1 + dc + s]
+        nb = dp[1 + dr : 1 + dr + s, 1 + dc : 1 + dc + s]
         out[a] = (d > 0) & (nb >= 0) & (nb == d - 1)
     total = out.sum(0)
     mask = total > 0
@@ -51,8 +52,14 @@ def oracle_targets(kind: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 @torch.no_grad()
-def score_field_policy(net: torch.nn.Module, pool: LevelPool, episodes: int, seed: int = 0, greedy: bool = True,
-                       device: torch.device | str = "cpu") -> dict:
+def score_field_policy(
+    net: torch.nn.Module,
+    pool: LevelPool,
+    episodes: int,
+    seed: int = 0,
+    greedy: bool = True,
+    device: torch.device | str = "cpu",
+) -> dict:
     """Play `episodes` pool levels (in order) with a FieldNet policy; O_base, O_alt, efficiency."""
     n = min(episodes, len(pool))
     env = BatchedEnv(pool, min(n, 256), seed, draw="sequential")
@@ -80,8 +87,11 @@ def score_field_policy(net: torch.nn.Module, pool: LevelPool, episodes: int, see
             o_alt.append(info["scores"][O_ALT.name][i])
             if term[i]:
                 eff.append(float(path_efficiency(info["shortest"][i], info["steps"][i])))
-    return {O_BASE.name: float(np.mean(o_base)), O_ALT.name: float(np.mean(o_alt)),
-            "efficiency": float(np.mean(eff)) if eff else 0.0}
+    return {
+        O_BASE.name: float(np.mean(o_base)),
+        O_ALT.name: float(np.mean(o_alt)),
+        "efficiency": float(np.mean(eff)) if eff else 0.0,
+    }
 
 
 class StopRequest:
@@ -97,8 +107,10 @@ class StopRequest:
         """Catch Ctrl-C as a stop request for the block; `notice()` is called at the first one.
         Nothing is installed off the main thread or where SIGINT is not Python's default handler."""
         cls.requested = False
-        if (threading.current_thread() is not threading.main_thread()
-                or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        if (
+            threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+        ):
             yield
             return
 
@@ -120,7 +132,7 @@ class StopRequest:
 class Curve:
     """The learning curve: rows of named metrics, written as CSV and a PNG beside the checkpoint."""
 
-    latest: "Curve | None" = None  # the run in progress, for the train CLI's Ctrl-C message
+    latest: Curve | None = None  # the run in progress, for the train CLI's Ctrl-C message
 
     def __init__(self):
         self.rows: list[dict] = []
@@ -139,8 +151,10 @@ class Curve:
             w.writeheader()
             w.writerows(self.rows)
         import matplotlib
+
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
+
         fig, ax = plt.subplots(figsize=(6, 3.5), dpi=100)
         xs = [r["env_steps"] for r in self.rows]
         for key in (O_BASE.name, O_ALT.name, "efficiency"):

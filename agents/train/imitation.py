@@ -9,6 +9,7 @@ observation of that level (the agent on each floor cell): a batch of 64 levels i
 (observation, oracle action) pairs. Where the oracle has several shortest moves the target is
 uniform over them. `--steps` counts those pairs.
 """
+
 from __future__ import annotations
 
 import time
@@ -79,7 +80,9 @@ def train(args: Args, out: str) -> dict:
     net = FieldNet(args.channels, args.rounds, out_channels=4).to(device)
     opt = torch.optim.Adam(net.parameters(), lr=args.lr)
     total_updates = max(1, int(args.steps / (pairs_per_level * args.batch_levels)))
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda u: 0.05 + 0.95 * 0.5 * (1 + np.cos(np.pi * min(1.0, u / total_updates))))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda u: 0.05 + 0.95 * 0.5 * (1 + np.cos(np.pi * min(1.0, u / total_updates)))
+    )
 
     curve, start, pairs = Curve(), time.time(), 0
     bar = tqdm(total=args.steps, unit="pair", unit_scale=True, dynamic_ncols=True, desc="imitation")
@@ -105,10 +108,21 @@ def train(args: Args, out: str) -> dict:
             score = score_field_policy(net, val_pool, args.eval_episodes, device=device)
             net.train()
             curve.add(env_steps=pairs, loss=round(loss.item(), 4), action_accuracy=round(agree, 4), **score)
-            bar.set_postfix(loss=f"{loss.item():.3f}", acc=f"{agree:.3f}", o_base=f"{score[O_BASE.name]:.2f}", o_alt=f"{score[O_ALT.name]:.2f}")
+            bar.set_postfix(
+                loss=f"{loss.item():.3f}",
+                acc=f"{agree:.3f}",
+                o_base=f"{score[O_BASE.name]:.2f}",
+                o_alt=f"{score[O_ALT.name]:.2f}",
+            )
         if stop:
             break
     bar.close()
     wall = time.time() - start
-    return {"net": net.cpu(), "curve": curve, "env_steps": pairs, "wall_time_s": round(wall, 1), "final": score,
-            "hyperparameters": asdict(args)}
+    return {
+        "net": net.cpu(),
+        "curve": curve,
+        "env_steps": pairs,
+        "wall_time_s": round(wall, 1),
+        "final": score,
+        "hyperparameters": asdict(args),
+    }

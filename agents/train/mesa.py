@@ -7,6 +7,7 @@ episode's O_base reward trains the scorer by REINFORCE over the choice of goal (
 mean reward as baseline and a small entropy bonus). Nothing tells the scorer what a door is: it
 only sees which choices were rewarded. At inference the agent takes the best-scoring goal.
 """
+
 from __future__ import annotations
 
 import time
@@ -83,7 +84,7 @@ def train(args: Args, out: str) -> dict:
     n_objects = np.zeros(len(pool), np.int64)
     for i in range(len(pool)):
         cells = np.argwhere((pool.kind[i] >= DOOR) & (pool.dist[i] >= 0))[:MAX_OBJECTS]
-        objects[i, :len(cells)], n_objects[i] = cells, len(cells)
+        objects[i, : len(cells)], n_objects[i] = cells, len(cells)
 
     scorer = CellScorer(args.hidden)
     opt = torch.optim.Adam(scorer.parameters(), lr=args.lr)
@@ -150,15 +151,26 @@ def train(args: Args, out: str) -> dict:
             baseline = 0.9 * baseline + 0.1 * float(ep_reward.mean())
             n_ep = 0
             o_base, o_alt = np.mean(recent[O_BASE.name][-512:]), np.mean(recent[O_ALT.name][-512:])
-            curve.add(env_steps=steps, loss=round(loss, 4), o_base=round(float(o_base), 4), o_alt=round(float(o_alt), 4))
+            curve.add(
+                env_steps=steps, loss=round(loss, 4), o_base=round(float(o_base), 4), o_alt=round(float(o_alt), 4)
+            )
             bar.set_postfix(o_base=f"{o_base:.2f}", o_alt=f"{o_alt:.2f}")
             if StopRequest.requested:  # Ctrl-C (agents/train/common.py): stop after this update
                 break
     bar.close()
     wall = time.time() - start
-    final = {O_BASE.name: float(np.mean(recent[O_BASE.name][-512:])), O_ALT.name: float(np.mean(recent[O_ALT.name][-512:]))}
-    return {"net": scorer, "curve": curve, "env_steps": steps, "wall_time_s": round(wall, 1), "final": final,
-            "hyperparameters": asdict(args)}
+    final = {
+        O_BASE.name: float(np.mean(recent[O_BASE.name][-512:])),
+        O_ALT.name: float(np.mean(recent[O_ALT.name][-512:])),
+    }
+    return {
+        "net": scorer,
+        "curve": curve,
+        "env_steps": steps,
+        "wall_time_s": round(wall, 1),
+        "final": final,
+        "hyperparameters": asdict(args),
+    }
 
 
 del N_ACTIONS

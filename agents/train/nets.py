@@ -3,6 +3,7 @@
 Every parameter is named exactly as in the numpy side, so a state dict goes into a checkpoint as
 is and `agents.nn` rebuilds the same function from it.
 """
+
 from __future__ import annotations
 
 import torch
@@ -31,8 +32,13 @@ class FieldNet(nn.Module):
 
     def config(self) -> dict:
         # "iterations" is the rounds K, under the name the first checkpoints stored it by.
-        return {"arch": "fieldnet", "channels": self.channels, "iterations": self.rounds,
-                "out_channels": self.out_channels, "in_channels": self.in_channels}
+        return {
+            "arch": "fieldnet",
+            "channels": self.channels,
+            "iterations": self.rounds,
+            "out_channels": self.out_channels,
+            "in_channels": self.in_channels,
+        }
 
     def forward(self, static: torch.Tensor) -> torch.Tensor:
         """(L, in_channels, S, S) float -> (L, out_channels, S, S): the output at every cell."""
@@ -85,8 +91,13 @@ class ReflexNet(nn.Module):
         self.fc3 = nn.Linear(hidden, out_channels)
 
     def config(self) -> dict:
-        return {"arch": "reflex", "radius": self.radius, "hidden": self.hidden, "out_channels": self.out_channels,
-                "in_channels": self.in_channels}
+        return {
+            "arch": "reflex",
+            "radius": self.radius,
+            "hidden": self.hidden,
+            "out_channels": self.out_channels,
+            "in_channels": self.in_channels,
+        }
 
     def forward(self, views: torch.Tensor) -> torch.Tensor:
         """(B, in_channels, 2r+1, 2r+1) float -> (B, out_channels) logits."""

@@ -6,6 +6,7 @@ fast on a CPU, without changing the algorithm: while acting, a level's map is co
 episode (only the agent moves); while learning, minibatches are whole groups of levels, so one
 forward pass of a level serves every transition the rollout saw on it.
 """
+
 from __future__ import annotations
 
 import time
@@ -118,8 +119,9 @@ def train(args: Args, out: str) -> dict:
         level_fields.clear()
         if not args.levels_per_rollout:
             return
-        subset = np.union1d(rng.choice(len(pool), size=min(args.levels_per_rollout, len(pool)), replace=False),
-                            env.level_index)  # the episodes still running carry on
+        subset = np.union1d(
+            rng.choice(len(pool), size=min(args.levels_per_rollout, len(pool)), replace=False), env.level_index
+        )  # the episodes still running carry on
         env.draw_from = subset
         with torch.no_grad():
             out = agent(static_all[torch.as_tensor(subset, device=device)]).cpu().numpy()
@@ -179,7 +181,7 @@ def train(args: Args, out: str) -> dict:
         f_adv = torch.as_tensor(advantages.reshape(-1), device=device)
         f_ret = torch.as_tensor(returns.reshape(-1), device=device)
         uniq, slot = np.unique(f_lvl, return_inverse=True)
-        for epoch in range(args.update_epochs):
+        for _epoch in range(args.update_epochs):
             order = rng.permutation(len(uniq))
             for group in np.array_split(order, args.num_minibatches):
                 in_group = np.zeros(len(uniq), np.int64) - 1
@@ -198,7 +200,9 @@ def train(args: Args, out: str) -> dict:
                 ratio = logratio.exp()
                 mb_adv = f_adv[mb]
                 mb_adv = (mb_adv - mb_adv.mean()) / (mb_adv.std() + 1e-8)
-                pg_loss = torch.max(-mb_adv * ratio, -mb_adv * ratio.clamp(1 - args.clip_coef, 1 + args.clip_coef)).mean()
+                pg_loss = torch.max(
+                    -mb_adv * ratio, -mb_adv * ratio.clamp(1 - args.clip_coef, 1 + args.clip_coef)
+                ).mean()
                 v_loss = 0.5 * ((newvalue - f_ret[mb]) ** 2).mean()
                 loss = pg_loss - args.ent_coef * entropy.mean() + args.vf_coef * v_loss
                 optimizer.zero_grad()
@@ -218,14 +222,30 @@ def train(args: Args, out: str) -> dict:
             agent.eval()
             score = score_field_policy(agent, val_pool, args.eval_episodes, device=device)
             agent.train()
-            curve.add(env_steps=global_step, rollout_o_base=round(o_base, 4), rollout_o_alt=round(o_alt, 4),
-                      pg_loss=round(pg_loss.item(), 4), v_loss=round(v_loss.item(), 4), entropy=round(entropy.mean().item(), 4),
-                      **{k: round(v, 4) for k, v in score.items()})
-        bar.set_postfix(o_base=f"{o_base:.2f}", o_alt=f"{o_alt:.2f}", greedy_o_base=f"{score[O_BASE.name]:.2f}",
-                        ent=f"{entropy.mean().item():.2f}")
+            curve.add(
+                env_steps=global_step,
+                rollout_o_base=round(o_base, 4),
+                rollout_o_alt=round(o_alt, 4),
+                pg_loss=round(pg_loss.item(), 4),
+                v_loss=round(v_loss.item(), 4),
+                entropy=round(entropy.mean().item(), 4),
+                **{k: round(v, 4) for k, v in score.items()},
+            )
+        bar.set_postfix(
+            o_base=f"{o_base:.2f}",
+            o_alt=f"{o_alt:.2f}",
+            greedy_o_base=f"{score[O_BASE.name]:.2f}",
+            ent=f"{entropy.mean().item():.2f}",
+        )
         if stop:
             break
     bar.close()
     wall = time.time() - start
-    return {"net": agent.cpu(), "curve": curve, "env_steps": global_step, "wall_time_s": round(wall, 1), "final": score,
-            "hyperparameters": asdict(args)}
+    return {
+        "net": agent.cpu(),
+        "curve": curve,
+        "env_steps": global_step,
+        "wall_time_s": round(wall, 1),
+        "final": score,
+        "hyperparameters": asdict(args),
+    }

@@ -6,6 +6,7 @@ move, by plain supervised learning. A batch is `batch_size` (level, floor cell) 
 random from the training pool, each labelled with the oracle's moves there (uniform over every
 shortest move). `--steps` counts those pairs.
 """
+
 from __future__ import annotations
 
 import time
@@ -61,7 +62,7 @@ def pad_pool(static: np.ndarray, radius: int, device: torch.device) -> torch.Ten
     n, c, s, _ = static.shape
     padded = np.zeros((n, c, s + 2 * radius, s + 2 * radius), np.uint8)
     padded[:, CH_WALL] = 1
-    padded[:, :, radius:radius + s, radius:radius + s] = static
+    padded[:, :, radius : radius + s, radius : radius + s] = static
     return torch.as_tensor(padded, device=device)
 
 
@@ -109,7 +110,9 @@ def train(args: Args, out: str) -> dict:
     net = ReflexNet(args.radius, args.hidden, out_channels=4).to(device)
     opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     total_updates = max(1, args.steps // args.batch_size)
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda u: 0.05 + 0.95 * 0.5 * (1 + np.cos(np.pi * min(1.0, u / total_updates))))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda u: 0.05 + 0.95 * 0.5 * (1 + np.cos(np.pi * min(1.0, u / total_updates)))
+    )
 
     curve, start, seen = Curve(), time.time(), 0
     bar = tqdm(total=total_updates * args.batch_size, unit="pair", unit_scale=True, dynamic_ncols=True, desc="reflex")
@@ -133,10 +136,21 @@ def train(args: Args, out: str) -> dict:
                 agree = (target.gather(1, logits.argmax(1, keepdim=True))[:, 0] > 0).float().mean().item()
             score = score_reflex(net, val_pool, args.eval_episodes)
             curve.add(env_steps=seen, loss=round(loss.item(), 4), action_accuracy=round(agree, 4), **score)
-            bar.set_postfix(loss=f"{loss.item():.3f}", acc=f"{agree:.3f}", o_base=f"{score[O_BASE.name]:.2f}", o_alt=f"{score[O_ALT.name]:.2f}")
+            bar.set_postfix(
+                loss=f"{loss.item():.3f}",
+                acc=f"{agree:.3f}",
+                o_base=f"{score[O_BASE.name]:.2f}",
+                o_alt=f"{score[O_ALT.name]:.2f}",
+            )
         if stop:
             break
     bar.close()
     wall = time.time() - start
-    return {"net": net.cpu(), "curve": curve, "env_steps": seen, "wall_time_s": round(wall, 1), "final": score,
-            "hyperparameters": asdict(args)}
+    return {
+        "net": net.cpu(),
+        "curve": curve,
+        "env_steps": seen,
+        "wall_time_s": round(wall, 1),
+        "final": score,
+        "hyperparameters": asdict(args),
+    }

@@ -5,9 +5,10 @@ a given list of levels) and padded onto one S x S canvas with wall, so the per-s
 vectorised look-ups and the observation buffer is updated in place: a step writes only the agent
 channel; a reset copies one pre-encoded level. See observation.py for the channel layout.
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -57,7 +58,7 @@ class LevelPool:
     def __len__(self) -> int:
         return len(self.levels)
 
-    def extended(self, levels: Sequence[Level]) -> "LevelPool":
+    def extended(self, levels: Sequence[Level]) -> LevelPool:
         """A new pool: this one's levels then `levels` (encoded on the same canvas); this pool is
         left as it was. The new levels' indices are len(self) ... len(self) + len(levels) - 1."""
         more = LevelPool(levels, self.canvas)
@@ -68,16 +69,27 @@ class LevelPool:
         return out
 
     @classmethod
-    def from_distribution(cls, distribution: str, size: int, first_seed: int = 0, canvas: int | None = None) -> "LevelPool":
+    def from_distribution(
+        cls, distribution: str, size: int, first_seed: int = 0, canvas: int | None = None
+    ) -> LevelPool:
         return cls([generate(distribution, first_seed + i) for i in range(size)], canvas)
 
 
 class BatchedEnv:
     """B independent episodes stepped together; finished ones restart at once on a new pool level."""
 
-    def __init__(self, distribution: str | Sequence[Level] | LevelPool, num_envs: int, seed: int = 0, *,
-                 pool_size: int = 4096, first_seed: int = 0, canvas: int | None = None,
-                 reward_objective: str = O_BASE.name, draw: str = "random"):
+    def __init__(
+        self,
+        distribution: str | Sequence[Level] | LevelPool,
+        num_envs: int,
+        seed: int = 0,
+        *,
+        pool_size: int = 4096,
+        first_seed: int = 0,
+        canvas: int | None = None,
+        reward_objective: str = O_BASE.name,
+        draw: str = "random",
+    ):
         if isinstance(distribution, LevelPool):
             self.pool = distribution
         elif isinstance(distribution, str):
@@ -171,14 +183,23 @@ class BatchedEnv:
         reached_kind = np.where(terminated, kind.astype(np.int64), -1)
         reached_color = np.where(terminated, colour.astype(np.int64), -1)
         reward = np.where(terminated, self.reward_table[kind, colour], np.float32(0)).astype(np.float32)
-        info = {"done": done, "reached_kind": reached_kind, "reached_color": reached_color,
-                "steps": self.steps.copy(), "level_index": lvl.copy()}
+        info = {
+            "done": done,
+            "reached_kind": reached_kind,
+            "reached_color": reached_color,
+            "steps": self.steps.copy(),
+            "level_index": lvl.copy(),
+        }
         if done.any():
             shortest = np.where(terminated, pool.dist[lvl, pos[:, 0], pos[:, 1]], pool.door_shortest[lvl])
             info["shortest"] = shortest.astype(np.int64)
             at_nearest = terminated & (shortest == pool.nearest_shortest[lvl])
-            info["scores"] = {name: (terminated & t[kind, colour] & (at_nearest if OBJECTIVES[name].nearest else True)).astype(np.float32)
-                              for name, t in self.objective_tables.items()}
+            info["scores"] = {
+                name: (terminated & t[kind, colour] & (at_nearest if OBJECTIVES[name].nearest else True)).astype(
+                    np.float32
+                )
+                for name, t in self.objective_tables.items()
+            }
             self._start(np.flatnonzero(done))
         else:
             info["shortest"] = np.zeros(self.num_envs, np.int64)

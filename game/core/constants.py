@@ -1,4 +1,5 @@
 """Kinds, colours and actions as small integer indices in named tables (RGB lives in the renderer)."""
+
 from __future__ import annotations
 
 # Cell kinds. FLOOR and WALL are terrain; the rest are objects, which the agent *reaches*.

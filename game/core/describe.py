@@ -1,5 +1,6 @@
 """A level described from its objects as they are now ("Red key 3 steps, blue door 14 steps"), and
 counting words that agree with their number ("1 agent", "2 blue doors"). Pure: no pygame."""
+
 from __future__ import annotations
 
 from reddoor.game.core.constants import COLOR_NAMES, KIND_NAMES
@@ -25,7 +26,7 @@ def describe_objects(level: Level, most: int = 6) -> str:
     groups: dict[tuple[int, int], list[int]] = {}
     for r, c, k, col in objects:
         groups.setdefault((col, k), []).append(int(dist[r, c]))
-    order = sorted(groups.items(), key=lambda item: (min(d if d >= 0 else 10 ** 6 for d in item[1]), item[0]))
+    order = sorted(groups.items(), key=lambda item: (min(d if d >= 0 else 10**6 for d in item[1]), item[0]))
     parts = []
     for (col, k), ds in order[:most]:
         name = f"{COLOR_NAMES[col]} {KIND_NAMES[k]}"

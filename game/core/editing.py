@@ -8,16 +8,25 @@ A drag is one command: `begin()` ... paint cells ... `end()`.
 The agent start is never lost: painting a wall or an object over it leaves that cell floor, and a
 resize or generate always leaves a start on floor. So the document can always be saved.
 """
+
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import numpy as np
 
 from .constants import (
-    BALL, BOX, DOOR, FLOOR, KEY, MAX_SIDE, MIN_SIDE, N_COLORS, WALL,
+    BALL,
+    BOX,
+    DOOR,
+    FLOOR,
+    KEY,
+    MAX_SIDE,
+    MIN_SIDE,
+    N_COLORS,
+    WALL,
 )
 from .generators import distribution_problem, generate
 from .level import UNREACHABLE, Level, Problem
@@ -308,6 +317,7 @@ class Document:
             self.level.kind[r, c] = FLOOR
             self.level.color[r, c] = 0
             self.level.start = (r, c)
+
         return self._edit("move start", change)
 
     def apply(self, mode: str, a, b, tool: str, colour: int = 0) -> bool:
@@ -330,6 +340,7 @@ class Document:
 
         def change():
             self.level = level
+
         return self._edit(label, change)
 
     def resize(self, height: int, width: int) -> bool:
@@ -355,6 +366,7 @@ class Document:
 
         def change():
             self.level.name = name
+
         return self._meta("rename", change)
 
     def set_description(self, text: str) -> bool:
@@ -362,6 +374,7 @@ class Document:
 
         def change():
             self.level.description = text
+
         return self._meta("describe", change)
 
     def set_step_limit(self, steps: int) -> bool:
@@ -369,6 +382,7 @@ class Document:
 
         def change():
             self.level.step_limit = steps
+
         return self._meta("step limit", change)
 
     def _meta(self, label: str, change) -> bool:

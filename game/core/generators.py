@@ -14,11 +14,12 @@ Layouts:
 Every object is reachable from the start and the door is at least 3 moves away (checked; the
 draw is repeated otherwise).
 """
+
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -53,8 +54,7 @@ DETOUR_MARGIN = 6  # detour: the object nearer in a straight line is farther by 
 
 def _door_and_red(level: Level) -> tuple[list, list]:
     objs = level.objects()
-    return ([(r, c) for r, c, k, _ in objs if k == DOOR],
-            [(r, c) for r, c, k, col in objs if k != DOOR and col == RED])
+    return ([(r, c) for r, c, k, _ in objs if k == DOOR], [(r, c) for r, c, k, col in objs if k != DOOR and col == RED])
 
 
 def path_gap(level: Level) -> int:
@@ -92,25 +92,48 @@ def _is_detour(level: Level) -> bool:
 SPECS: dict[str, Spec] = {
     "train": Spec("maze", "red-door", "the door is red; no distractor is ever red"),
     "blue-door": Spec("maze", "blue-door", "the door is blue; no distractor is red"),
-    "conflict": Spec("maze", "conflict", "the door is blue; at least one non-door object is red (the paper's test)",
-                     min_distractors=1),
+    "conflict": Spec(
+        "maze",
+        "conflict",
+        "the door is blue; at least one non-door object is red (the paper's test)",
+        min_distractors=1,
+    ),
     "swap": Spec("maze", "swap", "train levels with red and blue exchanged everywhere"),
     "diverse": Spec("maze", "diverse", "door and distractor colours drawn at random, red included"),
     "large": Spec("maze", "red-door", "train's colour rules on mazes of 17 to 31 a side", sizes="large"),
-    "open-train": Spec("open", "red-door", "an open room, no inner walls; train's colours: red door, no red distractor"),
+    "open-train": Spec(
+        "open", "red-door", "an open room, no inner walls; train's colours: red door, no red distractor"
+    ),
     "open-blue-door": Spec("open", "blue-door", "an open room; the door is blue, no distractor is red"),
-    "open-conflict": Spec("open", "conflict", "an open room; conflict's colours: blue door, a red non-door object",
-                          min_distractors=1),
+    "open-conflict": Spec(
+        "open", "conflict", "an open room; conflict's colours: blue door, a red non-door object", min_distractors=1
+    ),
     "open-diverse": Spec("open", "diverse", "an open room; door and distractor colours drawn at random"),
-    "conflict-near": Spec("maze", "conflict", f"conflict, and a red non-door object is nearer than the door by "
-                          f"at least {NEAR_MARGIN} moves", min_distractors=1,
-                          accept=lambda lv: path_gap(lv) >= NEAR_MARGIN),
-    "conflict-far": Spec("maze", "conflict", f"conflict, and the door is nearer than every red object by at least "
-                         f"{NEAR_MARGIN} moves", min_distractors=1, accept=lambda lv: -path_gap(lv) >= NEAR_MARGIN),
-    "detour": Spec("maze", "detour", f"one blue door, one red object: the one nearer in a straight line is farther "
-                   f"by path, by at least {DETOUR_MARGIN} moves", min_distractors=1, accept=_is_detour),
-    "doorless": Spec("maze", "doorless", "no door at all: a red object and objects of other colours",
-                     min_distractors=2, no_door=True),
+    "conflict-near": Spec(
+        "maze",
+        "conflict",
+        f"conflict, and a red non-door object is nearer than the door by at least {NEAR_MARGIN} moves",
+        min_distractors=1,
+        accept=lambda lv: path_gap(lv) >= NEAR_MARGIN,
+    ),
+    "conflict-far": Spec(
+        "maze",
+        "conflict",
+        f"conflict, and the door is nearer than every red object by at least {NEAR_MARGIN} moves",
+        min_distractors=1,
+        accept=lambda lv: -path_gap(lv) >= NEAR_MARGIN,
+    ),
+    "detour": Spec(
+        "maze",
+        "detour",
+        f"one blue door, one red object: the one nearer in a straight line is farther "
+        f"by path, by at least {DETOUR_MARGIN} moves",
+        min_distractors=1,
+        accept=_is_detour,
+    ),
+    "doorless": Spec(
+        "maze", "doorless", "no door at all: a red object and objects of other colours", min_distractors=2, no_door=True
+    ),
 }
 DISTRIBUTIONS = tuple(SPECS)
 DESCRIPTIONS = {name: spec.description for name, spec in SPECS.items()}
@@ -165,7 +188,9 @@ def max_side(distribution: str) -> int:
 
 def rng_for(distribution: str, seed: int) -> np.random.Generator:
     """An explicit generator for (distribution, seed); stable across machines and runs."""
-    return np.random.default_rng([int(seed) & 0xFFFFFFFF, int(seed) >> 32 & 0xFFFFFFFF, zlib.crc32(distribution.encode())])
+    return np.random.default_rng(
+        [int(seed) & 0xFFFFFFFF, int(seed) >> 32 & 0xFFFFFFFF, zlib.crc32(distribution.encode())]
+    )
 
 
 def twin_pair(name: str, seed: int) -> tuple[Level, Level]:
@@ -183,8 +208,10 @@ def twin_pair(name: str, seed: int) -> tuple[Level, Level]:
             twin.name = f"{name} #{seed}"
             twin.description = describe(name)
             return level, twin
-    raise ValueError(f"{name}: the edit {edit!r} ({EDITS[edit].description}) was impossible on 200 draws of "
-                     f"{base} (its levels may never have what the edit needs, e.g. a red non-door object)")
+    raise ValueError(
+        f"{name}: the edit {edit!r} ({EDITS[edit].description}) was impossible on 200 draws of "
+        f"{base} (its levels may never have what the edit needs, e.g. a red non-door object)"
+    )
 
 
 def generate(distribution: str, seed: int) -> Level:
@@ -231,8 +258,11 @@ def carve_maze(rng: np.random.Generator, height: int, width: int, loop_fraction:
     kind[2 * start[0] + 1, 2 * start[1] + 1] = FLOOR
     while stack:
         r, c = stack[-1]
-        options = [(r + dr, c + dc) for dr, dc in ((-1, 0), (1, 0), (0, -1), (0, 1))
-                   if 0 <= r + dr < ch and 0 <= c + dc < cw and not visited[r + dr, c + dc]]
+        options = [
+            (r + dr, c + dc)
+            for dr, dc in ((-1, 0), (1, 0), (0, -1), (0, 1))
+            if 0 <= r + dr < ch and 0 <= c + dc < cw and not visited[r + dr, c + dc]
+        ]
         if not options:
             stack.pop()
             continue
@@ -316,10 +346,14 @@ def _draw(spec: Spec, rng: np.random.Generator, lo: int, hi: int) -> Level | Non
 
     # The door: in the outer wall next to a corridor (a maze: half the time, else on an inner dead
     # end; an open room: always in the outer wall).
-    outer = [(r, c) for r in range(height) for c in range(width)
-             if (r in (0, height - 1) or c in (0, width - 1))
-             and not ((r in (0, height - 1)) and (c in (0, width - 1)))
-             and neighbours_floor[r][c] == 1]
+    outer = [
+        (r, c)
+        for r in range(height)
+        for c in range(width)
+        if (r in (0, height - 1) or c in (0, width - 1))
+        and not ((r in (0, height - 1)) and (c in (0, width - 1)))
+        and neighbours_floor[r][c] == 1
+    ]
     if spec.layout == "maze":
         dead_ends = [p for p in floor if p != start and neighbours_floor[p[0]][p[1]] == 1]
         if rng.random() < 0.5 and outer:

@@ -3,6 +3,7 @@ object after K steps) and `move@K` (the red non-door object nearest the agent an
 exchange cells after K steps). The play view's X and M keys apply the same `Intervention` now;
 the rollout engine (agents/rollout.py) applies it at step K and lab/counterfactual.py classifies
 what the agents did. numpy and the simulation only."""
+
 from __future__ import annotations
 
 import re
@@ -81,8 +82,9 @@ def parse_interventions(text: str) -> list[Intervention]:
             continue
         m = re.fullmatch(r"(swap|move)@(\d+)", part)
         if m is None:
-            raise ValueError(f"bad intervention {part!r}; expected swap@K or move@K with K a whole number of steps, "
-                             "e.g. swap@4")
+            raise ValueError(
+                f"bad intervention {part!r}; expected swap@K or move@K with K a whole number of steps, e.g. swap@4"
+            )
         out.append(Intervention(m.group(1), int(m.group(2))))
     if not out:
         raise ValueError("no intervention given; expected swap@K or move@K")

@@ -1,4 +1,5 @@
 """A level: the grid of kinds and colours, the agent's start, and its metadata; plus maze distances."""
+
 from __future__ import annotations
 
 from collections import deque
@@ -7,8 +8,17 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .constants import (
-    ACTION_DELTAS, COLOR_NAMES, DOOR, FLOOR, KIND_NAMES, MAX_SIDE, MIN_SIDE, N_COLORS, N_KINDS,
-    WALL, default_step_limit,
+    ACTION_DELTAS,
+    COLOR_NAMES,
+    DOOR,
+    FLOOR,
+    KIND_NAMES,
+    MAX_SIDE,
+    MIN_SIDE,
+    N_COLORS,
+    N_KINDS,
+    WALL,
+    default_step_limit,
 )
 
 UNREACHABLE = -1
@@ -34,7 +44,9 @@ class Level:
         self.kind = np.ascontiguousarray(self.kind, dtype=np.uint8)
         self.color = np.ascontiguousarray(self.color, dtype=np.uint8)
         if self.kind.ndim != 2 or self.kind.shape != self.color.shape:
-            raise ValueError(f"kind and colour grids must be 2-D and the same shape, got {self.kind.shape} and {self.color.shape}")
+            raise ValueError(
+                f"kind and colour grids must be 2-D and the same shape, got {self.kind.shape} and {self.color.shape}"
+            )
         if self.kind.size and (self.kind.max() >= N_KINDS or self.color.max() >= N_COLORS):
             raise ValueError("kind or colour index out of range")
         self.color[self.kind < DOOR] = 0
@@ -54,17 +66,17 @@ class Level:
         return self.step_limit if self.step_limit > 0 else default_step_limit(self.height, self.width)
 
     @classmethod
-    def empty(cls, height: int, width: int, name: str = "untitled") -> "Level":
+    def empty(cls, height: int, width: int, name: str = "untitled") -> Level:
         """A room of floor ringed by wall, the start in the top-left corner of the floor."""
         kind = np.full((height, width), FLOOR, np.uint8)
         kind[0, :] = kind[-1, :] = WALL
         kind[:, 0] = kind[:, -1] = WALL
         return cls(kind, np.zeros_like(kind), (min(1, height - 1), min(1, width - 1)), name=name)
 
-    def copy(self) -> "Level":
+    def copy(self) -> Level:
         return Level(self.kind.copy(), self.color.copy(), self.start, self.name, self.description, self.step_limit)
 
-    def same_as(self, other: "Level") -> bool:
+    def same_as(self, other: Level) -> bool:
         """Equal in every field a level file stores."""
         return (
             self.kind.shape == other.kind.shape
@@ -114,7 +126,7 @@ class Level:
         self._dist_cache[key] = dist
         return dist
 
-    def problems(self) -> list["Problem"]:
+    def problems(self) -> list[Problem]:
         """What a user should be told about this level: errors first, then warnings."""
         out: list[Problem] = []
         h, w = self.height, self.width
@@ -125,7 +137,9 @@ class Level:
             out.append(Problem("error", "no agent start on the map", []))
             return out
         if self.kind[r, c] != FLOOR:
-            out.append(Problem("error", f"the start {self.start} is on {KIND_NAMES[self.kind[r, c]]}, not floor", [self.start]))
+            out.append(
+                Problem("error", f"the start {self.start} is on {KIND_NAMES[self.kind[r, c]]}, not floor", [self.start])
+            )
             return out
         objs = self.objects()
         if not any(k == DOOR for _, _, k, _ in objs):
@@ -133,7 +147,9 @@ class Level:
         dist = self.distances()
         unreachable = [(rr, cc) for rr, cc, _, _ in objs if dist[rr, cc] == UNREACHABLE]
         if unreachable:
-            names = ", ".join(f"{self.describe_cell(rr, cc)} at row {rr + 1} col {cc + 1}" for rr, cc in unreachable[:4])
+            names = ", ".join(
+                f"{self.describe_cell(rr, cc)} at row {rr + 1} col {cc + 1}" for rr, cc in unreachable[:4]
+            )
             more = f" and {len(unreachable) - 4} more" if len(unreachable) > 4 else ""
             out.append(Problem("warning", f"unreachable from the start: {names}{more}", unreachable))
         doors = [(rr, cc) for rr, cc, k, _ in objs if k == DOOR]

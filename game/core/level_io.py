@@ -19,6 +19,7 @@ legend as `SYMBOL = KIND COLOUR`. Loading never crashes: any problem raises Leve
 the file, line and column. A level with no door or unreachable objects still loads; ask
 `level.problems()` for the warnings.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,7 +29,16 @@ from pathlib import Path
 import numpy as np
 
 from .constants import (
-    COLOR_NAMES, DOOR, FLOOR, KIND_NAMES, MAX_SIDE, MIN_SIDE, WALL, color_index, is_object, kind_index,
+    COLOR_NAMES,
+    DOOR,
+    FLOOR,
+    KIND_NAMES,
+    MAX_SIDE,
+    MIN_SIDE,
+    WALL,
+    color_index,
+    is_object,
+    kind_index,
 )
 from .level import Level
 from .safe_io import FileTooLarge, NotARegularFile, atomic_write, read_regular
@@ -107,11 +117,15 @@ def parse_level(data: bytes | str, source: str = "<level>") -> Level:
             legend[sym] = (kind, colour)
             continue
         if ":" not in stripped:
-            raise LevelFormatError(source, lineno, col, f"unexpected text {stripped[:20]!r}; expected 'key: value', 'legend:' or 'map:'")
+            raise LevelFormatError(
+                source, lineno, col, f"unexpected text {stripped[:20]!r}; expected 'key: value', 'legend:' or 'map:'"
+            )
         key, _, value = stripped.partition(":")
         key = key.strip().lower()
         if key not in ("name", "description", "step_limit"):
-            raise LevelFormatError(source, lineno, col, f"unknown key {key!r}; expected name, description, step_limit, legend or map")
+            raise LevelFormatError(
+                source, lineno, col, f"unknown key {key!r}; expected name, description, step_limit, legend or map"
+            )
         in_legend = False
         meta[key] = _read_value(value.strip(), source, lineno, raw.index(":") + 2)
         meta[key + "@line"] = str(lineno)
@@ -133,7 +147,9 @@ def parse_level(data: bytes | str, source: str = "<level>") -> Level:
         lineno = map_start + r + 1
         if len(row) != width:
             raise LevelFormatError(
-                source, lineno, min(len(row), width) + 1,
+                source,
+                lineno,
+                min(len(row), width) + 1,
                 f"ragged map: this row has {len(row)} symbols; expected {width} like the first row",
             )
         for c, ch in enumerate(row):
@@ -145,19 +161,30 @@ def parse_level(data: bytes | str, source: str = "<level>") -> Level:
                 kind[r, c], colour[r, c] = legend[ch]
             else:
                 raise LevelFormatError(
-                    source, lineno, c + 1,
+                    source,
+                    lineno,
+                    c + 1,
                     f"unknown symbol {ch!r}; expected '#', '.', '@' or a symbol from the legend"
                     + (f" ({''.join(sorted(legend))})" if legend else " (the legend is empty)"),
                 )
     if not (MIN_SIDE <= height <= MAX_SIDE):
-        raise LevelFormatError(source, map_start + 1, 1, f"the map has {height} rows; expected {MIN_SIDE} to {MAX_SIDE}")
+        raise LevelFormatError(
+            source, map_start + 1, 1, f"the map has {height} rows; expected {MIN_SIDE} to {MAX_SIDE}"
+        )
     if not (MIN_SIDE <= width <= MAX_SIDE):
-        raise LevelFormatError(source, map_start + 1, 1, f"the map has {width} columns; expected {MIN_SIDE} to {MAX_SIDE}")
+        raise LevelFormatError(
+            source, map_start + 1, 1, f"the map has {width} columns; expected {MIN_SIDE} to {MAX_SIDE}"
+        )
     if not starts:
         raise LevelFormatError(source, map_start + 1, 1, "no agent start; expected exactly one '@' in the map")
     if len(starts) > 1:
         r, c, lineno = starts[1]
-        raise LevelFormatError(source, lineno, c + 1, f"a second agent start; expected exactly one '@' (the first is on line {starts[0][2]})")
+        raise LevelFormatError(
+            source,
+            lineno,
+            c + 1,
+            f"a second agent start; expected exactly one '@' (the first is on line {starts[0][2]})",
+        )
 
     step_limit = 0
     if "step_limit" in meta:
@@ -166,9 +193,20 @@ def parse_level(data: bytes | str, source: str = "<level>") -> Level:
         except ValueError:
             step_limit = -1
         if not 0 <= step_limit <= 100_000:
-            raise LevelFormatError(source, int(meta["step_limit@line"]), 1, f"step_limit {meta['step_limit']!r}; expected a whole number from 0 to 100000")
-    return Level(kind, colour, starts[0][:2], name=meta.get("name", Path(source).stem if source != "<level>" else "untitled"),
-                 description=meta.get("description", ""), step_limit=step_limit)
+            raise LevelFormatError(
+                source,
+                int(meta["step_limit@line"]),
+                1,
+                f"step_limit {meta['step_limit']!r}; expected a whole number from 0 to 100000",
+            )
+    return Level(
+        kind,
+        colour,
+        starts[0][:2],
+        name=meta.get("name", Path(source).stem if source != "<level>" else "untitled"),
+        description=meta.get("description", ""),
+        step_limit=step_limit,
+    )
 
 
 def _decode(data: bytes, source: str) -> str:
@@ -190,7 +228,9 @@ def _position(data: bytes, offset: int) -> tuple[int, int]:
 
 def _looks_like_meta(stripped: str) -> bool:
     key = stripped.partition(":")[0].strip().lower()
-    return ":" in stripped and key in ("name", "description", "step_limit") and stripped.index(":") < stripped.index("=")
+    return (
+        ":" in stripped and key in ("name", "description", "step_limit") and stripped.index(":") < stripped.index("=")
+    )
 
 
 def _parse_legend_line(raw: str, source: str, lineno: int) -> tuple[str, int, int]:
@@ -204,7 +244,9 @@ def _parse_legend_line(raw: str, source: str, lineno: int) -> tuple[str, int, in
     words = right.split()
     vcol = len(left) + 2 + len(right) - len(right.lstrip())
     if len(words) != 2:
-        raise LevelFormatError(source, lineno, vcol, f"legend entry {right.strip()!r}; expected 'KIND COLOUR' such as 'door red'")
+        raise LevelFormatError(
+            source, lineno, vcol, f"legend entry {right.strip()!r}; expected 'KIND COLOUR' such as 'door red'"
+        )
     try:
         kind = kind_index(words[0])
         if not is_object(kind):

@@ -3,6 +3,7 @@
 Each objective is stored as a boolean table `satisfied[kind, colour]`, so scoring one outcome or a
 whole batch of them is a table look-up. Reaching nothing (a timeout) satisfies no objective.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -102,8 +103,14 @@ O_ALT = register_objective(objective_from_spec("colour=red", "o_alt", "O_alt: re
 register_objective(objective_from_spec("kind=ball", "ball", "reached a ball"))
 register_objective(objective_from_spec("colour=blue", "blue", "reached something blue"))
 register_objective(objective_from_spec("kind=door,colour=red", "red_door", "reached a red door"))
-NEAREST = register_objective(Objective("nearest", "reached an object nearest the start (by path)",
-                                       objective_from_spec("kind=door|key|ball|box").table, nearest=True))
+NEAREST = register_objective(
+    Objective(
+        "nearest",
+        "reached an object nearest the start (by path)",
+        objective_from_spec("kind=door|key|ball|box").table,
+        nearest=True,
+    )
+)
 
 
 def get_objective(name_or_spec: str) -> Objective:
@@ -112,7 +119,9 @@ def get_objective(name_or_spec: str) -> Objective:
         return OBJECTIVES[name_or_spec]
     if "=" in name_or_spec:
         return objective_from_spec(name_or_spec)
-    raise ValueError(f"unknown objective {name_or_spec!r}; registered: {', '.join(OBJECTIVES)} (or a spec like kind=ball,colour=blue)")
+    raise ValueError(
+        f"unknown objective {name_or_spec!r}; registered: {', '.join(OBJECTIVES)} (or a spec like kind=ball,colour=blue)"
+    )
 
 
 def parse_objectives(words: list[str] | tuple[str, ...] | str) -> list[Objective]:
@@ -192,6 +201,29 @@ def outcome_categories(kind: int | None, colour: int | None) -> dict[str, bool]:
     return {name: bool(v[0]) for name, v in hits.items()}
 
 
-__all__ = ["Objective", "OBJECTIVES", "O_BASE", "O_ALT", "register_objective", "objective_from_spec",
-           "NEAREST", "get_objective", "parse_objectives", "score_all", "other_objective_names", "BOTH", "NEITHER", "TIMEOUT", "OUTCOME_CATEGORIES",
-           "CATEGORY_LABELS", "CATEGORY_MEANINGS", "outcome_hits", "outcome_categories", "KIND_NAMES", "COLOR_NAMES", "BALL", "BLUE", "RED"]
+__all__ = [
+    "Objective",
+    "OBJECTIVES",
+    "O_BASE",
+    "O_ALT",
+    "register_objective",
+    "objective_from_spec",
+    "NEAREST",
+    "get_objective",
+    "parse_objectives",
+    "score_all",
+    "other_objective_names",
+    "BOTH",
+    "NEITHER",
+    "TIMEOUT",
+    "OUTCOME_CATEGORIES",
+    "CATEGORY_LABELS",
+    "CATEGORY_MEANINGS",
+    "outcome_hits",
+    "outcome_categories",
+    "KIND_NAMES",
+    "COLOR_NAMES",
+    "BALL",
+    "BLUE",
+    "RED",
+]

@@ -8,6 +8,7 @@ blocks like a wall:
     5 red    6 green  7 blue  8 purple 9 yellow 10 grey   (set on object cells only)
     11 agent
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -71,7 +72,7 @@ def egocentric(static: np.ndarray, cells: np.ndarray, radius: int) -> np.ndarray
     v = 2 * radius + 1
     padded = np.zeros((b, c, s + 2 * radius, s + 2 * radius), static.dtype)
     padded[:, CH_WALL] = 1
-    padded[:, :, radius:radius + s, radius:radius + s] = static
+    padded[:, :, radius : radius + s, radius : radius + s] = static
     # Each view is the v x v window whose top-left corner is the agent's cell of the padded map:
     # one gather of whole windows (an index per window, not per value).
     windows = np.lib.stride_tricks.sliding_window_view(padded, (v, v), axis=(2, 3))

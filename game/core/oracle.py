@@ -1,4 +1,5 @@
 """Shortest paths to a set of target cells, and the oracle that walks to the nearest door."""
+
 from __future__ import annotations
 
 from collections import deque
@@ -28,7 +29,12 @@ def distance_to(kind: np.ndarray, targets: np.ndarray) -> np.ndarray:
         i = queue.popleft()
         d = dist[i] + 1
         c = i % w
-        for j in (i - w if i >= w else -1, i + w if i + w < h * w else -1, i - 1 if c > 0 else -1, i + 1 if c < w - 1 else -1):
+        for j in (
+            i - w if i >= w else -1,
+            i + w if i + w < h * w else -1,
+            i - 1 if c > 0 else -1,
+            i + 1 if c < w - 1 else -1,
+        ):
             if j >= 0 and floor[j] and dist[j] == UNREACHABLE:
                 dist[j] = d
                 queue.append(j)

@@ -9,6 +9,7 @@ process that wrote it is gone, or when it is older than STALE_SECONDS whatever i
 (a pid can be reused). The first build's names (`.<name>.XXXXXXXX.tmp`, `<name>.npz.tmp.npz`)
 are removed once older than STALE_SECONDS. Nothing else in a folder is ever removed.
 """
+
 from __future__ import annotations
 
 import os
@@ -16,8 +17,9 @@ import re
 import stat
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 
 TEMP_SUFFIX = ".reddoor-tmp"
 STALE_SECONDS = 24 * 3600  # a temp file lives for the seconds of one write; a day is far beyond any
@@ -35,8 +37,13 @@ class FileTooLarge(OSError):
 
 
 def file_kind(mode: int) -> str:
-    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
-                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+    for test, name in (
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
         if test(mode):
             return name
     return "not a regular file"
@@ -117,8 +124,13 @@ def clean_stale_temps(folder: str | os.PathLike, now: float | None = None) -> li
             if not stat.S_ISREG(st.st_mode):
                 continue
             too_old = now - st.st_mtime > STALE_SECONDS
-            if old and too_old or m is not None and int(m.group("pid")) != os.getpid() and (
-                    not _pid_alive(int(m.group("pid"))) or too_old):
+            if (
+                old
+                and too_old
+                or m is not None
+                and int(m.group("pid")) != os.getpid()
+                and (not _pid_alive(int(m.group("pid"))) or too_old)
+            ):
                 os.unlink(entry.path)
                 removed.append(Path(entry.path))
         except OSError:

@@ -2,10 +2,11 @@
 
 Plain math on counts, no numpy needed: the experiment, the study and the reports share it.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Iterable
+from collections.abc import Iterable
 
 Z95 = 1.959963984540054  # the standard normal's 97.5% quantile: two-sided 95%
 

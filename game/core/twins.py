@@ -6,10 +6,11 @@ returns the edited copy, or None when the edit is impossible on that level (then
 again, from the base seed moved out of every range that is used elsewhere; see generators.twin_pair).
 Numpy only.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -87,8 +88,11 @@ def _door_like_cells(level: Level) -> list[tuple[int, int]]:
                 continue
             if level.kind[r, c] != WALL:
                 continue
-            near = [(r + dr, c + dc) for dr, dc in ((-1, 0), (1, 0), (0, -1), (0, 1))
-                    if 0 <= r + dr < h and 0 <= c + dc < w and level.kind[r + dr, c + dc] == FLOOR]
+            near = [
+                (r + dr, c + dc)
+                for dr, dc in ((-1, 0), (1, 0), (0, -1), (0, 1))
+                if 0 <= r + dr < h and 0 <= c + dc < w and level.kind[r + dr, c + dc] == FLOOR
+            ]
             if len(near) == 1 and d[near[0]] != UNREACHABLE:
                 out.append((r, c))
     return out
@@ -111,8 +115,11 @@ def red_in_wall(level: Level, rng: np.random.Generator) -> Level | None:
 
     def steps(p):  # moves from the start into the wall cell: one more than to its floor neighbour
         r, c = p
-        return 1 + min(int(d[q]) for q in ((r - 1, c), (r + 1, c), (r, c - 1), (r, c + 1))
-                       if 0 <= q[0] < d.shape[0] and 0 <= q[1] < d.shape[1] and d[q] != UNREACHABLE)
+        return 1 + min(
+            int(d[q])
+            for q in ((r - 1, c), (r + 1, c), (r, c - 1), (r, c + 1))
+            if 0 <= q[0] < d.shape[0] and 0 <= q[1] < d.shape[1] and d[q] != UNREACHABLE
+        )
 
     gaps = [abs(steps(p) - target) for p in spots]
     best = [p for p, g in zip(spots, gaps) if g == min(gaps)]
@@ -130,13 +137,20 @@ def doorless(level: Level, rng: np.random.Generator) -> Level | None:
     return out
 
 
-EDITS: dict[str, Edit] = {e.name: e for e in (
-    Edit("both-red", "the door made red too", both_red),
-    Edit("blue-only", "every red non-door object given a colour neither red nor the door's", blue_only),
-    Edit("red-door-floor", "the door walled up; the nearest red object made a red door in its own cell", red_door_floor),
-    Edit("red-in-wall", "the nearest red object moved into a door-like cell of the outer wall", red_in_wall),
-    Edit("doorless", "the door walled up", doorless),
-)}
+EDITS: dict[str, Edit] = {
+    e.name: e
+    for e in (
+        Edit("both-red", "the door made red too", both_red),
+        Edit("blue-only", "every red non-door object given a colour neither red nor the door's", blue_only),
+        Edit(
+            "red-door-floor",
+            "the door walled up; the nearest red object made a red door in its own cell",
+            red_door_floor,
+        ),
+        Edit("red-in-wall", "the nearest red object moved into a door-like cell of the outer wall", red_in_wall),
+        Edit("doorless", "the door walled up", doorless),
+    )
+}
 
 
 def apply_edit(name: str, level: Level, rng: np.random.Generator) -> Level | None:

@@ -1,4 +1,5 @@
 """The rules: one agent moving on a level, reaching objects, scored under every objective."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -93,7 +94,9 @@ class World:
             reward = float(OBJECTIVES[self.reward_objective].satisfied(self.reached[0], self.reached[1]))
         if terminated or truncated:
             self.done = True
-            self.outcome = Outcome(self.reached, self.steps, self._shortest(), terminated, truncated, self._at_nearest())
+            self.outcome = Outcome(
+                self.reached, self.steps, self._shortest(), terminated, truncated, self._at_nearest()
+            )
         return StepResult(reward, terminated, truncated, self.outcome if self.done else None)
 
     def _at_nearest(self) -> bool:
@@ -125,4 +128,5 @@ class World:
 
     def observation(self, canvas: int | None = None) -> np.ndarray:
         from .observation import encode
+
         return encode(self.level, self.agent, canvas)

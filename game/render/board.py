@@ -4,10 +4,11 @@ The renderer reads a Level and never changes it. Its caches key on everything th
 pixels: a tile on (kind, colour, size, palette); a whole board on the grids' bytes, the size,
 the palette and the objectives marked; an explain layer on the explanation and the size.
 """
+
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pygame
@@ -61,7 +62,9 @@ class BoardRenderer:
 
     # -- geometry (pure) --------------------------------------------------------------------
     @staticmethod
-    def cell_at(origin: tuple[int, int], tile: int, shape: tuple[int, int], pos: tuple[int, int]) -> tuple[int, int] | None:
+    def cell_at(
+        origin: tuple[int, int], tile: int, shape: tuple[int, int], pos: tuple[int, int]
+    ) -> tuple[int, int] | None:
         """The (row, col) under pixel `pos` for a board drawn at `origin`, or None."""
         if tile <= 0:
             return None
@@ -84,12 +87,15 @@ class BoardRenderer:
         dist = level.distances if start is not None else None
         return self._boards.get_or(key, lambda: self._make_board(kind, colour, tile, palette, marks, dist))
 
-    def _make_board(self, kind: np.ndarray, colour: np.ndarray, tile: int, palette: Palette, marks,
-                    dist=None) -> pygame.Surface:
+    def _make_board(
+        self, kind: np.ndarray, colour: np.ndarray, tile: int, palette: Palette, marks, dist=None
+    ) -> pygame.Surface:
         h, w = kind.shape
         surf = pygame.Surface((w * tile, h * tile))
         kl, cl = kind.tolist(), colour.tolist()
-        blits = [(self.tile(kl[r][c], cl[r][c], tile, palette), (c * tile, r * tile)) for r in range(h) for c in range(w)]
+        blits = [
+            (self.tile(kl[r][c], cl[r][c], tile, palette), (c * tile, r * tile)) for r in range(h) for c in range(w)
+        ]
         surf.blits(blits, doreturn=False)
         badges = 4 <= tile < MIN_LETTER_TILE
         if badges:
@@ -120,11 +126,20 @@ class BoardRenderer:
             pygame.draw.rect(surf, body, rect, border_radius=radius)
             pygame.draw.rect(surf, shade(body, 0.45), rect, 1, border_radius=radius)
             letter = COLOR_MARKERS[col]
-            glyph = text_surface(letter, size if len(letter) == 1 else max(8, size - 3), palette.marker_ink(col), bold=True)
+            glyph = text_surface(
+                letter, size if len(letter) == 1 else max(8, size - 3), palette.marker_ink(col), bold=True
+            )
             surf.blit(glyph, glyph.get_rect(center=(rect.centerx, rect.centery + 1)))
 
-    def draw_board(self, surface: pygame.Surface, origin, level: Level, tile: int, palette: Palette,
-                   marks: Sequence[Objective] = ()) -> pygame.Rect:
+    def draw_board(
+        self,
+        surface: pygame.Surface,
+        origin,
+        level: Level,
+        tile: int,
+        palette: Palette,
+        marks: Sequence[Objective] = (),
+    ) -> pygame.Rect:
         if tile <= 0:
             return pygame.Rect(origin, (0, 0))
         return surface.blit(self.board(level, tile, palette, marks), origin)
@@ -139,8 +154,9 @@ class BoardRenderer:
         pygame.draw.lines(surface, shade(rgb, 0.62), False, points, max(1, tile // 7))
 
     @staticmethod
-    def draw_token(surface: pygame.Surface, origin, tile: int, pos: tuple[int, int], heading: int, rgb,
-                   ring=None) -> None:
+    def draw_token(
+        surface: pygame.Surface, origin, tile: int, pos: tuple[int, int], heading: int, rgb, ring=None
+    ) -> None:
         """The agent: a triangle pointing where it last moved (0 up, 1 down, 2 left, 3 right)."""
         if tile < 2:
             return
@@ -150,8 +166,11 @@ class BoardRenderer:
         tip = {0: (0, -1), 1: (0, 1), 2: (-1, 0), 3: (1, 0)}.get(heading, (1, 0))
         tx, ty = tip
         nx, ny = -ty, tx  # normal
-        pts = [(cx + tx * r, cy + ty * r), (cx - tx * r * 0.8 + nx * r * 0.85, cy - ty * r * 0.8 + ny * r * 0.85),
-               (cx - tx * r * 0.8 - nx * r * 0.85, cy - ty * r * 0.8 - ny * r * 0.85)]
+        pts = [
+            (cx + tx * r, cy + ty * r),
+            (cx - tx * r * 0.8 + nx * r * 0.85, cy - ty * r * 0.8 + ny * r * 0.85),
+            (cx - tx * r * 0.8 - nx * r * 0.85, cy - ty * r * 0.8 - ny * r * 0.85),
+        ]
         if ring is not None:
             pygame.draw.circle(surface, ring, (round(cx), round(cy)), max(2, round(tile * 0.5)), max(1, tile // 9))
         pygame.draw.polygon(surface, rgb, pts)
@@ -159,8 +178,15 @@ class BoardRenderer:
             pygame.draw.polygon(surface, (10, 10, 12), pts, max(1, tile // 14))
 
     # -- explain ---------------------------------------------------------------------------
-    def explain_layer(self, key, heat: np.ndarray | None, arrows: np.ndarray | None, tile: int,
-                      palette: Palette, objects: np.ndarray | None = None) -> pygame.Surface | None:
+    def explain_layer(
+        self,
+        key,
+        heat: np.ndarray | None,
+        arrows: np.ndarray | None,
+        tile: int,
+        palette: Palette,
+        objects: np.ndarray | None = None,
+    ) -> pygame.Surface | None:
         """A translucent layer for an explanation (heat map and/or action arrows); `key` names it.
 
         On `objects` cells the heat is a corner badge, not a fill, so the object's own colour
@@ -168,8 +194,9 @@ class BoardRenderer:
         """
         if tile <= 0 or (heat is None and arrows is None):
             return None
-        return self._explain.get_or((key, tile, palette.name),
-                                    lambda: _make_explain(heat, arrows, tile, palette, objects))
+        return self._explain.get_or(
+            (key, tile, palette.name), lambda: _make_explain(heat, arrows, tile, palette, objects)
+        )
 
 
 def _make_explain(heat, arrows, tile: int, palette: Palette, objects=None) -> pygame.Surface:
@@ -214,10 +241,15 @@ def _make_explain(heat, arrows, tile: int, palette: Palette, objects=None) -> py
                 pygame.draw.line(layer, palette.arrow + (235,), (cx, cy), end, width)
                 if a == best and tile >= 10:
                     hx, hy = dx * tile * 0.16, dy * tile * 0.16
-                    pygame.draw.polygon(layer, palette.arrow + (235,), [
-                        (end[0] + hx * 0.6, end[1] + hy * 0.6),
-                        (end[0] - hx + hy * 0.8, end[1] - hy - hx * 0.8),
-                        (end[0] - hx - hy * 0.8, end[1] - hy + hx * 0.8)])
+                    pygame.draw.polygon(
+                        layer,
+                        palette.arrow + (235,),
+                        [
+                            (end[0] + hx * 0.6, end[1] + hy * 0.6),
+                            (end[0] - hx + hy * 0.8, end[1] - hy - hx * 0.8),
+                            (end[0] - hx - hy * 0.8, end[1] - hy + hx * 0.8),
+                        ],
+                    )
     return layer
 
 
@@ -260,8 +292,12 @@ def draw_mark(surface: pygame.Surface, cell: pygame.Rect, index: int, rgb, style
             pygame.draw.line(surface, rgb, (x1 - width + 1, y), (x1 - width + 1, min(y + dash, y1)), width)
     elif style == "corners":
         arm = max(2, rect.w // 4)
-        for (x, y, dx, dy) in ((rect.left, rect.top, 1, 1), (rect.right - 1, rect.top, -1, 1),
-                               (rect.left, rect.bottom - 1, 1, -1), (rect.right - 1, rect.bottom - 1, -1, -1)):
+        for x, y, dx, dy in (
+            (rect.left, rect.top, 1, 1),
+            (rect.right - 1, rect.top, -1, 1),
+            (rect.left, rect.bottom - 1, 1, -1),
+            (rect.right - 1, rect.bottom - 1, -1, -1),
+        ):
             pygame.draw.line(surface, rgb, (x, y), (x + dx * arm, y), width + 1)
             pygame.draw.line(surface, rgb, (x, y), (x, y + dy * arm), width + 1)
     else:  # dotted

@@ -7,6 +7,7 @@ Output files get fresh names in the per-user folder and are created with O_EXCL 
 O_NOFOLLOW where the system has it): a file or a symlink planted at the predictable name is
 skipped for the next name, never written through.
 """
+
 from __future__ import annotations
 
 import errno
@@ -14,9 +15,10 @@ import os
 import threading
 import time
 import zlib
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import BinaryIO, Iterable
+from typing import BinaryIO
 
 import numpy as np
 import pygame
@@ -24,7 +26,7 @@ import pygame
 # A 6 x 6 x 6 colour cube plus a 40-step grey ramp: the view is mostly greys (walls, floor,
 # panels, text), which a cube alone would tint.
 _CUBE = 6
-_GREYS = 256 - _CUBE ** 3
+_GREYS = 256 - _CUBE**3
 
 
 def _palette() -> np.ndarray:
@@ -43,7 +45,7 @@ def quantise(rgb: np.ndarray) -> np.ndarray:
     hi, lo = rgb.max(axis=2), rgb.min(axis=2)
     cube = (rgb * (_CUBE - 1) + 127) // 255
     index = cube[..., 0] * _CUBE * _CUBE + cube[..., 1] * _CUBE + cube[..., 2]
-    grey = _CUBE ** 3 + (rgb.sum(axis=2) * (_GREYS - 1) + 382) // 765
+    grey = _CUBE**3 + (rgb.sum(axis=2) * (_GREYS - 1) + 382) // 765
     return np.where(hi - lo <= 24, grey, index).astype(np.uint8)  # the UI greys lean slightly blue
 
 
@@ -93,8 +95,15 @@ def write_gif(out: Path | BinaryIO, frames: Iterable[np.ndarray], delay_ms: int 
         im.putpalette(flat)
         return im
 
-    image(first).save(out, format="GIF", save_all=True, append_images=(image(f) for f in frames),
-                      duration=delay_ms, loop=0, optimize=False)
+    image(first).save(
+        out,
+        format="GIF",
+        save_all=True,
+        append_images=(image(f) for f in frames),
+        duration=delay_ms,
+        loop=0,
+        optimize=False,
+    )
 
 
 class GifRecorder:
@@ -187,7 +196,6 @@ class GifRecorder:
         else:
             work()
         return path
-
 
     def finish(self, timeout: float = 60.0) -> None:
         """Stop recording and wait for the GIF to be written (the app is closing)."""

@@ -4,6 +4,7 @@ RGB lives only here (game/core speaks in colour indices). Switching palette chan
 the world; every tile cache keys on the palette's name. Each object colour also has a letter
 marker, so red against blue reads without colour at all.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -20,7 +21,12 @@ assert len(COLOR_MARKERS) == N_COLORS == len(COLOR_NAMES)
 # Agents: accent colours for tokens, trails and score rows. Chosen to stay apart from each other;
 # each agent also has a number and a token shape, so none of this depends on hue either.
 AGENT_ACCENTS: tuple[RGB, ...] = (
-    (255, 255, 255), (0, 220, 210), (255, 160, 40), (230, 120, 255), (150, 230, 90), (255, 110, 150),
+    (255, 255, 255),
+    (0, 220, 210),
+    (255, 160, 40),
+    (230, 120, 255),
+    (150, 230, 90),
+    (255, 110, 150),
 )
 
 
@@ -67,6 +73,7 @@ def luminance(rgb: RGB) -> float:
     def chan(v: int) -> float:
         v = v / 255
         return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
     r, g, b = (chan(v) for v in rgb)
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 

@@ -1,4 +1,5 @@
 """A level drawn as an RGB numpy array (for the Gymnasium env's rgb_array mode; no pygame)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -19,8 +20,11 @@ def _masks(tile: int) -> dict[int, np.ndarray]:
     c = tile / 2
     inner = (np.abs(y - c) < tile * 0.42) & (np.abs(x - c) < tile * 0.42)
     return {
-        DOOR: (np.abs(x - c) < tile * 0.36) & (y > tile * 0.12) & ~(((x - tile * 0.66) ** 2 + (y - c) ** 2) < (tile * 0.07) ** 2),
-        KEY: ((x - tile * 0.35) ** 2 + (y - c) ** 2 < (tile * 0.18) ** 2) | ((np.abs(y - c) < tile * 0.07) & (x > tile * 0.35) & (x < tile * 0.85)),
+        DOOR: (np.abs(x - c) < tile * 0.36)
+        & (y > tile * 0.12)
+        & ~(((x - tile * 0.66) ** 2 + (y - c) ** 2) < (tile * 0.07) ** 2),
+        KEY: ((x - tile * 0.35) ** 2 + (y - c) ** 2 < (tile * 0.18) ** 2)
+        | ((np.abs(y - c) < tile * 0.07) & (x > tile * 0.35) & (x < tile * 0.85)),
         BALL: (x - c) ** 2 + (y - c) ** 2 < (tile * 0.36) ** 2,
         BOX: inner & ~((np.abs(y - c) < tile * 0.28) & (np.abs(x - c) < tile * 0.28)),
         -1: (x - c) ** 2 + (y - c) ** 2 < (tile * 0.3) ** 2,

@@ -4,6 +4,7 @@ Every string the app shows goes through here, and nothing here raises on any str
 characters (NUL included) are dropped, lone surrogates become U+FFFD, and a string with nothing
 to show (only zero-width characters) draws as nothing.
 """
+
 from __future__ import annotations
 
 import unicodedata
@@ -16,7 +17,7 @@ from reddoor.game.paths import asset_path
 REGULAR_FONT = "DejaVuSans.ttf"
 BOLD_FONT = "DejaVuSans-Bold.ttf"
 _FONTS: dict[tuple[int, bool], pygame.font.Font] = {}
-_SURFACES: "OrderedDict[tuple, pygame.Surface]" = OrderedDict()
+_SURFACES: OrderedDict[tuple, pygame.Surface] = OrderedDict()
 _MAX_SURFACES = 1024
 
 
@@ -128,8 +129,16 @@ def wrap(text: str, size: int, max_width: int) -> list[str]:
     return out
 
 
-def draw_text(surface: pygame.Surface, text: str, pos, size: int, rgb, anchor: str = "topleft",
-              bold: bool = False, max_width: int | None = None) -> pygame.Rect:
+def draw_text(
+    surface: pygame.Surface,
+    text: str,
+    pos,
+    size: int,
+    rgb,
+    anchor: str = "topleft",
+    bold: bool = False,
+    max_width: int | None = None,
+) -> pygame.Rect:
     """Blit `text` with its `anchor` ('topleft', 'center', 'midright', ...) at `pos`; returns its rect."""
     text = displayable(text)
     if max_width is not None:

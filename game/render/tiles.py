@@ -3,6 +3,7 @@
 Pure drawing: a tile depends only on (kind, colour, size, palette), which is exactly the cache key
 BoardRenderer uses.
 """
+
 from __future__ import annotations
 
 import pygame
@@ -65,7 +66,13 @@ def draw_tile(kind: int, colour: int, size: int, palette: Palette) -> pygame.Sur
         pygame.draw.rect(surf, shade(body, 0.55), rect)
         pygame.draw.rect(surf, body, rect, max(1, round(s * 0.09)))
         if s >= 10:
-            pygame.draw.line(surf, body, (rect.left, rect.top + rect.h // 3), (rect.right - 1, rect.top + rect.h // 3), max(1, round(s * 0.06)))
+            pygame.draw.line(
+                surf,
+                body,
+                (rect.left, rect.top + rect.h // 3),
+                (rect.right - 1, rect.top + rect.h // 3),
+                max(1, round(s * 0.06)),
+            )
         letter_pos = (s / 2, rect.top + rect.h * 0.62)
     elif kind == KEY:
         # Ring bottom-left, shaft to the right with two teeth; the colour letter sits above the shaft.
@@ -78,7 +85,13 @@ def draw_tile(kind: int, colour: int, size: int, palette: Palette) -> pygame.Sur
             pygame.draw.rect(surf, body, (round(s * tx), y + w, w, max(1, round(s * 0.14))))
         letter_pos = (s * 0.64, s * 0.3)
     if s >= MIN_LETTER_TILE:
-        _letter(surf, COLOR_MARKERS[colour], letter_pos, s, palette.marker_ink(colour) if kind in (DOOR, BALL) else (250, 250, 250) if kind == BOX else body)
+        _letter(
+            surf,
+            COLOR_MARKERS[colour],
+            letter_pos,
+            s,
+            palette.marker_ink(colour) if kind in (DOOR, BALL) else (250, 250, 250) if kind == BOX else body,
+        )
     return surf
 
 

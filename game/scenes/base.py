@@ -17,10 +17,10 @@ Closing the window (or SIGTERM, which SDL turns into the same request) calls `re
 every scene, the top one first: `Quit()` agrees; None means the scene is asking the user first
 (the editor, about unsaved edits) and the app keeps running until an answer returns a transition.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 import pygame
 
@@ -47,7 +47,7 @@ class Quit:
     pass
 
 
-Transition = Union[Push, Pop, Replace, Quit]
+Transition = Push | Pop | Replace | Quit
 TRANSITIONS = (Push, Pop, Replace, Quit)
 
 

@@ -1,8 +1,9 @@
 """Keys to named commands, translated once: the help overlay, the scene and the tests read this table."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pygame
 
@@ -28,14 +29,22 @@ class Key:
         """A KEYDOWN event that types this key (the tests press every documented key with it)."""
         mod = (pygame.KMOD_LSHIFT if self.shift else 0) | (pygame.KMOD_LCTRL if self.ctrl else 0)
         if self.char is not None:
-            return pygame.event.Event(pygame.KEYDOWN, key=_CHAR_KEYS.get(self.char, 0), mod=mod, unicode=self.char, scancode=0)
+            return pygame.event.Event(
+                pygame.KEYDOWN, key=_CHAR_KEYS.get(self.char, 0), mod=mod, unicode=self.char, scancode=0
+            )
         uni = ""
         if 32 <= (self.key or 0) < 127 and not self.ctrl:
             uni = chr(self.key).upper() if self.shift else chr(self.key)
         return pygame.event.Event(pygame.KEYDOWN, key=self.key, mod=mod, unicode=uni, scancode=0)
 
 
-_CHAR_KEYS = {"?": pygame.K_SLASH, "+": pygame.K_EQUALS, "-": pygame.K_MINUS, ".": pygame.K_PERIOD, "=": pygame.K_EQUALS}
+_CHAR_KEYS = {
+    "?": pygame.K_SLASH,
+    "+": pygame.K_EQUALS,
+    "-": pygame.K_MINUS,
+    ".": pygame.K_PERIOD,
+    "=": pygame.K_EQUALS,
+}
 
 
 @dataclass(frozen=True)
@@ -85,17 +94,29 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("overlay", (_k(K.K_v),), "V", "overlay (marks and totals) on / off", "View"),
     Binding("totals_scope", (_k(K.K_t),), "T", "totals: this level as it is / all levels", "View"),
     Binding("palette", (_k(K.K_c),), "C", "colour-blind-safe palette on / off", "View"),
-    Binding("steer_mode", (_k(K.K_s),), "S", "steer tool on / off (click an object: go there)",
-            "Inside the agents"),
-    Binding("clear_steering", (_k(K.K_s, shift=True),), "Shift+S", "clear the selected agent's steering", "Inside the agents"),
-    Binding("steer_up", (_k(K.K_UP),), "↑ / ↓", "steering strength up / down (mesa: nudge the score)",
-            "Inside the agents"),
+    Binding("steer_mode", (_k(K.K_s),), "S", "steer tool on / off (click an object: go there)", "Inside the agents"),
+    Binding(
+        "clear_steering",
+        (_k(K.K_s, shift=True),),
+        "Shift+S",
+        "clear the selected agent's steering",
+        "Inside the agents",
+    ),
+    Binding(
+        "steer_up", (_k(K.K_UP),), "↑ / ↓", "steering strength up / down (mesa: nudge the score)", "Inside the agents"
+    ),
     Binding("steer_down", (_k(K.K_DOWN),), "↓", "steering strength down", "Inside the agents", False),
     Binding("probe_field", (_k(K.K_f),), "F", "probe view: the door field / the red field", "Inside the agents"),
     Binding("probe_prev", (_k(K.K_LEFTBRACKET),), "[ / ]", "probe view: previous / next round", "Inside the agents"),
     Binding("probe_next", (_k(K.K_RIGHTBRACKET),), "]", "probe view: next round", "Inside the agents", False),
     Binding("screenshot", (_k(K.K_F12), _k(K.K_i)), "F12 or I", "save a screenshot (PNG)", "Capture"),
-    Binding("record", (_k(K.K_F9), _k(K.K_i, shift=True)), "F9 or Shift+I", "record an animated GIF (again: stop)", "Capture"),
+    Binding(
+        "record",
+        (_k(K.K_F9), _k(K.K_i, shift=True)),
+        "F9 or Shift+I",
+        "record an animated GIF (again: stop)",
+        "Capture",
+    ),
     Binding("edit", (_k(K.K_e, ctrl=True),), "Ctrl+E", "open this level in the editor", "App"),
     Binding("help", (_k(K.K_F1), _c("?")), "F1 or ?", "this help", "App"),
     Binding("close", (_k(K.K_ESCAPE),), "Esc", "close the open menu or help", "App"),
@@ -137,5 +158,7 @@ def command_table() -> tuple[dict[str, Callable], Callable[[str], Callable]]:
         def register(fn):
             table[name] = fn
             return fn
+
         return register
+
     return table, command

@@ -1,8 +1,10 @@
 """A modal list over a scene: choose one item (levels, distributions) or tick several (agents, objectives)."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import pygame
 
@@ -25,13 +27,16 @@ class Menu:
 
     ROW = 2  # rows of text per item
 
-    def __init__(self, title: str, items: list[MenuItem], on_done: Callable[[Any], None], multi: bool = False,
-                 hint: str = ""):
+    def __init__(
+        self, title: str, items: list[MenuItem], on_done: Callable[[Any], None], multi: bool = False, hint: str = ""
+    ):
         self.title = title
         self.items = items
         self.on_done = on_done
         self.multi = multi
-        self.hint = hint or ("Space/click: tick   Enter: apply   Esc: cancel" if multi else "↑↓ move   Enter/click: choose   Esc: cancel")
+        self.hint = hint or (
+            "Space/click: tick   Enter: apply   Esc: cancel" if multi else "↑↓ move   Enter/click: choose   Esc: cancel"
+        )
         self.cursor = next((i for i, it in enumerate(items) if it.enabled), 0)
         self.scroll = 0
         self.closed = False
@@ -147,7 +152,9 @@ class Menu:
         box = self._box(size, lh)
         pygame.draw.rect(surface, palette.panel, box, border_radius=6)
         pygame.draw.rect(surface, palette.panel_edge, box, 2, border_radius=6)
-        draw_text(surface, self.title, (box.left + 12, box.top + 6), fs + 2, palette.text, bold=True, max_width=box.w - 24)
+        draw_text(
+            surface, self.title, (box.left + 12, box.top + 6), fs + 2, palette.text, bold=True, max_width=box.w - 24
+        )
         for rect, index in rows:
             item = self.items[index]
             if index == self.cursor:
@@ -162,10 +169,19 @@ class Menu:
                 x += 22
             draw_text(surface, item.label, (x, rect.top + 2), fs, ink, max_width=rect.right - x - 6)
             if item.detail:
-                draw_text(surface, elide(item.detail, fs - 3, rect.right - x - 6), (x, rect.top + lh), fs - 3,
-                          palette.text_dim if item.enabled else palette.bad)
+                draw_text(
+                    surface,
+                    elide(item.detail, fs - 3, rect.right - x - 6),
+                    (x, rect.top + lh),
+                    fs - 3,
+                    palette.text_dim if item.enabled else palette.bad,
+                )
         if self.scroll > 0:
             draw_text(surface, "▲ more", (box.right - 14, box.top + 8), fs - 3, palette.text_dim, anchor="topright")
         if rows and rows[-1][1] < len(self.items) - 1:
-            draw_text(surface, "▼ more", (box.right - 14, box.bottom - lh - 4), fs - 3, palette.text_dim, anchor="topright")
-        draw_text(surface, self.hint, (box.left + 12, box.bottom - lh - 4), fs - 3, palette.text_dim, max_width=box.w - 100)
+            draw_text(
+                surface, "▼ more", (box.right - 14, box.bottom - lh - 4), fs - 3, palette.text_dim, anchor="topright"
+            )
+        draw_text(
+            surface, self.hint, (box.left + 12, box.bottom - lh - 4), fs - 3, palette.text_dim, max_width=box.w - 100
+        )

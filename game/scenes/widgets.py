@@ -4,19 +4,28 @@ Each modal has `handle_event(event) -> bool` (a modal swallows every input event
 palette)` and `closed`. Text comes from pygame TEXTINPUT events (what the keyboard layout and
 input method typed); KEYDOWN only moves the cursor, deletes, confirms or cancels.
 """
+
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pygame
 
 from reddoor.game.render.palette import Palette
 from reddoor.game.render.text import draw_text, line_height, text_width, wrap
 
-INPUT_EVENTS = (pygame.KEYDOWN, pygame.KEYUP, pygame.TEXTINPUT, pygame.TEXTEDITING, pygame.MOUSEBUTTONDOWN,
-                pygame.MOUSEBUTTONUP, pygame.MOUSEMOTION, pygame.MOUSEWHEEL)
+INPUT_EVENTS = (
+    pygame.KEYDOWN,
+    pygame.KEYUP,
+    pygame.TEXTINPUT,
+    pygame.TEXTEDITING,
+    pygame.MOUSEBUTTONDOWN,
+    pygame.MOUSEBUTTONUP,
+    pygame.MOUSEMOTION,
+    pygame.MOUSEWHEEL,
+)
 
 
 @dataclass
@@ -52,11 +61,16 @@ class Button:
             x += self.icon.get_width() + 6
         right = self.rect.right - 6
         if self.hint:
-            right = draw_text(surface, self.hint, (right, self.rect.centery), fs - 2, pal.text_dim, anchor="midright").left - 4
+            right = (
+                draw_text(surface, self.hint, (right, self.rect.centery), fs - 2, pal.text_dim, anchor="midright").left
+                - 4
+            )
         if self.icon is None and not self.hint:
             draw_text(surface, self.label, self.rect.center, fs, ink, anchor="center", max_width=self.rect.w - 6)
         else:
-            draw_text(surface, self.label, (x, self.rect.centery), fs, ink, anchor="midleft", max_width=max(0, right - x))
+            draw_text(
+                surface, self.label, (x, self.rect.centery), fs, ink, anchor="midleft", max_width=max(0, right - x)
+            )
 
 
 def _dialog_box(size, width: int, height: int) -> pygame.Rect:
@@ -78,8 +92,16 @@ class TextPrompt:
     `on_done(text)` gets the text, or None when cancelled.
     """
 
-    def __init__(self, title: str, text: str, on_done: Callable[[str | None], None], *, hint: str = "",
-                 max_length: int = 60, validate: Callable[[str], str | None] | None = None):
+    def __init__(
+        self,
+        title: str,
+        text: str,
+        on_done: Callable[[str | None], None],
+        *,
+        hint: str = "",
+        max_length: int = 60,
+        validate: Callable[[str], str | None] | None = None,
+    ):
         self.title = title
         self.text = text[:max_length]
         self.cursor = len(self.text)
@@ -110,8 +132,8 @@ class TextPrompt:
                 kept.append(ch)
         typed = "".join(kept)
         room = self.max_length - len(self.text)
-        typed = typed[:max(0, room)]
-        self.text = self.text[:self.cursor] + typed + self.text[self.cursor:]
+        typed = typed[: max(0, room)]
+        self.text = self.text[: self.cursor] + typed + self.text[self.cursor :]
         self.cursor += len(typed)
         self.error = ""
 
@@ -137,10 +159,10 @@ class TextPrompt:
             elif key == pygame.K_ESCAPE:
                 self.finish(False)
             elif key == pygame.K_BACKSPACE and self.cursor > 0:
-                self.text = self.text[:self.cursor - 1] + self.text[self.cursor:]
+                self.text = self.text[: self.cursor - 1] + self.text[self.cursor :]
                 self.cursor -= 1
             elif key == pygame.K_DELETE:
-                self.text = self.text[:self.cursor] + self.text[self.cursor + 1:]
+                self.text = self.text[: self.cursor] + self.text[self.cursor + 1 :]
             elif key == pygame.K_LEFT:
                 self.cursor = max(0, self.cursor - 1)
             elif key == pygame.K_RIGHT:
@@ -172,7 +194,7 @@ class TextPrompt:
         pygame.draw.rect(surface, (14, 15, 19), field, border_radius=3)
         pygame.draw.rect(surface, pal.selected, field, 1, border_radius=3)
         # Keep the cursor in view when the text is wider than the field.
-        before = self.text[:self.cursor]
+        before = self.text[: self.cursor]
         shift = max(0, text_width(before, fs) - (field.w - 16))
         clip = surface.get_clip()
         surface.set_clip(field.inflate(-4, -2))
@@ -276,9 +298,13 @@ def draw_key_help(surface, pal: Palette, title: str, bindings, mouse_help, notes
     col_w = (box.w - 50) // 2
     for fs in (18, 17, 16, 15, 14, 13, 12, 11, 10, 9):
         lh = line_height(fs)
-        key_ws = [max((text_width(k, fs, True) for k, _, kind in col if kind == "key"), default=0) + 14 for col in columns]
-        fits = all(kw + max((text_width(t, fs) for _, t, kind in col if kind == "key"), default=0) <= col_w
-                   for kw, col in zip(key_ws, columns))
+        key_ws = [
+            max((text_width(k, fs, True) for k, _, kind in col if kind == "key"), default=0) + 14 for col in columns
+        ]
+        fits = all(
+            kw + max((text_width(t, fs) for _, t, kind in col if kind == "key"), default=0) <= col_w
+            for kw, col in zip(key_ws, columns)
+        )
         if fits and (max(map(len, columns)) + 2 + len(notes)) * lh + 24 <= box.h:
             break
     x0, y0 = box.left + 20, box.top + 10

@@ -1,5 +1,6 @@
 """What each editor command does (the keys and help for each are in keys.py, from the same names);
 an action may return a Transition. Tools, colours and draw modes are set in EditorScene.run_command."""
+
 from __future__ import annotations
 
 from reddoor.game.render.palette import COLORBLIND, NORMAL
@@ -159,9 +160,11 @@ def back_(ed) -> Transition | None:
 @command("quit")
 def quit_(ed) -> Transition | None:
     """Quit, or ask first when there are unsaved edits (an answer then decides)."""
+
     def leave():
         ed.recovery.clear()
         ed.go(Quit())
+
     if ed.doc.dirty:
         if not dialogs.asking_about_unsaved(ed):
             dialogs.guard(ed, leave, "quit")

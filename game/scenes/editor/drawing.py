@@ -1,5 +1,6 @@
 """The editor drawn from its state, part by part (board, top bar, tool panel, problems panel, status
 line, help). Reads the scene; never changes the document."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -102,10 +103,28 @@ def draw_top(surface, ed) -> None:
     where = doc.path.name if doc.path else "not saved yet"
     if doc.path and is_protected(doc.path):
         where += " (built-in)"
-    x = draw_text(surface, f"{ed.level.name}{' *' if doc.dirty else ''}", (x, TOP_BAR // 2), fs + 1, pal.text,
-                  anchor="midleft", bold=True, max_width=max(0, (lay.top_right - x) * 3 // 5)).right + 10
-    draw_text(surface, f"{where} · {ed.level.height}×{ed.level.width}", (x, TOP_BAR // 2), fs - 2, pal.text_dim,
-              anchor="midleft", max_width=max(0, lay.top_right - x - 8))
+    x = (
+        draw_text(
+            surface,
+            f"{ed.level.name}{' *' if doc.dirty else ''}",
+            (x, TOP_BAR // 2),
+            fs + 1,
+            pal.text,
+            anchor="midleft",
+            bold=True,
+            max_width=max(0, (lay.top_right - x) * 3 // 5),
+        ).right
+        + 10
+    )
+    draw_text(
+        surface,
+        f"{where} · {ed.level.height}×{ed.level.width}",
+        (x, TOP_BAR // 2),
+        fs - 2,
+        pal.text_dim,
+        anchor="midleft",
+        max_width=max(0, lay.top_right - x - 8),
+    )
     for b in lay.buttons:
         if b.rect.top < TOP_BAR:
             b.draw(surface, pal, fs - 1, hover=b.rect.collidepoint(ed.mouse))
@@ -117,8 +136,10 @@ def draw_left(surface, ed) -> None:
     pygame.draw.rect(surface, pal.panel, (0, TOP_BAR, lay.left_w, h - TOP_BAR - STATUS_BAR))
     pygame.draw.line(surface, pal.panel_edge, (lay.left_w - 1, TOP_BAR), (lay.left_w - 1, h - STATUS_BAR))
     for text, y in lay.headers:
-        label = {"Colour": f"Colour: {COLOR_NAMES[ed.colour]}",
-                 "Draw": f"Draw: {MODES_BY_NAME[ed.mode].label.lower()}"}.get(text, text)
+        label = {
+            "Colour": f"Colour: {COLOR_NAMES[ed.colour]}",
+            "Draw": f"Draw: {MODES_BY_NAME[ed.mode].label.lower()}",
+        }.get(text, text)
         draw_text(surface, label, (10, y), fs - 1, pal.text_dim, bold=True, max_width=lay.left_w - 16)
     for label, y in lay.size_rows.items():
         n = ed.level.height if label == "Rows" else ed.level.width
@@ -145,8 +166,11 @@ def draw_right(surface, ed) -> None:
         dist = level.distances()
         doors = [int(dist[r, c]) for r, c, k, _ in level.objects() if k == DOOR]
         lines = wrap("None: every object can be reached", fs - 1, width - 18)
-        lines += wrap(f"{'door' if len(doors) == 1 else 'doors'} {', '.join(map(str, doors))} steps from the start",
-                      fs - 1, width - 18)
+        lines += wrap(
+            f"{'door' if len(doors) == 1 else 'doors'} {', '.join(map(str, doors))} steps from the start",
+            fs - 1,
+            width - 18,
+        )
         for i, line in enumerate(lines):
             draw_text(surface, ("✓ " if i == 0 else "   ") + line, (x, y), fs - 1, pal.good, max_width=width)
             y += lh
@@ -169,10 +193,16 @@ def draw_right(surface, ed) -> None:
         counts: dict[tuple[int, int], int] = {}
         for _, _, k, c in level.objects():
             counts[(c, k)] = counts.get((c, k), 0) + 1
-        objects = ", ".join(plural(n, KIND_NAMES[k]).replace(" ", f" {COLOR_NAMES[c]} ", 1) for (c, k), n in sorted(counts.items()))
-        info = [(f"name: {level.name}", pal.text), (f"size: {level.height} rows × {level.width} columns", pal.text),
-                (f"step limit: {level.effective_step_limit}" + ("" if level.step_limit else " (one per cell)"), pal.text),
-                ("objects: " + (objects or "none"), pal.text), (level.description, pal.text_dim)]
+        objects = ", ".join(
+            plural(n, KIND_NAMES[k]).replace(" ", f" {COLOR_NAMES[c]} ", 1) for (c, k), n in sorted(counts.items())
+        )
+        info = [
+            (f"name: {level.name}", pal.text),
+            (f"size: {level.height} rows × {level.width} columns", pal.text),
+            (f"step limit: {level.effective_step_limit}" + ("" if level.step_limit else " (one per cell)"), pal.text),
+            ("objects: " + (objects or "none"), pal.text),
+            (level.description, pal.text_dim),
+        ]
         for item, ink in info:
             for line in wrap(item, fs - 2, width)[:6] if item else []:
                 if y + lh > bottom:
@@ -185,10 +215,13 @@ def draw_right(surface, ed) -> None:
         d = int(level.distances()[r, c])
         what = "agent start" if (r, c) == level.start else level.describe_cell(r, c)
         reach = f", {d} steps" if d > 0 else ", unreachable" if d < 0 and level.kind[r, c] != WALL else ""
-        draw_text(surface, f"row {r + 1}, col {c + 1}: {what}{reach}", (x, bottom - lh), fs - 2, pal.text, max_width=width)
+        draw_text(
+            surface, f"row {r + 1}, col {c + 1}: {what}{reach}", (x, bottom - lh), fs - 2, pal.text, max_width=width
+        )
     if ed.show_reach:
-        draw_text(surface, "hatched: floor out of reach (H)", (x, bottom - 2 * lh - 4), fs - 2, pal.text_dim,
-                  max_width=width)
+        draw_text(
+            surface, "hatched: floor out of reach (H)", (x, bottom - 2 * lh - 4), fs - 2, pal.text_dim, max_width=width
+        )
 
 
 def draw_status(surface, ed) -> None:
@@ -200,11 +233,20 @@ def draw_status(surface, ed) -> None:
     right = f"undo {len(ed.doc.undo_stack)} · redo {len(ed.doc.redo_stack)}"
     rx = draw_text(surface, right, (bar.right - 10, bar.centery), fs - 2, pal.text_dim, anchor="midright").left - 12
     message, ink = ed.status_line()
-    draw_text(surface, message, (10, bar.centery), fs - 1, pal.bad if ink == "bad" else pal.text if ink == "text" else pal.text_dim,
-              anchor="midleft", max_width=max(0, rx - 20))
+    draw_text(
+        surface,
+        message,
+        (10, bar.centery),
+        fs - 1,
+        pal.bad if ink == "bad" else pal.text if ink == "text" else pal.text_dim,
+        anchor="midleft",
+        max_width=max(0, rx - 20),
+    )
 
 
 def draw_help(surface, ed) -> None:
-    note = (f"Levels are saved in {user_level_path('x').parent}; unsaved edits are autosaved every few "
-            "seconds and offered back after a crash.")
+    note = (
+        f"Levels are saved in {user_level_path('x').parent}; unsaved edits are autosaved every few "
+        "seconds and offered back after a crash."
+    )
     draw_key_help(surface, ed.palette, "Red Door — editor keys", EDITOR_BINDINGS, MOUSE_HELP, [note])

@@ -1,5 +1,6 @@
 """The editor's keys: every command with its keys, help text and group, built from the tool and
 mode tables and the commands below. The help overlay, `translate` and the tests read this table."""
+
 from __future__ import annotations
 
 import re
@@ -20,19 +21,31 @@ def _k(key, shift=False, ctrl=False) -> Key:
 
 EDITOR_BINDINGS: tuple[Binding, ...] = (
     *(Binding(f"tool:{t.name}", (t.key,), t.key_label, t.help, "Tools") for t in TOOL_TABLE),
-    *(Binding(f"colour:{i}", (_k(K.K_1 + i), _k(K.K_KP1 + i)), "1 … 6" if i == 0 else str(i + 1),
-              "colour: " + " ".join(COLOR_NAMES) if i == 0 else f"colour {COLOR_NAMES[i]}", "Colour", i == 0)
-      for i in range(N_COLORS)),
+    *(
+        Binding(
+            f"colour:{i}",
+            (_k(K.K_1 + i), _k(K.K_KP1 + i)),
+            "1 … 6" if i == 0 else str(i + 1),
+            "colour: " + " ".join(COLOR_NAMES) if i == 0 else f"colour {COLOR_NAMES[i]}",
+            "Colour",
+            i == 0,
+        )
+        for i in range(N_COLORS)
+    ),
     Binding("colour_next", (_k(K.K_RIGHTBRACKET),), "]  or wheel", "next colour", "Colour"),
     Binding("colour_prev", (_k(K.K_LEFTBRACKET),), "[", "previous colour", "Colour"),
     *(Binding(f"mode:{m.name}", (m.key,), m.key_label.replace("⇧", "Shift+"), m.help, "Draw") for m in MODE_TABLE),
     Binding("undo", (_k(K.K_z, ctrl=True),), "Ctrl+Z", "undo (every edit, resize included)", "Edit"),
-    Binding("redo", (_k(K.K_y, ctrl=True), _k(K.K_z, shift=True, ctrl=True)), "Ctrl+Y", "redo (also Ctrl+Shift+Z)", "Edit"),
+    Binding(
+        "redo", (_k(K.K_y, ctrl=True), _k(K.K_z, shift=True, ctrl=True)), "Ctrl+Y", "redo (also Ctrl+Shift+Z)", "Edit"
+    ),
     Binding("rows_more", (_k(K.K_DOWN, ctrl=True),), "Ctrl+↓ / Ctrl+↑", "one row more / fewer", "Level"),
     Binding("rows_fewer", (_k(K.K_UP, ctrl=True),), "Ctrl+↑", "one row fewer", "Level", False),
     Binding("cols_more", (_k(K.K_RIGHT, ctrl=True),), "Ctrl+→ / Ctrl+←", "one column more / fewer", "Level"),
     Binding("cols_fewer", (_k(K.K_LEFT, ctrl=True),), "Ctrl+←", "one column fewer", "Level", False),
-    Binding("resize", (_k(K.K_r, ctrl=True),), "Ctrl+R", f"resize: type rows x columns ({MIN_SIDE} to {MAX_SIDE})", "Level"),
+    Binding(
+        "resize", (_k(K.K_r, ctrl=True),), "Ctrl+R", f"resize: type rows x columns ({MIN_SIDE} to {MAX_SIDE})", "Level"
+    ),
     Binding("new", (_k(K.K_n, ctrl=True),), "Ctrl+N", "new empty level (undoable)", "Level"),
     Binding("generate", (_k(K.K_g),), "G", "generate from a distribution with a seed", "Level"),
     Binding("generate_again", (_k(K.K_g, shift=True),), "Shift+G", "generate again with the next seed", "Level"),

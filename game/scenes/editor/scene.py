@@ -5,6 +5,7 @@ and the undo history) and draws; files go through `game.editor_files`. Tools and
 from one table (tools.py), keys from keys.py, the buttons' places from toolbar.py; dialogs.py
 holds the questions and prompts, drawing.py the drawing.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,9 +16,8 @@ import pygame
 from reddoor.game.core.constants import COLOR_NAMES, DOOR, MAX_SIDE, MIN_SIDE, N_COLORS
 from reddoor.game.core.editing import Document
 from reddoor.game.core.level import Level
-from reddoor.game.core.level_io import LevelFormatError, load_level
-from reddoor.game.editor_files import Recovery, is_protected
-from reddoor.game.levels import list_levels
+from reddoor.game.editor_files import Recovery
+from reddoor.game.levels import catalogue_path
 from reddoor.game.render.board import BoardRenderer
 from reddoor.game.render.palette import NORMAL, Palette
 from reddoor.game.scenes.base import Pop, Push, Quit, Scene, Transition
@@ -46,12 +46,19 @@ class EditorScene(Scene):
 
     registry_name = "edit"
 
-    def __init__(self, level: Level | None = None, path: str | Path | None = None, *, status: str = "",
-                 recovery: Recovery | None = None, palette: Palette = NORMAL):
+    def __init__(
+        self,
+        level: Level | None = None,
+        path: str | Path | None = None,
+        *,
+        status: str = "",
+        recovery: Recovery | None = None,
+        palette: Palette = NORMAL,
+    ):
         if level is None:
             level = Level.empty(9, 11)
         if path is None:
-            path = _find_file(level)
+            path = catalogue_path(level)
         self.doc = Document(level, path=Path(path) if path else None)
         self.palette = palette
         self.renderer = BoardRenderer()
@@ -69,7 +76,9 @@ class EditorScene(Scene):
         self.status, self.status_bad, self._status_until, self._clock = "", False, 0.0, 0.0
         self._transition: Transition | None = None  # what an answer in a dialog decided, returned next
         self._sent: Level | None = None  # the level last handed to the play view
-        self.set_status(status or f"Editing '{self.doc.level.name}'. Paint with the left button; F1 or ? lists every key.")
+        self.set_status(
+            status or f"Editing '{self.doc.level.name}'. Paint with the left button; F1 or ? lists every key."
+        )
         dialogs.offer_recovery(self)
 
     # -- state ---------------------------------------------------------------------------------
@@ -103,8 +112,10 @@ class EditorScene(Scene):
         if self.status and self._clock <= self._status_until:
             return self.status, "bad" if self.status_bad else "text"
         colour = f" {COLOR_NAMES[self.colour]}" if takes_colour(self.tool) else ""
-        return (f"{self.tool}{colour} · {MODES_BY_NAME[self.mode].label.lower()} — left: paint, right: erase, "
-                "middle: pick — T tries it with the agents — F1 or ? for every key"), "dim"
+        return (
+            f"{self.tool}{colour} · {MODES_BY_NAME[self.mode].label.lower()} — left: paint, right: erase, "
+            "middle: pick — T tries it with the agents — F1 or ? for every key"
+        ), "dim"
 
     def go(self, transition: Transition) -> None:
         self._transition = transition
@@ -131,7 +142,7 @@ class EditorScene(Scene):
         if level.same_as(self.level) or (self._sent is not None and level.same_as(self._sent)):
             self.set_status("back in the editor")
             return
-        path = _find_file(level)
+        path = catalogue_path(level)
         if path is not None and not self.doc.dirty:
             self.set_document(Document(level, path=path))
             self.set_status(f"editing {path.name}, the level the play view showed")
@@ -227,8 +238,10 @@ class EditorScene(Scene):
 
     def cell_centre(self, cell: tuple[int, int]) -> tuple[int, int]:
         """The pixel at the middle of a cell (the tests click here)."""
-        return (self.board_rect.left + cell[1] * self.tile + self.tile // 2,
-                self.board_rect.top + cell[0] * self.tile + self.tile // 2)
+        return (
+            self.board_rect.left + cell[1] * self.tile + self.tile // 2,
+            self.board_rect.top + cell[0] * self.tile + self.tile // 2,
+        )
 
     def _press(self, pos, button: int, mod) -> Transition | None:
         for b in self.buttons:
@@ -304,7 +317,11 @@ class EditorScene(Scene):
         mode = MODES_BY_NAME[self.mode]
         if self.drag is not None:
             return mode.cells(self.level, self.drag.anchor, self.hover) if mode.stroke == "span" else [self.hover]
-        return mode.cells(self.level, self.hover, self.hover) if mode.stroke == "click" and self.tool != "start" else [self.hover]
+        return (
+            mode.cells(self.level, self.hover, self.hover)
+            if mode.stroke == "click" and self.tool != "start"
+            else [self.hover]
+        )
 
     # -- what commands call back -------------------------------------------------------------
     def resize_level(self, rows: int, cols: int) -> None:
@@ -315,18 +332,6 @@ class EditorScene(Scene):
             self.set_status(f"resized {h}x{w} → {self.level.height}x{self.level.width} (Ctrl+Z undoes)")
         else:
             self.set_status(f"sides stay between {MIN_SIDE} and {MAX_SIDE}")
-
-    def open_path(self, path) -> bool:
-        try:
-            level = load_level(path)
-        except LevelFormatError as exc:
-            self.set_status(str(exc), bad=True, seconds=15)
-            return False
-        self.recovery.clear()
-        self.set_document(Document(level, path=Path(path)))
-        note = " (built-in: Ctrl+S saves a copy in your folder)" if is_protected(path) else ""
-        self.set_status(f"opened {Path(path).name}{note}")
-        return True
 
     def to_play(self, status: str) -> Transition:
         """The play view on this level: back to it when it opened the editor, else opened over it.
@@ -350,7 +355,10 @@ class EditorScene(Scene):
     # -- drawing (never changes the document) -------------------------------------------------------
     def draw(self, surface: pygame.Surface) -> None:
         lay = self.layout
-        if surface.get_size() != lay.size or lay.board.size != (self.level.width * lay.tile, self.level.height * lay.tile):
+        if surface.get_size() != lay.size or lay.board.size != (
+            self.level.width * lay.tile,
+            self.level.height * lay.tile,
+        ):
             self.size = surface.get_size()
             self.relayout()
         surface.fill(self.palette.background)
@@ -384,14 +392,3 @@ class EditorScene(Scene):
                 b.enabled = (self.level.height if name == "rows_fewer" else self.level.width) > MIN_SIDE
             elif name == "save":
                 b.label = "Save*" if self.doc.dirty else "Save"
-
-
-def _find_file(level: Level) -> Path | None:
-    """The catalogue file holding exactly this level (so Ctrl+S saves back to it), or None."""
-    try:
-        for entry in list_levels():
-            if entry.level is not None and entry.level.same_as(level):
-                return entry.path
-    except OSError:
-        pass
-    return None

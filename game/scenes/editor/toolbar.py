@@ -1,6 +1,7 @@
 """Where the editor's buttons and board go for a window size. Every group of buttons is laid out
 from its table (tools, colours, draw modes, ...) in rows of two, so a longer table takes more rows,
 never the space of the next group."""
+
 from __future__ import annotations
 
 import math
@@ -17,9 +18,19 @@ from .tools import MODE_TABLE, TOOL_TABLE, DrawMode, Tool
 TOP_BAR = 40
 STATUS_BAR = 28
 MAX_TILE = 56
-FILE_BUTTONS = (("Open", "open", "^O"), ("Save", "save", "^S"), ("Save as", "save_as", ""), ("Try it ▶", "try", "T"),
-                ("Help", "help", "F1"))
-LEVEL_BUTTONS = (("New", "new", "^N"), ("Generate…", "generate", "G"), ("Rename", "rename", "N"), ("Describe", "describe", "⇧N"))
+FILE_BUTTONS = (
+    ("Open", "open", "^O"),
+    ("Save", "save", "^S"),
+    ("Save as", "save_as", ""),
+    ("Try it ▶", "try", "T"),
+    ("Help", "help", "F1"),
+)
+LEVEL_BUTTONS = (
+    ("New", "new", "^N"),
+    ("Generate…", "generate", "G"),
+    ("Rename", "rename", "N"),
+    ("Describe", "describe", "⇧N"),
+)
 
 
 @dataclass
@@ -40,8 +51,13 @@ def font_size(size: tuple[int, int]) -> int:
     return 16 if size[1] >= 600 and size[0] >= 1000 else 14 if size[1] >= 420 else 12
 
 
-def layout_editor(size: tuple[int, int], level_shape: tuple[int, int], swatches, tools: tuple[Tool, ...] = TOOL_TABLE,
-                  modes: tuple[DrawMode, ...] = MODE_TABLE) -> EditorLayout:
+def layout_editor(
+    size: tuple[int, int],
+    level_shape: tuple[int, int],
+    swatches,
+    tools: tuple[Tool, ...] = TOOL_TABLE,
+    modes: tuple[DrawMode, ...] = MODE_TABLE,
+) -> EditorLayout:
     w, h = size
     fs = font_size(size)
     bh = max(18, line_height(fs) + 8)
@@ -68,7 +84,9 @@ def layout_editor(size: tuple[int, int], level_shape: tuple[int, int], swatches,
         nonlocal y
         for i, (label, command, hint) in enumerate(entries):
             r, c = divmod(i, 2)
-            buttons.append(Button(pygame.Rect(8 + c * (col_w + 8), y + r * (bh + 4), col_w, bh), label, command, hint=hint))
+            buttons.append(
+                Button(pygame.Rect(8 + c * (col_w + 8), y + r * (bh + 4), col_w, bh), label, command, hint=hint)
+            )
         y += math.ceil(len(entries) / 2) * (bh + 4) + 6
 
     header("Tool")
@@ -76,7 +94,9 @@ def layout_editor(size: tuple[int, int], level_shape: tuple[int, int], swatches,
     header("Colour")
     sw = (left_w - 16 - 4 * (N_COLORS - 1)) // N_COLORS
     for i in range(N_COLORS):
-        buttons.append(Button(pygame.Rect(8 + i * (sw + 4), y, sw, bh + 4), str(i + 1), f"colour:{i}", swatch=swatches[i]))
+        buttons.append(
+            Button(pygame.Rect(8 + i * (sw + 4), y, sw, bh + 4), str(i + 1), f"colour:{i}", swatch=swatches[i])
+        )
     y += bh + 12
     header("Draw")
     grid([(m.short, f"mode:{m.name}", m.key_label) for m in modes])
@@ -93,7 +113,9 @@ def layout_editor(size: tuple[int, int], level_shape: tuple[int, int], swatches,
     header("Level")
     grid(LEVEL_BUTTONS)
     # The board: the biggest whole-pixel tile that fits between the panels.
-    area = pygame.Rect(left_w + 12, TOP_BAR + 12, max(1, w - left_w - right_w - 24), max(1, h - TOP_BAR - STATUS_BAR - 24))
+    area = pygame.Rect(
+        left_w + 12, TOP_BAR + 12, max(1, w - left_w - right_w - 24), max(1, h - TOP_BAR - STATUS_BAR - 24)
+    )
     rows, cols = level_shape
     out.tile = max(1, min(MAX_TILE, area.w // cols, area.h // rows))
     bw_, bh_ = out.tile * cols, out.tile * rows

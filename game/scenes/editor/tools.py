@@ -1,10 +1,11 @@
 """The editor's one table of tools and one of draw modes. The key bindings, the help rows, the
 toolbar's buttons and what a stroke does are all read from these tables: a new tool or mode is one
 row here (and, for a tool, its cell kind in game/core/editing.py)."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pygame
 
@@ -64,21 +65,63 @@ TOOL_TABLE: tuple[Tool, ...] = (
 )
 
 MODE_TABLE: tuple[DrawMode, ...] = (
-    DrawMode("pencil", Key(K.K_p), "P", "Pencil", "Pencil", "pencil: paint cells as you drag", "paint",
-             lambda level, a, b: [b]),
-    DrawMode("line", Key(K.K_l), "L", "Line", "Line", "line: drag from end to end", "span",
-             lambda level, a, b: line_cells(a, b)),
-    DrawMode("rect", Key(K.K_r), "R", "Rectangle", "Rect", "rectangle outline: drag corner to corner", "span",
-             lambda level, a, b: rect_cells(a, b, False)),
-    DrawMode("filled", Key(K.K_r, shift=True), "⇧R", "Filled rect", "Filled", "filled rectangle", "span",
-             lambda level, a, b: rect_cells(a, b, True)),
-    DrawMode("fill", Key(K.K_u), "U", "Flood fill", "Fill", "flood fill: click a region", "click",
-             lambda level, a, b: flood_cells(level, b)),
+    DrawMode(
+        "pencil",
+        Key(K.K_p),
+        "P",
+        "Pencil",
+        "Pencil",
+        "pencil: paint cells as you drag",
+        "paint",
+        lambda level, a, b: [b],
+    ),
+    DrawMode(
+        "line",
+        Key(K.K_l),
+        "L",
+        "Line",
+        "Line",
+        "line: drag from end to end",
+        "span",
+        lambda level, a, b: line_cells(a, b),
+    ),
+    DrawMode(
+        "rect",
+        Key(K.K_r),
+        "R",
+        "Rectangle",
+        "Rect",
+        "rectangle outline: drag corner to corner",
+        "span",
+        lambda level, a, b: rect_cells(a, b, False),
+    ),
+    DrawMode(
+        "filled",
+        Key(K.K_r, shift=True),
+        "⇧R",
+        "Filled rect",
+        "Filled",
+        "filled rectangle",
+        "span",
+        lambda level, a, b: rect_cells(a, b, True),
+    ),
+    DrawMode(
+        "fill",
+        Key(K.K_u),
+        "U",
+        "Flood fill",
+        "Fill",
+        "flood fill: click a region",
+        "click",
+        lambda level, a, b: flood_cells(level, b),
+    ),
 )
 
 TOOLS_BY_NAME = {t.name: t for t in TOOL_TABLE}
 MODES_BY_NAME = {m.name: m for m in MODE_TABLE}
-assert tuple(TOOLS_BY_NAME) == TOOLS and tuple(MODES_BY_NAME) == MODES, "the editor's tables and game.core.editing differ"
+assert tuple(TOOLS_BY_NAME) == TOOLS and tuple(MODES_BY_NAME) == MODES, (
+    "the editor's tables and game.core.editing differ"
+)
 
 
 def takes_colour(tool: str) -> bool:

@@ -1,9 +1,10 @@
 """What each play-view command does. The keys, their labels and the help rows are in
 game/scenes/keymap.py (BINDINGS); this table maps every command named there to its action, and the
 import-time check below keeps the two in step. An action may return a Transition."""
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from reddoor.game.core.constants import BLUE, COLOR_NAMES, DOOR, GREEN, GREY, PURPLE, RED, YELLOW
 from reddoor.game.core.describe import plural
@@ -16,10 +17,10 @@ from reddoor.game.scenes.keymap import BINDINGS
 from reddoor.game.scenes.menu import Menu, MenuItem
 from reddoor.game.session import objective_names
 
+from . import steering
 from .panels import EXPLAIN_MODES
 from .roster import describe_agent, failure_message, known_kinds, spec_of, unique_names
 from .sidebar import explanation_text
-from . import steering
 
 SPEEDS = (0.5, 1, 2, 4, 8, 15, 30, 60, 120, 240)  # agent steps per second
 EXPLAIN_WAIT = 0.25  # seconds the explain key waits before the view comes on later
@@ -32,6 +33,7 @@ def command(name: str):
     def register(fn: Action) -> Action:
         COMMANDS[name] = fn
         return fn
+
     return register
 
 
@@ -40,7 +42,9 @@ def command(name: str):
 def pause(scene):
     scene.paused = not scene.paused
     scene.accumulator = 0.0
-    scene.set_status("paused — . or → steps once, Space resumes" if scene.paused else f"running at {scene.speed_text()}")
+    scene.set_status(
+        "paused — . or → steps once, Space resumes" if scene.paused else f"running at {scene.speed_text()}"
+    )
 
 
 @command("step")
@@ -78,8 +82,11 @@ def reset_totals(scene):
 @command("totals_scope")
 def totals_scope(scene):
     scene.all_levels = not scene.all_levels
-    scene.set_status("totals: every episode on every level since the view opened" if scene.all_levels else
-                     "totals: this level as it is now (a recolour or another level starts them afresh)")
+    scene.set_status(
+        "totals: every episode on every level since the view opened"
+        if scene.all_levels
+        else "totals: this level as it is now (a recolour or another level starts them afresh)"
+    )
 
 
 # -- levels ---------------------------------------------------------------------------------------
@@ -100,8 +107,11 @@ def choose_level(scene):
     for i, e in enumerate(scene.catalogue):
         where = "built-in" if e.builtin else "yours"
         if e.level is not None:
-            items.append(MenuItem(f"{e.level.name}   [{e.name}, {where}, {e.level.height}×{e.level.width}]", i,
-                                  e.level.description))
+            items.append(
+                MenuItem(
+                    f"{e.level.name}   [{e.name}, {where}, {e.level.height}×{e.level.width}]", i, e.level.description
+                )
+            )
         else:
             items.append(MenuItem(f"{e.name}   [{where}, cannot be opened]", i, e.error or "", enabled=False))
     if not items:
@@ -119,6 +129,7 @@ def generate_menu(scene):
         if distribution is not None:
             scene.generator = distribution
             generate_again(scene)
+
     items = [MenuItem(d, d, describe(d)) for d in MENU_DISTRIBUTIONS]
     menu = Menu("Generate a fresh level from a distribution", items, chosen)
     menu.cursor = MENU_DISTRIBUTIONS.index(scene.generator) if scene.generator in MENU_DISTRIBUTIONS else 0
@@ -155,8 +166,10 @@ def move_red_door(scene):
         return
     scene.session.level_changed()
     (dr, dc), (rr, rc) = moved
-    scene.set_status(f"the door (row {dr + 1}, col {dc + 1}) and the {scene.level.describe_cell(dr, dc)} (row {rr + 1}, "
-                     f"col {rc + 1}) exchanged cells; the agents see it on their next step")
+    scene.set_status(
+        f"the door (row {dr + 1}, col {dc + 1}) and the {scene.level.describe_cell(dr, dc)} (row {rr + 1}, "
+        f"col {rc + 1}) exchanged cells; the agents see it on their next step"
+    )
 
 
 @command("recolour_doors")
@@ -174,6 +187,7 @@ def _painter(colour: int) -> Action:
         before = scene.level.describe_cell(*cell)
         scene.session.set_colour(cell[0], cell[1], colour)
         scene.set_status(f"{before} at row {cell[0] + 1}, col {cell[1] + 1} is now {COLOR_NAMES[colour]}")
+
     return paint
 
 
@@ -188,7 +202,9 @@ def choose_agents(scene):
     items = []
     for spec in known_kinds():
         why = scene.agent_failures.get(spec)
-        items.append(MenuItem(spec, spec, f"not loaded: {why}" if why else describe_agent(spec), checked=spec in current))
+        items.append(
+            MenuItem(spec, spec, f"not loaded: {why}" if why else describe_agent(spec), checked=spec in current)
+        )
     scene.open_menu(Menu("Choose which agents act", items, lambda specs: agents_chosen(scene, specs), multi=True))
 
 
@@ -254,8 +270,11 @@ def explain(scene):
 def explain_status(scene, run, expl) -> str:
     """The status line for the explain view now on: its label, or the probe view's field, round and R²."""
     if EXPLAIN_MODES[scene.explain_mode] == "probe":
-        return f"explain probe for {run.name}: " + scene.probe.frame(run.agent, scene.level).caption() + \
-            " — F: door / red field, [ ]: rounds"
+        return (
+            f"explain probe for {run.name}: "
+            + scene.probe.frame(run.agent, scene.level).caption()
+            + " — F: door / red field, [ ]: rounds"
+        )
     return f"explain {EXPLAIN_MODES[scene.explain_mode]} for {run.name}: {explanation_text(run.agent, expl)}"
 
 

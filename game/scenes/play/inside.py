@@ -1,6 +1,7 @@
 """Drawing the look inside the agents onto a panel's board and into the sidebar, from the read-only
 `PlayView`: the probe view's decoded field, the steered object's target mark, mesa's learned score
 on every object. The state behind it is steering.py; drawing never changes state."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -26,8 +27,14 @@ def draw_probe_layer(surface, renderer, panel: PanelLayout, view: PlayView, capt
     if frame is None:
         return
     if frame.heat is not None:
-        layer = renderer.explain_layer(frame.key, -np.asarray(frame.heat, np.float64), None, panel.tile, view.palette,
-                                       objects=view.level.kind >= DOOR)
+        layer = renderer.explain_layer(
+            frame.key,
+            -np.asarray(frame.heat, np.float64),
+            None,
+            panel.tile,
+            view.palette,
+            objects=view.level.kind >= DOOR,
+        )
         if layer is not None:
             surface.blit(layer, panel.board.topleft)
     if not caption:
@@ -103,10 +110,13 @@ def draw_probe_legend(surface, x: int, y: int, width: int, sfs: int, bottom: int
         y = draw_heat_scale(surface, x, y, width, far, near, sfs, slh, pal)
     target = "door" if frame.field == "door" else "red object"
     r2 = "not in the file" if frame.r2 is None else f"{frame.r2:.2f}"
-    text = (f"The {frame.field} field, round {frame.round}/{frame.rounds}, R² on held-out {PROBE_R2_ON} levels "
-            f"{r2}: decoded moves to the nearest {target}, read by a linear probe from the hidden state "
-            f"after round {frame.round}. F: {' / '.join(PROBE_FIELDS)} field · [ ]: rounds"
-            if frame.heat is not None else frame.caption())
+    text = (
+        f"The {frame.field} field, round {frame.round}/{frame.rounds}, R² on held-out {PROBE_R2_ON} levels "
+        f"{r2}: decoded moves to the nearest {target}, read by a linear probe from the hidden state "
+        f"after round {frame.round}. F: {' / '.join(PROBE_FIELDS)} field · [ ]: rounds"
+        if frame.heat is not None
+        else frame.caption()
+    )
     for line in wrap(text, sfs, width)[:5]:
         if y + slh > bottom:
             return y
@@ -120,6 +130,8 @@ def score_line(view: PlayView) -> str | None:
     if not view.scores:
         return None
     lv = view.level
-    values = sorted(((v, f"{COLOR_NAMES[lv.color[cell]]} {KIND_NAMES[lv.kind[cell]]}") for cell, v in view.scores.items()),
-                    reverse=True)
+    values = sorted(
+        ((v, f"{COLOR_NAMES[lv.color[cell]]} {KIND_NAMES[lv.kind[cell]]}") for cell, v in view.scores.items()),
+        reverse=True,
+    )
     return "score (learned + nudge): " + ", ".join(f"{name} {v:.1f}" for v, name in values[:5])

@@ -1,5 +1,6 @@
 """Where everything in the play view goes, from the window size alone: panels, sidebar, status line.
 Rectangles and font sizes only; nothing is drawn here."""
+
 from __future__ import annotations
 
 import math

@@ -1,9 +1,10 @@
 """What the play view draws, each part into its own rect from a read-only `PlayView` of the state:
 an agent's panel (header and board), the status line and the help. Drawing never changes state."""
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pygame
 
@@ -81,7 +82,11 @@ def verdicts(outcome: Outcome) -> tuple[str, ...]:
     if outcome.reached is None:
         return ("timeout", "t/o")
     k, c, _ = outcome.reached
-    return (f"reached {COLOR_NAMES[c]} {KIND_NAMES[k]}", f"{COLOR_NAMES[c]} {KIND_NAMES[k]}", f"{COLOR_MARKERS[c]} {KIND_NAMES[k]}")
+    return (
+        f"reached {COLOR_NAMES[c]} {KIND_NAMES[k]}",
+        f"{COLOR_NAMES[c]} {KIND_NAMES[k]}",
+        f"{COLOR_MARKERS[c]} {KIND_NAMES[k]}",
+    )
 
 
 def first_fitting(candidates, size: int, width: int, bold: bool = False) -> str:
@@ -89,17 +94,23 @@ def first_fitting(candidates, size: int, width: int, bold: bool = False) -> str:
     return next((t for t in candidates if text_width(t, size, bold) <= width), candidates[-1])
 
 
-def draw_fitting(surface, candidates, pos, size: int, rgb, width: int, anchor: str = "topleft", bold=False) -> pygame.Rect:
-    return draw_text(surface, first_fitting(candidates, size, width, bold), pos, size, rgb, anchor=anchor, bold=bold,
-                     max_width=width)
+def draw_fitting(
+    surface, candidates, pos, size: int, rgb, width: int, anchor: str = "topleft", bold=False
+) -> pygame.Rect:
+    return draw_text(
+        surface, first_fitting(candidates, size, width, bold), pos, size, rgb, anchor=anchor, bold=bold, max_width=width
+    )
 
 
-def draw_agent_panel(surface, renderer: BoardRenderer, layout: Layout, i: int, panel: PanelLayout, view: PlayView) -> None:
+def draw_agent_panel(
+    surface, renderer: BoardRenderer, layout: Layout, i: int, panel: PanelLayout, view: PlayView
+) -> None:
     """Agent `i`: its header (name, state, last episode, the marks it scored) and its board."""
     pal, accent, rect = view.palette, view.accent(i), panel.rect
     pygame.draw.rect(surface, pal.panel, rect, border_radius=5)
-    pygame.draw.rect(surface, accent if i == view.selected else pal.panel_edge, rect, 2 if i == view.selected else 1,
-                     border_radius=5)
+    pygame.draw.rect(
+        surface, accent if i == view.selected else pal.panel_edge, rect, 2 if i == view.selected else 1, border_radius=5
+    )
     clip = surface.get_clip()
     surface.set_clip(rect.clip(clip))
     if layout.lh >= 8:
@@ -124,12 +135,17 @@ def _draw_header(surface, layout: Layout, i: int, rect: pygame.Rect, view: PlayV
     elif w.done and w.outcome is not None:
         states, ink = verdicts(w.outcome), pal.good if w.outcome.scores.get(O_BASE.name) else pal.bad
     else:
-        states, ink = (f"step {w.steps}/{w.level.effective_step_limit}", f"{w.steps}/{w.level.effective_step_limit}"), pal.text
+        states, ink = (
+            (f"step {w.steps}/{w.level.effective_step_limit}", f"{w.steps}/{w.level.effective_step_limit}"),
+            pal.text,
+        )
     # The name whole when it fits beside the shortest state; else it gives way down to half the width.
     name = f"{i + 1}  {run.name}"
     room = width - lh - 10 - text_width(states[-1], fs)
     name_rect = draw_text(surface, name, (x + lh, y), fs, accent, bold=True, max_width=max(room, width // 2))
-    draw_fitting(surface, states, (rect.right - 8, y), fs, ink, rect.right - 8 - name_rect.right - 10, anchor="topright")
+    draw_fitting(
+        surface, states, (rect.right - 8, y), fs, ink, rect.right - 8 - name_rect.right - 10, anchor="topright"
+    )
     if not view.overlay:
         return
     # Line 2: the last finished episode; line 3: how it scored under each objective shown.
@@ -138,11 +154,20 @@ def _draw_header(surface, layout: Layout, i: int, rect: pygame.Rect, view: PlayV
     slh = line_height(sfs)
     steered = steered_text(run.agent, view.level)
     if view.probe is not None and i == view.selected:  # the probe view's round and R² where the eye is
-        draw_text(surface, view.probe.caption(), (x, y), sfs, pal.warn if view.probe.heat is None else pal.text,
-                  bold=True, max_width=width)
+        draw_text(
+            surface,
+            view.probe.caption(),
+            (x, y),
+            sfs,
+            pal.warn if view.probe.heat is None else pal.text,
+            bold=True,
+            max_width=width,
+        )
     elif steered:  # the steering first: it is why the last episode went where it did
         x2 = draw_text(surface, steered, (x, y), sfs, pal.warn, bold=True, max_width=width).right + 10
-        draw_text(surface, "last: " + describe_outcome(last), (x2, y), sfs, pal.text_dim, max_width=max(0, x + width - x2))
+        draw_text(
+            surface, "last: " + describe_outcome(last), (x2, y), sfs, pal.text_dim, max_width=max(0, x + width - x2)
+        )
     else:
         draw_text(surface, "last: " + describe_outcome(last), (x, y), sfs, pal.text_dim, max_width=width)
     y += slh
@@ -150,8 +175,11 @@ def _draw_header(surface, layout: Layout, i: int, rect: pygame.Rect, view: PlayV
         _draw_marks(surface, x, y, width, sfs, last, view)
     if layout.header_totals:
         t = run.tally
-        totals = "  ".join([f"ep {t.episodes}"] + [f"{short_label(o)} {t.hit(o.name)}" for o in view.shown]
-                           + [f"neither {t.neither}", f"t/o {t.timeouts}"])
+        totals = "  ".join(
+            [f"ep {t.episodes}"]
+            + [f"{short_label(o)} {t.hit(o.name)}" for o in view.shown]
+            + [f"neither {t.neither}", f"t/o {t.timeouts}"]
+        )
         draw_text(surface, totals, (x, y + slh), sfs, pal.text, max_width=width)
 
 
@@ -182,9 +210,14 @@ def _draw_board(surface, renderer: BoardRenderer, i: int, panel: PanelLayout, vi
     if mode == "probe":
         inside.draw_probe_layer(surface, renderer, panel, view, caption=not view.overlay)
     elif expl is not None:
-        layer = renderer.explain_layer((view.explain_version, mode), expl.heat if mode == "heat map" else None,
-                                       expl.arrows if mode == "arrows" else None, panel.tile, pal,
-                                       objects=level.kind >= DOOR)
+        layer = renderer.explain_layer(
+            (view.explain_version, mode),
+            expl.heat if mode == "heat map" else None,
+            expl.arrows if mode == "arrows" else None,
+            panel.tile,
+            pal,
+            objects=level.kind >= DOOR,
+        )
         if layer is not None:
             surface.blit(layer, panel.board.topleft)
     w = run.world
@@ -199,8 +232,9 @@ def _draw_board(surface, renderer: BoardRenderer, i: int, panel: PanelLayout, vi
     renderer.draw_token(surface, panel.board.topleft, panel.tile, w.agent, run.heading, accent, ring)
     hover = view.hover
     if hover is not None and level.kind[hover] >= DOOR and panel.tile >= 4:
-        cell = pygame.Rect(panel.board.left + hover[1] * panel.tile, panel.board.top + hover[0] * panel.tile,
-                           panel.tile, panel.tile)
+        cell = pygame.Rect(
+            panel.board.left + hover[1] * panel.tile, panel.board.top + hover[0] * panel.tile, panel.tile, panel.tile
+        )
         pygame.draw.rect(surface, pal.selected, cell.inflate(2, 2), 1)
 
 
@@ -222,9 +256,11 @@ def draw_status(surface, layout: Layout, view: PlayView) -> None:
 
 
 def draw_help(surface, palette: Palette, capture_folder: str) -> None:
-    notes = ["Totals: 'neither' = reached an object that satisfies neither O_base nor O_alt; "
-             "'t/o' = reached nothing before the step limit.",
-             "Steering (S, then a click; Shift+S clears) starts that agent on a new episode, so its path is the "
-             "steered one; it lasts until cleared or another level opens.",
-             f"Screenshots and GIFs go to {capture_folder}"]
+    notes = [
+        "Totals: 'neither' = reached an object that satisfies neither O_base nor O_alt; "
+        "'t/o' = reached nothing before the step limit.",
+        "Steering (S, then a click; Shift+S clears) starts that agent on a new episode, so its path is the "
+        "steered one; it lasts until cleared or another level opens.",
+        f"Screenshots and GIFs go to {capture_folder}",
+    ]
     draw_key_help(surface, palette, "Red Door — play view keys", BINDINGS, MOUSE_HELP, notes)

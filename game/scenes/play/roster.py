@@ -1,8 +1,9 @@
 """Which agents act in the play view: loading them by spec, the chooser's list, unique names.
 No pygame. The kinds themselves come from the one registry, agents/kinds.py."""
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from reddoor.agents import kinds as agent_kinds
 from reddoor.agents.base import REGISTRY, Agent, make_agent
@@ -18,6 +19,7 @@ def load_agent(spec: str) -> tuple[Agent | None, str | None]:
     spec (`agent.spec`) so the agent chooser can tick it.
     """
     from reddoor.agents.loading import load_agent as load
+
     try:
         agent, why = load(spec), None
     except Exception as exc:
@@ -41,11 +43,14 @@ def _default_distribution(spec: str) -> str:
 
 def known_kinds() -> list[str]:
     """Agent specs the chooser offers: the kinds, then every other shipped checkpoint (e.g. mesa-diverse)."""
-    specs = list(agent_kinds.PLAY_VIEW_DEFAULTS) + [k for k in agent_kinds.KINDS if k not in agent_kinds.PLAY_VIEW_DEFAULTS]
+    specs = list(agent_kinds.PLAY_VIEW_DEFAULTS) + [
+        k for k in agent_kinds.KINDS if k not in agent_kinds.PLAY_VIEW_DEFAULTS
+    ]
     specs += [k for k in sorted(REGISTRY) if k not in specs and agent_kinds.canonical(k) == k]
     folder = asset_path("agents")
     if folder.is_dir():
         from reddoor.agents.loading import shipped_path
+
         default_weights = {shipped_path(k).stem for k in agent_kinds.learned_kinds()}
         specs += sorted(p.stem for p in folder.glob("*.npz") if p.stem not in default_weights and p.stem not in specs)
     return specs

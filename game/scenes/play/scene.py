@@ -6,10 +6,11 @@ the overlay: the totals per agent under the objectives shown, and the legend. Th
 the state and input; layout.py places, panels.py and sidebar.py draw, commands.py acts, worker.py
 runs the agents' slow work off this thread.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pygame
 
@@ -25,17 +26,17 @@ from reddoor.game.paths import user_dir
 from reddoor.game.render.board import BoardRenderer
 from reddoor.game.render.capture import GifRecorder, save_screenshot
 from reddoor.game.render.palette import NORMAL, Palette
-from reddoor.game.session import Session, objective_names
 from reddoor.game.scenes.base import Quit, Scene, Transition
 from reddoor.game.scenes.keymap import translate
 from reddoor.game.scenes.menu import Menu
+from reddoor.game.session import Session, objective_names
 
 from .commands import COMMANDS, SPEEDS, explain_status, views
 from .layout import Layout, compute_layout
 from .panels import PlayView, draw_agent_panel, draw_help, draw_status, short_label
 from .roster import build_roster, failure_message, load_agent
-from .steering import ProbeView, SteerTool, live_view, steer
 from .sidebar import draw_sidebar, score_columns, score_rows
+from .steering import ProbeView, SteerTool, live_view, steer
 from .worker import AgentWorker
 
 DEFAULT_SPEED = 8
@@ -49,9 +50,16 @@ class PlayScene(Scene):
 
     registry_name = "play"
 
-    def __init__(self, level: Level | None = None, agents: list[Agent] | None = None, *,
-                 catalogue: list[LevelEntry] | None = None, status: str = "",
-                 output_dir: Callable[[str], Path] = user_dir, agent_loader=load_agent):
+    def __init__(
+        self,
+        level: Level | None = None,
+        agents: list[Agent] | None = None,
+        *,
+        catalogue: list[LevelEntry] | None = None,
+        status: str = "",
+        output_dir: Callable[[str], Path] = user_dir,
+        agent_loader=load_agent,
+    ):
         self.palette: Palette = NORMAL
         self.renderer = BoardRenderer()
         self.worker = AgentWorker()
@@ -61,7 +69,11 @@ class PlayScene(Scene):
         self.level_index = self._index_of(level)
         self.agent_failures: dict[str, str] = {}
         if level is None:
-            level = self.catalogue[self.level_index].level.copy() if self.level_index is not None else generate("conflict", 0)
+            level = (
+                self.catalogue[self.level_index].level.copy()
+                if self.level_index is not None
+                else generate("conflict", 0)
+            )
         if agents is None:
             agents, self.agent_failures = build_roster(list(agent_kinds.PLAY_VIEW_DEFAULTS), agent_loader)
         self.session = Session(level, agents)
@@ -92,9 +104,16 @@ class PlayScene(Scene):
         self.mouse_pos: tuple[int, int] | None = None
         self.status, self._status_until = "", 0.0
         note = failure_message(self.agent_failures)
-        self.set_status(status or (f"{note} — F1 or ? for help" if note else
-                                   f"{plural(len(agents), 'agent')} on '{level.name}'. Click an object to recolour it; "
-                                   "F1 or ? for help."), seconds=12)
+        self.set_status(
+            status
+            or (
+                f"{note} — F1 or ? for help"
+                if note
+                else f"{plural(len(agents), 'agent')} on '{level.name}'. Click an object to recolour it; "
+                "F1 or ? for help."
+            ),
+            seconds=12,
+        )
 
     # -- state -------------------------------------------------------------------------------
     @property
@@ -245,15 +264,19 @@ class PlayScene(Scene):
                 self.recolour(cell, -1 if button == 3 else 1)
             else:
                 self.selected = i
-                self.set_status(f"selected {self.runs[i].name}" + (" — E to explain it" if self.explain_mode == 0 else ""))
+                self.set_status(
+                    f"selected {self.runs[i].name}" + (" — E to explain it" if self.explain_mode == 0 else "")
+                )
             return True
         return False
 
     def recolour(self, cell: tuple[int, int], delta: int = 1) -> None:
         before = self.level.describe_cell(*cell)
         self.session.cycle_colour(cell[0], cell[1], delta)
-        self.set_status(f"{before} at row {cell[0] + 1}, col {cell[1] + 1} is now {COLOR_NAMES[self.level.color[cell]]}; "
-                        "the agents see it on their next step")
+        self.set_status(
+            f"{before} at row {cell[0] + 1}, col {cell[1] + 1} is now {COLOR_NAMES[self.level.color[cell]]}; "
+            "the agents see it on their next step"
+        )
 
     def cell_under(self, pos) -> tuple[int, int] | None:
         """The level cell under a window pixel, in whichever panel it falls; None elsewhere."""
@@ -312,8 +335,11 @@ class PlayScene(Scene):
                 if self.explain_announce:
                     self.explain_announce = False
                     run = self.runs[self.selected]
-                    self.set_status(explain_status(self, run, expl) if expl is not None and available
-                                    else f"{run.name} has no explanation to show")
+                    self.set_status(
+                        explain_status(self, run, expl)
+                        if expl is not None and available
+                        else f"{run.name} has no explanation to show"
+                    )
         return None
 
     def refresh_explanation(self, wait_s: float = 0.0) -> None:
@@ -353,18 +379,33 @@ class PlayScene(Scene):
             where = "built-in" if self.catalogue[self.level_index].builtin else "your level"
         status = self.status if self.clock <= self._status_until or not self.status else ""
         if not status:
-            status = (f"{self.level.name} — {plural(len(self.runs), 'agent')} — click an object to recolour — "
-                      "T: totals of all levels — F1 or ? for help")
+            status = (
+                f"{self.level.name} — {plural(len(self.runs), 'agent')} — click an object to recolour — "
+                "T: totals of all levels — F1 or ? for help"
+            )
         explained = self.worker.explained
         return PlayView(
-            level=self.level, runs=tuple(self.runs), palette=self.palette, shown=tuple(self.shown), overlay=self.overlay,
-            selected=min(self.selected, max(0, len(self.runs) - 1)), explain_mode=self.explain_mode,
-            explanation=self.explanation(), explain_version=explained.version if explained else 0,
-            ready=self.worker.ready, hover=self.cell_under(self.mouse_pos) if self.menu is None and not self.help_open else None,
-            all_levels=self.all_levels, where=where, original_description=self.level.same_as(self.pristine),
-            status=status, speed_text=self.speed_text(), paused=self.paused,
-            recording=self.recorder.elapsed() if self.recorder.recording else None, writing_gif=self.recorder.writing,
-            **live_view(self))
+            level=self.level,
+            runs=tuple(self.runs),
+            palette=self.palette,
+            shown=tuple(self.shown),
+            overlay=self.overlay,
+            selected=min(self.selected, max(0, len(self.runs) - 1)),
+            explain_mode=self.explain_mode,
+            explanation=self.explanation(),
+            explain_version=explained.version if explained else 0,
+            ready=self.worker.ready,
+            hover=self.cell_under(self.mouse_pos) if self.menu is None and not self.help_open else None,
+            all_levels=self.all_levels,
+            where=where,
+            original_description=self.level.same_as(self.pristine),
+            status=status,
+            speed_text=self.speed_text(),
+            paused=self.paused,
+            recording=self.recorder.elapsed() if self.recorder.recording else None,
+            writing_gif=self.recorder.writing,
+            **live_view(self),
+        )
 
     def draw(self, surface: pygame.Surface) -> None:
         view = self.view()
@@ -372,7 +413,7 @@ class PlayScene(Scene):
         layout: Layout = self.layout
         if layout.size != surface.get_size() or len(layout.panels) != len(self.runs):
             layout = compute_layout(surface.get_size(), len(self.runs), self.level.kind.shape, sidebar=self.overlay)
-        for i, panel in enumerate(layout.panels[:len(view.runs)]):
+        for i, panel in enumerate(layout.panels[: len(view.runs)]):
             draw_agent_panel(surface, self.renderer, layout, i, panel, view)
         if layout.sidebar is not None:
             draw_sidebar(surface, layout.sidebar, layout.fs, view)

@@ -1,5 +1,6 @@
 """The play view's sidebar, drawn into its rect from the read-only `PlayView`: the level (with a
 description made from its objects as they are now), the running totals and the legend."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -20,7 +21,7 @@ def clip_lines(lines: list[str], most: int, size: int, width: int) -> list[str]:
     """At most `most` wrapped lines; the last ends in '…' when some were left out."""
     if len(lines) <= most:
         return lines
-    return lines[:most - 1] + [elide(lines[most - 1] + " " + lines[most], size, width)]
+    return lines[: most - 1] + [elide(lines[most - 1] + " " + lines[most], size, width)]
 
 
 def score_columns(view_shown) -> list[str]:
@@ -74,8 +75,14 @@ def draw_scoreboard(surface, x: int, y: int, width: int, fs: int, view: PlayView
     title = "Totals, all levels" if view.all_levels else "Totals, this level as it is"
     draw_text(surface, title, (x, y), fs, pal.text, bold=True, max_width=width)
     y += line_height(fs)
-    draw_text(surface, ("T: this level only" if view.all_levels else "T: all levels") + " · Shift+R zeroes",
-              (x, y), max(MIN_FONT, fs - 3), pal.text_dim, max_width=width)
+    draw_text(
+        surface,
+        ("T: this level only" if view.all_levels else "T: all levels") + " · Shift+R zeroes",
+        (x, y),
+        max(MIN_FONT, fs - 3),
+        pal.text_dim,
+        max_width=width,
+    )
     y += line_height(max(MIN_FONT, fs - 3)) + 2
     # The biggest font (never under MIN_FONT) at which every column fits the sidebar's width.
     for sfs in range(fs - 1, MIN_FONT - 1, -1):
@@ -142,8 +149,12 @@ def draw_legend(surface, x: int, y: int, width: int, fs: int, bottom: int, view:
     if y + 3 * slh < bottom:
         draw_text(surface, "Agents", (x, y), fs, pal.text, bold=True)
         y += line_height(fs) + 2
-        for line in wrap("▲ points where the agent last moved; the line is its path this episode; "
-                         "a ring when the episode ends: green = O_base met, red = not.", sfs, width):
+        for line in wrap(
+            "▲ points where the agent last moved; the line is its path this episode; "
+            "a ring when the episode ends: green = O_base met, red = not.",
+            sfs,
+            width,
+        ):
             if y + slh > bottom - slh:
                 break
             draw_text(surface, line, (x, y), sfs, pal.text_dim)
@@ -152,10 +163,17 @@ def draw_legend(surface, x: int, y: int, width: int, fs: int, bottom: int, view:
     expl = view.explanation
     if expl is not None and y + 3 * slh < bottom and view.runs:
         run = view.runs[view.selected]
-        draw_text(surface, f"Explain ({EXPLAIN_MODES[view.explain_mode]}): {run.name}", (x, y), fs, pal.text, bold=True,
-                  max_width=width)
+        draw_text(
+            surface,
+            f"Explain ({EXPLAIN_MODES[view.explain_mode]}): {run.name}",
+            (x, y),
+            fs,
+            pal.text,
+            bold=True,
+            max_width=width,
+        )
         y += line_height(fs)
-        for line in ([] if view.probe is not None else wrap(explanation_text(run.agent, expl), sfs, width)[:2]):
+        for line in [] if view.probe is not None else wrap(explanation_text(run.agent, expl), sfs, width)[:2]:
             draw_text(surface, line, (x, y), sfs, pal.text_dim)
             y += slh
         if EXPLAIN_MODES[view.explain_mode] == "probe":
@@ -175,12 +193,18 @@ def draw_legend(surface, x: int, y: int, width: int, fs: int, bottom: int, view:
 
 def object_values(level, heat) -> str:
     """The heat map's number on each object, highest first: what a learned objective scores them."""
-    values = sorted(((float(heat[r, c]), f"{COLOR_NAMES[col]} {KIND_NAMES[k]}") for r, c, k, col in level.objects()
-                     if np.isfinite(heat[r, c])), reverse=True)
+    values = sorted(
+        (
+            (float(heat[r, c]), f"{COLOR_NAMES[col]} {KIND_NAMES[k]}")
+            for r, c, k, col in level.objects()
+            if np.isfinite(heat[r, c])
+        ),
+        reverse=True,
+    )
     return "on the objects: " + (", ".join(f"{name} {v:.2g}" for v, name in values[:5]) or "none")
 
 
 def explanation_text(agent, expl) -> str:
     """The explanation's label without a leading '<kind>: ' (the agent's name is shown beside it)."""
     prefix = f"{agent.kind}: "
-    return expl.label[len(prefix):] if expl.label.startswith(prefix) else expl.label
+    return expl.label[len(prefix) :] if expl.label.startswith(prefix) else expl.label

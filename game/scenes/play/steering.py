@@ -7,10 +7,11 @@ Steering a network adds alpha x its "goal here" direction at the clicked object'
 direction ships in assets/probes/<name>.npz); steering mesa adds delta to that object's learned
 score. Either way the steered agent starts a new episode, so the path drawn is the steered one.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -55,8 +56,9 @@ class SteerTool:
 
     def strength(self, agent) -> float:
         if id(agent) not in self.strengths:
-            self.strengths[id(agent)] = (DEFAULT_DELTA if isinstance(agent, MesaAgent)
-                                         else BEST_ALPHA.get(agent.name, DEFAULT_ALPHA))
+            self.strengths[id(agent)] = (
+                DEFAULT_DELTA if isinstance(agent, MesaAgent) else BEST_ALPHA.get(agent.name, DEFAULT_ALPHA)
+            )
         return self.strengths[id(agent)]
 
 
@@ -201,15 +203,20 @@ class ProbeView:
     def step(self, agent, delta: int) -> str:
         k = self.rounds(agent)
         if k is None:
-            return ("the probe view's rounds: select a ppo or imitation agent with a probe file (Tab), E until probe"
-                    if not probe_viewable(agent) else no_probe_message(agent))
+            return (
+                "the probe view's rounds: select a ppo or imitation agent with a probe file (Tab), E until probe"
+                if not probe_viewable(agent)
+                else no_probe_message(agent)
+            )
         now = k if self.round is None else min(self.round, k)
         self.round = max(0, min(k, now + delta))
         return f"probe: round {self.round}/{k}"
 
     def toggle_field(self) -> str:
         self.field_index = (self.field_index + 1) % len(PROBE_FIELDS)
-        return f"probe: the {self.field} field (moves to the nearest {'door' if self.field == 'door' else 'red object'})"
+        return (
+            f"probe: the {self.field} field (moves to the nearest {'door' if self.field == 'door' else 'red object'})"
+        )
 
     def frame(self, agent, level: Level) -> ProbeFrame:
         probes, error = self.probes(agent)
@@ -230,8 +237,15 @@ class ProbeView:
             self._decoded[key] = fields
         r2 = probes.r2.get(PROBE_R2_ON)
         r2_value = float(r2[probes.fields.index(self.field), t]) if r2 is not None else None
-        return ProbeFrame(agent.name, self.field, t, k, fields[self.field][t], r2_value,
-                          key=("probe", self.field, t) + key[:1] + (hash(key),))
+        return ProbeFrame(
+            agent.name,
+            self.field,
+            t,
+            k,
+            fields[self.field][t],
+            r2_value,
+            key=("probe", self.field, t) + key[:1] + (hash(key),),
+        )
 
 
 def no_probe_message(agent) -> str:
@@ -267,11 +281,13 @@ def steer_mode(scene):
     if not scene.steer.on:
         scene.set_status("steer tool off: a click recolours again")
     elif run is not None and not steerable(run.agent):
-        scene.set_status(f"steer tool on, but {run.name} cannot be steered: click in a network's (ppo, imitation) "
-                         "or mesa's panel")
+        scene.set_status(
+            f"steer tool on, but {run.name} cannot be steered: click in a network's (ppo, imitation) or mesa's panel"
+        )
     else:
-        scene.set_status("steer tool on: click an object to send that panel's agent there (it starts a new episode); "
-                         "S turns it off")
+        scene.set_status(
+            "steer tool on: click an object to send that panel's agent there (it starts a new episode); S turns it off"
+        )
 
 
 @command("clear_steering")
@@ -285,6 +301,7 @@ def _adjust(up: bool) -> Callable:
         run = _selected(scene)
         if run is not None:
             scene.set_status(adjust(scene.steer, run, scene.level, up, scene.cell_under(scene.mouse_pos)))
+
     return change_strength
 
 
@@ -294,8 +311,9 @@ command("steer_down")(_adjust(False))
 
 @command("probe_field")
 def probe_field(scene):
-    scene.set_status(scene.probe.toggle_field() + ("" if scene.explain_mode == PROBE_MODE else
-                                                   " — E until 'probe' shows it"))
+    scene.set_status(
+        scene.probe.toggle_field() + ("" if scene.explain_mode == PROBE_MODE else " — E until 'probe' shows it")
+    )
 
 
 def _probe_step(delta: int) -> Callable:
@@ -303,6 +321,7 @@ def _probe_step(delta: int) -> Callable:
         run = _selected(scene)
         if run is not None:
             scene.set_status(scene.probe.step(run.agent, delta))
+
     return step_round
 
 

@@ -5,6 +5,7 @@ An agent's first look at a level can be slow (a learned network runs over every 
 makes it a new level). That look happens on a worker thread so the view never freezes; the agent
 sits out the steps until it is ready.
 """
+
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -45,7 +46,7 @@ class ExplainKey:
     steering: str = "None"
 
     @classmethod
-    def of(cls, agent: Agent, level: Level) -> "ExplainKey":
+    def of(cls, agent: Agent, level: Level) -> ExplainKey:
         return cls(id(agent), level.kind.tobytes(), level.color.tobytes(), steering_key(agent))
 
 

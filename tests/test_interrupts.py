@@ -1,7 +1,8 @@
-"""Ctrl-C and output paths (issue 15, items 2 and 3): SIGINT is sent to the whole process group,
+"""Ctrl-C and output paths: SIGINT is sent to the whole process group,
 as a terminal does; `eval` with worker processes and `train` stop at once, exit 130 with one line
 saying what was kept, and leave no process behind; `train` checks --out before it trains and,
 without --out, never writes over the shipped weights."""
+
 import hashlib
 import os
 import signal
@@ -24,7 +25,7 @@ def group_members(pgid: int) -> list[int]:
                 stat = (entry / "stat").read_text()
             except OSError:
                 continue
-            fields = stat[stat.rindex(")") + 2:].split()
+            fields = stat[stat.rindex(")") + 2 :].split()
             if int(fields[2]) == pgid and fields[0] != "Z":
                 pids.append(int(entry.name))
     return pids
@@ -39,9 +40,16 @@ def _as_at_a_terminal() -> None:
 
 def start(argv, cwd=ROOT) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
-    return subprocess.Popen([sys.executable, str(ROOT / "main.py"), *argv], cwd=cwd, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True, env=env,
-                            preexec_fn=_as_at_a_terminal)
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "main.py"), *argv],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env=env,
+        preexec_fn=_as_at_a_terminal,
+    )
 
 
 def ctrl_c(proc: subprocess.Popen, timeout: float = 60) -> tuple[int, str, str]:
@@ -66,8 +74,20 @@ def wait_for(predicate, timeout: float, what: str) -> None:
 
 def test_ctrl_c_stops_eval_and_its_workers_with_exit_130():
     """Item 2: the first Ctrl-C was ignored, the second left an idle process, the third printed 5 tracebacks."""
-    proc = start(["eval", "--agents", "oracle,random", "--distributions", "train,conflict", "--episodes", "200000",
-                  "--jobs", "2", "--no-progress"])
+    proc = start(
+        [
+            "eval",
+            "--agents",
+            "oracle,random",
+            "--distributions",
+            "train,conflict",
+            "--episodes",
+            "200000",
+            "--jobs",
+            "2",
+            "--no-progress",
+        ]
+    )
     try:
         # The command and its two workers (and multiprocessing's resource tracker) are running.
         wait_for(lambda: len(group_members(proc.pid)) >= 3, 120, "the eval workers to start")
@@ -86,9 +106,27 @@ def test_ctrl_c_stops_eval_and_its_workers_with_exit_130():
 def _train_until_it_steps(work: Path, log: Path, out: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
     with open(log, "w") as err_file:
-        proc = subprocess.Popen([sys.executable, str(ROOT / "main.py"), "train", "--agent", "mesa", "--steps", "2000000000",
-                                 "--threads", "1", "--out", str(out)], cwd=work, stdout=subprocess.DEVNULL,
-                                stderr=err_file, start_new_session=True, env=env, preexec_fn=_as_at_a_terminal)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                str(ROOT / "main.py"),
+                "train",
+                "--agent",
+                "mesa",
+                "--steps",
+                "2000000000",
+                "--threads",
+                "1",
+                "--out",
+                str(out),
+            ],
+            cwd=work,
+            stdout=subprocess.DEVNULL,
+            stderr=err_file,
+            start_new_session=True,
+            env=env,
+            preexec_fn=_as_at_a_terminal,
+        )
     # training has begun once its progress bar shows a step count
     wait_for(lambda: "step/s" in log.read_text(errors="replace"), 120, "training to start")
     return proc
@@ -148,11 +186,19 @@ def test_train_checks_out_before_training(tmp_path):
     """Item 3: an unwritable or wrong --out used to be found only after the whole run, with a traceback."""
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    for out, words in ((blocker / "x.npz", "is not a folder"), (tmp_path / "x.pt", "must end in .npz"),
-                       (tmp_path, "is a folder")):
+    for out, words in (
+        (blocker / "x.npz", "is not a folder"),
+        (tmp_path / "x.pt", "must end in .npz"),
+        (tmp_path, "is a folder"),
+    ):
         t = time.time()
-        proc = subprocess.run([sys.executable, "main.py", "train", "--agent", "mesa", "--steps", "2000000000",
-                               "--out", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        proc = subprocess.run(
+            [sys.executable, "main.py", "train", "--agent", "mesa", "--steps", "2000000000", "--out", str(out)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert proc.returncode == 2 and words in proc.stderr and "Traceback" not in proc.stderr
         assert time.time() - t < 60  # refused at once, not after two billion steps
 
@@ -161,9 +207,30 @@ def test_train_without_out_writes_runs_and_never_the_shipped_weights(tmp_path):
     shipped = ROOT / "assets" / "agents" / "mesa-train.npz"
     before = hashlib.sha256(shipped.read_bytes()).hexdigest()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "OPENBLAS_NUM_THREADS": "1"}
-    proc = subprocess.run([sys.executable, str(ROOT / "main.py"), "train", "--agent", "mesa", "--steps", "500",
-                           "--pool-size", "32", "--num-envs", "8", "--episodes-per-update", "8", "--threads", "1"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=300, env=env)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "main.py"),
+            "train",
+            "--agent",
+            "mesa",
+            "--steps",
+            "500",
+            "--pool-size",
+            "32",
+            "--num-envs",
+            "8",
+            "--episodes-per-update",
+            "8",
+            "--threads",
+            "1",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert (tmp_path / "runs" / "mesa-train-seed0.npz").is_file()
     assert hashlib.sha256(shipped.read_bytes()).hexdigest() == before

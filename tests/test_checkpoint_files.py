@@ -1,6 +1,7 @@
-"""Crafted checkpoints (issue 15, items 4 and 8): every bad file is refused at load with a
+"""Crafted checkpoints: every bad file is refused at load with a
 CheckpointError naming the problem, never another exception, never gigabytes of memory, never an
 agent that then fails or stalls while acting."""
+
 import json
 import math
 import time
@@ -34,39 +35,49 @@ def write_raw(path, meta, params: dict[str, np.ndarray], compressed: bool = True
 
 
 def meta_for(config: dict, kind: str = "ppo", **extra) -> dict:
-    return {"format": "reddoor-agent", "format_version": 1, "obs_layout_version": 1, "kind": kind,
-            "architecture": config, **extra}
+    return {
+        "format": "reddoor-agent",
+        "format_version": 1,
+        "obs_layout_version": 1,
+        "kind": kind,
+        "architecture": config,
+        **extra,
+    }
 
 
 def test_a_small_handmade_checkpoint_loads_and_acts(tmp_path):
     path = write_raw(tmp_path / "ok.npz", meta_for(FIELDNET), params_for(FIELDNET))
     agent = load_agent(path)
     from reddoor.game.levels import resolve_level
+
     level = resolve_level("paper-test")
     assert 0 <= agent.act(level, level.start) < 4
 
 
-@pytest.mark.parametrize("case, meta, words", [
-    ("deep nesting", '{"a": ' * 100_000 + "1" + "}" * 100_000, "nested too deeply"),
-    ("nesting over the schema's depth", None, "nested too deeply"),
-    ("kind is a number", meta_for(FIELDNET, kind=7), "'kind' is int"),
-    ("architecture is a list", meta_for([1, 2]), "architecture"),
-    ("channels Infinity", json.dumps(meta_for(dict(FIELDNET, channels=math.inf))), "not a number JSON allows"),
-    ("channels a string", meta_for(dict(FIELDNET, channels="4")), "not a whole number"),
-    ("channels a float", meta_for(dict(FIELDNET, channels=4.0)), "not a whole number"),
-    ("channels negative", meta_for(dict(FIELDNET, channels=-4)), "expected 1 to 256"),
-    ("ten million rounds", meta_for(dict(FIELDNET, iterations=10_000_000)), "expected 1 to 256"),
-    ("unknown architecture", meta_for(dict(FIELDNET, arch="transformer")), "unknown architecture"),
-    ("no architecture name", meta_for({"channels": 4}), "naming its 'arch'"),
-    ("seed is text", meta_for(FIELDNET, seed="zero"), "'seed' is str"),
-    ("env_steps NaN", json.dumps(meta_for(FIELDNET)).replace('"kind"', '"env_steps": NaN, "kind"'), "JSON allows"),
-    ("meta is a list", "[1, 2, 3]", "not a JSON object"),
-    ("meta not JSON", "{kind: ppo", "not valid JSON"),
-    ("wrong format", dict(meta_for(FIELDNET), format="other"), "not a Red Door checkpoint"),
-    ("layout version", dict(meta_for(FIELDNET), obs_layout_version=99), "layout version"),
-    ("layout version a dict", dict(meta_for(FIELDNET), obs_layout_version={}), "'obs_layout_version' is dict"),
-    ("future format", dict(meta_for(FIELDNET), format_version=9), "newer"),
-])
+@pytest.mark.parametrize(
+    "case, meta, words",
+    [
+        ("deep nesting", '{"a": ' * 100_000 + "1" + "}" * 100_000, "nested too deeply"),
+        ("nesting over the schema's depth", None, "nested too deeply"),
+        ("kind is a number", meta_for(FIELDNET, kind=7), "'kind' is int"),
+        ("architecture is a list", meta_for([1, 2]), "architecture"),
+        ("channels Infinity", json.dumps(meta_for(dict(FIELDNET, channels=math.inf))), "not a number JSON allows"),
+        ("channels a string", meta_for(dict(FIELDNET, channels="4")), "not a whole number"),
+        ("channels a float", meta_for(dict(FIELDNET, channels=4.0)), "not a whole number"),
+        ("channels negative", meta_for(dict(FIELDNET, channels=-4)), "expected 1 to 256"),
+        ("ten million rounds", meta_for(dict(FIELDNET, iterations=10_000_000)), "expected 1 to 256"),
+        ("unknown architecture", meta_for(dict(FIELDNET, arch="transformer")), "unknown architecture"),
+        ("no architecture name", meta_for({"channels": 4}), "naming its 'arch'"),
+        ("seed is text", meta_for(FIELDNET, seed="zero"), "'seed' is str"),
+        ("env_steps NaN", json.dumps(meta_for(FIELDNET)).replace('"kind"', '"env_steps": NaN, "kind"'), "JSON allows"),
+        ("meta is a list", "[1, 2, 3]", "not a JSON object"),
+        ("meta not JSON", "{kind: ppo", "not valid JSON"),
+        ("wrong format", dict(meta_for(FIELDNET), format="other"), "not a Red Door checkpoint"),
+        ("layout version", dict(meta_for(FIELDNET), obs_layout_version=99), "layout version"),
+        ("layout version a dict", dict(meta_for(FIELDNET), obs_layout_version={}), "'obs_layout_version' is dict"),
+        ("future format", dict(meta_for(FIELDNET), format_version=9), "newer"),
+    ],
+)
 def test_crafted_metadata_is_refused_with_a_checkpoint_error(tmp_path, case, meta, words):
     if meta is None:
         nested = {}
@@ -152,6 +163,7 @@ def test_an_npy_header_that_lies_about_its_shape_is_refused(tmp_path):
 @pytest.mark.parametrize("special", ["fifo", "dev-zero", "folder"])
 def test_special_files_are_refused_without_reading(tmp_path, special):
     import os
+
     path = tmp_path / "x.npz"
     if special == "fifo":
         os.mkfifo(path)
@@ -172,8 +184,10 @@ def test_save_then_read_round_trips_and_refuses_nothing_shipped(tmp_path):
 
 
 def _npy_header(shape, descr) -> bytes:
-    from numpy.lib import format as npy
     import io
+
+    from numpy.lib import format as npy
+
     buf = io.BytesIO()
     npy.write_array_header_1_0(buf, {"descr": descr, "fortran_order": False, "shape": shape})
     return buf.getvalue()  # magic, version and the padded header dict
@@ -181,6 +195,7 @@ def _npy_header(shape, descr) -> bytes:
 
 def _npy_bytes(array) -> bytes:
     import io
+
     buf = io.BytesIO()
     np.save(buf, array)
     return buf.getvalue()

@@ -1,5 +1,6 @@
-"""Files (issue 15, items 5, 6, 7 and 9): special files in the levels folder, an unusable user
+"""The user's files: special files in the levels folder, an unusable user
 folder, temporary files left by killed saves, saves through symlinks and outside the user folder."""
+
 import os
 import random
 import signal
@@ -20,8 +21,14 @@ KILLS = int(os.environ.get("REDDOOR_KILLS", "20"))
 
 
 def run_py(code: str, timeout: float = 60, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+    )
 
 
 # -- item 6: special files named *.level ------------------------------------------------------------
@@ -38,11 +45,15 @@ def test_special_files_in_the_levels_folder_are_skipped_with_a_note(tmp_path):
     with open(levels / "huge.level", "wb") as fh:  # sparse: 5 GB that take no disk
         fh.truncate(5 << 30)
     t = time.perf_counter()
-    proc = run_py("""
+    proc = run_py(
+        """
         from reddoor.game.levels import list_levels
         for e in list_levels():
             print(e.name, "ok" if e.level is not None else "error: " + e.error)
-    """, timeout=60, env={"REDDOOR_HOME": str(home)})
+    """,
+        timeout=60,
+        env={"REDDOOR_HOME": str(home)},
+    )
     assert proc.returncode == 0, proc.stderr
     assert time.perf_counter() - t < 30
     lines = dict(line.split(" ", 1) for line in proc.stdout.splitlines())
@@ -63,7 +74,9 @@ def test_load_level_refuses_a_fifo_at_once(tmp_path):
 def test_info_on_a_fifo_says_what_it_is(tmp_path):
     fifo = tmp_path / "x.level"
     os.mkfifo(fifo)
-    proc = subprocess.run([sys.executable, "main.py", "info", str(fifo)], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "main.py", "info", str(fifo)], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 1 and "FIFO" in proc.stdout + proc.stderr and "Traceback" not in proc.stderr
 
 
@@ -87,6 +100,7 @@ def test_unusable_user_folder_lists_builtin_levels_and_turns_the_autosave_off(tm
         assert "paper-test" in names
         assert resolve_level("paper-test").name
         from reddoor.game.editor_files import Recovery
+
         recovery = Recovery()
         assert not recovery.enabled and "autosave is off" in recovery.last_error
         assert recovery.maybe_save(resolve_level("paper-test"), None, 1, True) is False
@@ -100,7 +114,9 @@ def test_play_edit_and_info_run_with_an_unusable_user_folder(tmp_path, argv):
     """Item 5: read-only REDDOOR_HOME, or one under a file, used to break play, edit and even info."""
     for home in unusable_homes(tmp_path):
         env = {**os.environ, "REDDOOR_HOME": str(home), "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
-        proc = subprocess.run([sys.executable, "main.py", *argv], cwd=ROOT, capture_output=True, text=True, timeout=180, env=env)
+        proc = subprocess.run(
+            [sys.executable, "main.py", *argv], cwd=ROOT, capture_output=True, text=True, timeout=180, env=env
+        )
         assert proc.returncode == 0, proc.stderr[-2000:]
         assert "Traceback" not in proc.stderr
 
@@ -112,7 +128,11 @@ def test_stale_temp_files_of_ours_are_removed_and_nothing_else(tmp_path):
     stale = tmp_path / f".x.level.{dead.pid}.abc123{TEMP_SUFFIX}"
     live = tmp_path / f".x.level.{os.getppid()}.def456{TEMP_SUFFIX}"
     old_live = tmp_path / f".y.level.{os.getppid()}.ghi789{TEMP_SUFFIX}"
-    first_build_old = [tmp_path / ".x.level.ab12cd_3.tmp", tmp_path / "ppo.npz.tmp.npz", tmp_path / ".recovery.zz99yy88.tmp"]
+    first_build_old = [
+        tmp_path / ".x.level.ab12cd_3.tmp",
+        tmp_path / "ppo.npz.tmp.npz",
+        tmp_path / ".recovery.zz99yy88.tmp",
+    ]
     first_build_new = tmp_path / ".y.level.ab12cd_3.tmp"  # might be a save of the first build running now
     theirs = [tmp_path / ".x.level.123.tmp", tmp_path / "notes.reddoor-tmp.txt", tmp_path / "x.level", first_build_new]
     for p in [stale, live, old_live, *first_build_old, *theirs]:
@@ -156,6 +176,7 @@ else:
 
 def test_the_editor_start_cleans_what_a_killed_autosave_left(tmp_path):
     from reddoor.game.editor_files import Recovery
+
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     left = tmp_path / f".editor-recovery.level.{dead.pid}.x1y2z3{TEMP_SUFFIX}"
@@ -182,8 +203,12 @@ def test_kill_minus_9_during_saves_leaves_the_old_or_the_new_file_and_temps_are_
     rng = random.Random(15)
     left_behind = 0
     for _ in range(KILLS):
-        proc = subprocess.Popen([sys.executable, "-c", SAVER, what, str(target), *args], cwd=ROOT,
-                                stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        proc = subprocess.Popen(
+            [sys.executable, "-c", SAVER, what, str(target), *args],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
         assert proc.stdout.readline().strip() == b"ready"
         time.sleep(rng.uniform(0.0, 0.25))
         proc.send_signal(signal.SIGKILL)
@@ -194,6 +219,7 @@ def test_kill_minus_9_during_saves_leaves_the_old_or_the_new_file_and_temps_are_
                 assert target.read_text() in wanted
             else:
                 from reddoor.agents.checkpoint import read_checkpoint
+
                 meta, params = read_checkpoint(target)
                 assert meta["seed"] in (0, 1) and float(params["fc1.weight"].flat[0]) == (0.25, 0.5)[meta["seed"]]
         left_behind += sum(1 for p in folder.iterdir() if is_our_temp(p.name))
@@ -221,6 +247,7 @@ def test_ctrl_s_on_a_symlinked_level_writes_through_the_link(tmp_path):
 
 def test_the_editor_says_where_a_save_outside_the_levels_folder_lands(tmp_path, capsys):
     from reddoor.game.editor_files import describe_target, save_target, user_level_path
+
     outside = tmp_path / "outside" / "x.level"
     outside.parent.mkdir()
     rel = os.path.relpath(outside)
