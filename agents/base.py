@@ -61,6 +61,19 @@ class Agent(ABC):
     # starts with default_decode (chosen per agent by the spec option decode=, agents/loading.py).
     # A kind whose moves come from a fixed rule has no decoders; `rule` names that rule instead.
     decoders: ClassVar[tuple[str, ...]] = ()
+    # What the kind can do beyond acting, read by the play view, steer and the reports instead of
+    # asking which class an agent is. steer_by: "direction" (a FieldNet: alpha x a "goal here"
+    # direction in its hidden state), "score" (mesa: delta on one object's learned score), or ""
+    # (cannot be steered); steer_symbol names that strength; probe_view: a hidden state the probe
+    # view can read, round by round.
+    steer_by: ClassVar[str] = ""
+    steer_symbol: ClassVar[str] = ""
+    probe_view: ClassVar[bool] = False
+
+    def default_strength(self) -> float:
+        """The steering strength the play view starts this agent at (steer_by must be set)."""
+        raise NotImplementedError(f"a {self.kind!r} agent cannot be steered")
+
     default_decode: ClassVar[str] = ""
     rule: ClassVar[str] = ""  # e.g. "plan" (oracle, mesa), "uniform" (random)
 
@@ -98,6 +111,12 @@ class Agent(ABC):
     @abstractmethod
     def act_batch(self, obs: np.ndarray) -> np.ndarray:
         """Actions (B,) int64 for observations (B, C, S, S) uint8."""
+
+    def prepare(self, level: Level, agent: tuple[int, int]) -> None:  # noqa: B027 (a hook; most kinds fill it)
+        """Do the per-level work `act` would do on this level (fill the caches) without choosing a
+        move: no random number is drawn, so an episode depends on the agent's seed alone. The
+        play view calls it on a worker thread when a level changes. Agents with nothing to cache
+        need not override it."""
 
     def act(self, level: Level, agent: tuple[int, int]) -> int:
         """The action for one world: the level as it is now (recolours included) and the agent's cell."""

@@ -10,7 +10,7 @@ import numpy as np
 
 from reddoor.game.core.constants import DOOR, FLOOR, N_ACTIONS, N_COLORS, WALL
 from reddoor.game.core.level import Level
-from reddoor.game.core.observation import CH_AGENT, CH_COLOR0, decode_kinds
+from reddoor.game.core.observation import CH_AGENT, CH_COLOR0, decode_kinds, encode
 from reddoor.game.core.oracle import distance_to, greedy_action
 
 from .base import Explanation, counter_uniforms, plan_arrows, register
@@ -42,6 +42,12 @@ class MesaAgent(LearnedAgent):
     kind = "mesa"
     architecture = "cellscorer"
     rule = "plan"
+    steer_by = "score"
+    steer_symbol = "δ"
+
+    def default_strength(self) -> float:
+        return 10.0  # +10 on a score moves every target of docs/steer.md (success 1.000)
+
     _steering: tuple | None = None  # (cell, delta, same_kind_colour)
     _extra: dict = {}  # set_nudges: cell -> delta (never mutated in place)
     # The decision rule, an inference-time dial (spec option commit=, no retraining):
@@ -144,6 +150,13 @@ class MesaAgent(LearnedAgent):
             target[cell] = True
             d = plan["dist"][cell] = distance_to(plan["kind"], target)
         return d
+
+    def prepare(self, level: Level, agent: tuple[int, int]) -> None:
+        obs = encode(level, agent)[None]
+        plan = self._per_level_batch(obs[:, :CH_AGENT])[0]
+        goal = self.goal(plan, agent)  # a rule of the plan and the episode's seed: no draw
+        if goal is not None:
+            self._dist_to(plan, goal)
 
     def goal(self, plan: dict, agent: tuple[int, int]) -> tuple[int, int] | None:
         """The planner's target under the decision rule (`commit`): as trained, the reachable object

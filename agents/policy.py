@@ -173,6 +173,9 @@ class LearnedAgent(Agent):
     def _compute(self, static: np.ndarray):
         raise NotImplementedError
 
+    def prepare(self, level: Level, agent: tuple[int, int]) -> None:
+        self._per_level_batch(encode(level, agent)[None, :CH_AGENT])  # the cache act_batch reads
+
     def _compute_batch(self, static: np.ndarray) -> list:
         """`_compute` of each level of a batch (k, C, S, S), as a list."""
         return [self._compute(level) for level in static]
@@ -204,6 +207,22 @@ class FieldPolicy(LearnedAgent):
     decoders = ("greedy", "sample")
     default_decode = "greedy"
     slow_first_look = True
+    steer_by = "direction"
+    steer_symbol = "α"
+    probe_view = True
+    # The best alpha in docs/steer.md per shipped network (its success there: 0.62, 0.60, 0.24 of
+    # 323 targets); other weights start at 2.
+    BEST_ALPHA: ClassVar[dict[str, float]] = {
+        "ppo-k48": 4.0,
+        "ppo": 4.0,
+        "imitation-k48": 2.0,
+        "imitation": 2.0,
+        "imitation-k8": 0.5,
+    }
+
+    def default_strength(self) -> float:
+        return self.BEST_ALPHA.get(self.name, 2.0)
+
     _steering: tuple | None = None  # (cell, alpha, direction (channels,))
 
     @property

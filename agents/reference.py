@@ -6,7 +6,7 @@ import numpy as np
 
 from reddoor.game.core.constants import DOOR, FLOOR, N_ACTIONS
 from reddoor.game.core.level import Level
-from reddoor.game.core.observation import CH_AGENT, decode_kinds
+from reddoor.game.core.observation import CH_AGENT, decode_kinds, encode
 from reddoor.game.core.oracle import distance_to, greedy_action
 
 from .base import Agent, Explanation, plan_arrows, register
@@ -34,6 +34,9 @@ class OracleAgent(Agent):
                 self._cache.clear()
             self._cache[key] = dist
         return dist
+
+    def prepare(self, level: Level, agent: tuple[int, int]) -> None:
+        self._dist(encode(level, agent))
 
     def act_batch(self, obs: np.ndarray) -> np.ndarray:
         out = np.zeros(len(obs), np.int64)

@@ -50,6 +50,10 @@ class ReflexAgent(LearnedAgent):
             return self.net.head(self._hidden_rows(obs, agent_cells(obs))).argmax(1).astype(np.int64)
         return sample_moves(self.move_probs(obs), self.rng.random(len(obs)))
 
+    def prepare(self, level: Level, agent: tuple[int, int]) -> None:
+        obs = encode(level, agent)[None]
+        self._hidden_rows(obs, agent_cells(obs))
+
     def _hidden_rows(self, obs: np.ndarray, cells: np.ndarray) -> np.ndarray:
         """The first layer's output (B, hidden) for each observation, from a cache per (level, cell).
 

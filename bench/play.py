@@ -63,7 +63,7 @@ def four_agents():
     """The default roster when the learned agents load; padded with references to four."""
     from reddoor.agents.base import make_agent
     from reddoor.agents.kinds import PLAY_VIEW_DEFAULTS
-    from reddoor.game.scenes.play import build_roster, unique_names
+    from reddoor.game.model.roster import build_roster, unique_names
 
     agents, failed = build_roster(list(PLAY_VIEW_DEFAULTS))
     pad = ["oracle", "random", "oracle", "random"]
@@ -77,7 +77,7 @@ def four_learned_agents():
     """Four learned agents: the default learned kinds that load, then shipped variants (ppo-diverse, ...).
     Fewer than four only when not enough checkpoints load; the run then says so."""
     from reddoor.agents.kinds import PLAY_VIEW_DEFAULTS, is_learned
-    from reddoor.game.scenes.play import load_agent, unique_names
+    from reddoor.game.model.roster import load_agent, unique_names
 
     agents = []
     for spec in [k for k in PLAY_VIEW_DEFAULTS if is_learned(k)] + list(LEARNED_PADDING):
@@ -102,7 +102,7 @@ def settle(scene) -> float:
     """Wait until every agent has taken its first look at the level (and the explanation is made)."""
     t0 = time.perf_counter()
     scene.update(0.0)
-    while scene.thinking() or scene.worker.explaining:
+    while scene.thinking() or scene.model.worker.explaining:
         time.sleep(0.005)
         scene.update(0.0)
     return time.perf_counter() - t0
@@ -117,7 +117,7 @@ def run(
     the rest of each 1/fps s is slept, which is when worker threads get the GIL and cores to
     themselves (back to back, the frame thread holds the GIL and a first look can take seconds)."""
     times = np.empty(frames)
-    dt = 1.0 / scene.speed  # exactly one agent step per frame
+    dt = 1.0 / scene.model.speed  # exactly one agent step per frame
     objects = scene.level.objects()
     recoloured_at = None
     for i in range(frames):
@@ -147,14 +147,14 @@ def make_scene(agents, size):
 
     scene = PlayScene(bench_level(), agents)
     scene.resize(size)
-    scene.hold_seconds = 0.0  # no pause between episodes: a step every frame
-    scene.speed_index = SPEEDS.index(60)
+    scene.model.hold_seconds = 0.0  # no pause between episodes: a step every frame
+    scene.model.speed_index = SPEEDS.index(60)
     return scene
 
 
 def explain_mesa(scene) -> None:
     """Select a mesa agent (else the first) and turn its explain map on."""
-    scene.selected = next((i for i, r in enumerate(scene.runs) if r.agent.kind == "mesa"), 0)
+    scene.model.selected = next((i for i, r in enumerate(scene.runs) if r.agent.kind == "mesa"), 0)
     scene.run_command("explain")
 
 

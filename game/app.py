@@ -251,7 +251,7 @@ def run_play(level_name: str | None = None, smoke_test: bool = False, frames: in
             from reddoor.game.smoke import play_smoke_test
 
             return play_smoke_test(app, level, frames)
-        scene = _play(level, status=message)
+        scene = _play(level, status=message, defer_agents=True)  # agents load once the first frame shows
         app.run(scene)
         if scene.recorder.recording:
             scene.recorder.stop(background=False)

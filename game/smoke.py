@@ -33,8 +33,8 @@ def play_smoke_test(app, level, frames: int) -> int:
         return p
 
     scene = PlayScene(level, output_dir=folder)
-    scene.speed_index = len(SPEEDS) - 1  # fast: many episodes in a few hundred frames
-    scene.hold_seconds = 0.0
+    scene.model.speed_index = len(SPEEDS) - 1  # fast: many episodes in a few hundred frames
+    scene.model.hold_seconds = 0.0
     failures: list[str] = []
 
     def key(k, mod=0, uni=""):
@@ -151,8 +151,8 @@ def play_smoke_test(app, level, frames: int) -> int:
         f"(frame p50 {stats['frame_ms_p50']:.1f} ms, p99 {stats['frame_ms_p99']:.1f} ms), "
         f"{len(scene.runs)} agents ({', '.join(r.name for r in scene.runs)}), {totals} episodes ended"
     )
-    if scene.agent_failures:
-        print(f"smoke-test: note: {', '.join(scene.agent_failures)} not loaded")
+    if scene.model.agent_failures:
+        print(f"smoke-test: note: {', '.join(scene.model.agent_failures)} not loaded")
     for f in failures:
         print(f"smoke-test FAILED: {f}")
     return 1 if failures else 0

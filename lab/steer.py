@@ -81,11 +81,8 @@ def run_steer(
     levels of `distribution` (or the given levels), every non-door object a target. Returns
     {"rows": one per (method, alpha), "direction_norm", "targets"}. A FieldNet's direction is
     `direction`, else goal_direction's on `fit_levels`."""
-    from reddoor.agents.mesa import MesaAgent
-    from reddoor.agents.policy import FieldPolicy
-
-    is_mesa = isinstance(agent, MesaAgent)
-    if not is_mesa and not isinstance(agent, FieldPolicy):
+    is_mesa = agent.steer_by == "score"
+    if not agent.steer_by:
         raise ValueError(f"{agent.name} cannot be steered (steering needs a FieldNet agent or mesa)")
     alphas = list(alphas if alphas is not None else (MESA_ALPHAS if is_mesa else FIELD_ALPHAS))
     fit = None
@@ -430,7 +427,7 @@ def main(argv: list[str] | None = None) -> int:
         elapsed = time.time() - t0
         timings.append((agent.name, elapsed))
         rows += result["rows"]
-        if agent.kind == "mesa":
+        if agent.steer_by == "score":
             notes.append(kind_colour_scores(agent))
         if args.json:
             for r in result["rows"]:

@@ -142,7 +142,7 @@ LAYERS = [
     ),
     ("reddoor.agents",),  # with agents/rollout.py, the engine everything plays through
     ("reddoor.agents.train",),
-    ("reddoor.game.session", "reddoor.game.gym_env", "reddoor.game.render"),
+    ("reddoor.game.model", "reddoor.game.gym_env", "reddoor.game.render"),
     ("reddoor.game.scenes", "reddoor.game.app", "reddoor.game.smoke", "reddoor.game"),
     ("reddoor.lab",),
 ]
@@ -206,7 +206,6 @@ def test_inference_the_rollout_engine_and_the_play_model_import_without_pygame_o
         "reddoor.agents",
         "reddoor.agents.loading",
         "reddoor.agents.rollout",
-        "reddoor.game.session",
         *sorted(m for m in MODULES if m.startswith("reddoor.game.model")),
     ]
     out = _import_blocked(names, {"pygame", "torch"})
@@ -227,3 +226,14 @@ def test_the_app_needs_no_torch_and_no_lab(module):
         env={"SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy", "PATH": "/usr/bin:/bin"},
     )
     assert res.returncode == 0 and res.stdout.strip().splitlines()[-1] == "[]", res.stderr[-2000:]
+
+
+def test_the_floor_plan_names_every_room_of_the_lab_and_every_layer():
+    plan = (ROOT / "docs" / "ARCHITECTURE.md").read_text()
+    rooms = sorted(f"lab/{f.name}" for f in (ROOT / "lab").glob("*.py") if f.name != "__init__.py")
+    missing = [r for r in rooms if r not in plan]
+    assert not missing, f"docs/ARCHITECTURE.md does not say what these are: {missing}"
+    for prefixes in LAYERS:
+        for p in prefixes:
+            folder = p.removeprefix("reddoor.").replace(".", "/")
+            assert f"`{folder}/`" in plan or f"`{folder}.py`" in plan or folder == "game", p

@@ -48,7 +48,7 @@ def test_on_the_opening_level_the_shipped_agents_visibly_disagree_within_seconds
     from reddoor.agents.loading import load_agent
     from reddoor.game.core.objectives import O_ALT, O_BASE
     from reddoor.game.levels import DEFAULT_LEVEL
-    from reddoor.game.session import Session
+    from reddoor.game.model.session import Session
 
     level = resolve_level(DEFAULT_LEVEL)
     session = Session(level, [load_agent(spec) for spec in PLAY_VIEW_DEFAULTS], hold_ticks=0)

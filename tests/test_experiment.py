@@ -325,7 +325,7 @@ def test_the_overlay_and_the_table_sort_outcomes_into_the_same_categories():
     from reddoor.game.core.constants import DOOR, N_COLORS, N_KINDS
     from reddoor.game.core.objectives import NEITHER, OUTCOME_CATEGORIES, TIMEOUT
     from reddoor.game.core.world import Outcome
-    from reddoor.game.session import Tally
+    from reddoor.game.model.session import Tally
 
     outcomes = [(k, c) for k in range(DOOR, N_KINDS) for c in range(N_COLORS)] + [(-1, -1)] * 3
     tally = Tally()

@@ -21,10 +21,11 @@ from reddoor.game.core.level_io import parse_level
 from reddoor.game.core.objectives import O_ALT, O_BASE
 from reddoor.game.core.observation import CH_COLOR0
 from reddoor.game.levels import LevelEntry
+from reddoor.game.model.roster import build_roster
 from reddoor.game.render.palette import COLORBLIND, NORMAL
 from reddoor.game.scenes import keymap
 from reddoor.game.scenes.base import Push, Quit
-from reddoor.game.scenes.play import SPEEDS, PlayScene, build_roster, compute_layout
+from reddoor.game.scenes.play import SPEEDS, PlayScene, compute_layout
 
 # The paper's test in miniature: start in the middle, a red ball two steps up, a blue door two down,
 # a green key three steps left.
@@ -149,7 +150,7 @@ def test_right_click_cycles_backwards_and_clicking_floor_selects_the_panel(tmp_p
     before = scene.level.color.copy()
     click(scene, centre_of(scene, (2, 2), panel=1))
     assert np.array_equal(scene.level.color, before)
-    assert scene.selected == 1
+    assert scene.model.selected == 1
 
 
 def test_recolour_changes_what_the_oracle_and_the_marks_see(tmp_path):
@@ -201,7 +202,7 @@ def test_totals_accumulate_across_episodes_and_reset_totals_zeroes_them(tmp_path
 
 def test_objectives_shown_add_columns(tmp_path):
     scene = make_scene(tmp_path, [ScriptedAgent("UU")])
-    scene.objectives_chosen(["o_base", "o_alt", "ball"])
+    scene.model.choose_objectives(["o_base", "o_alt", "ball"])
     assert scene.score_columns() == ["ep", "O_base", "O_alt", "ball", "neither", "t/o"]
     tick_until_done(scene, scene.runs[0])
     assert scene.score_rows()[0][1] == [1, 0, 1, 1, 0, 0]
@@ -210,13 +211,13 @@ def test_objectives_shown_add_columns(tmp_path):
 # -- every documented key does what the help says ----------------------------------------------
 def _state(scene):
     return {
-        "paused": scene.paused,
+        "paused": scene.model.paused,
         "ticks": scene.session.ticks,
-        "speed": scene.speed_index,
+        "speed": scene.model.speed_index,
         "name": scene.level.name,
         "color": scene.level.color.copy(),
-        "selected": scene.selected,
-        "explain": scene.explain_mode,
+        "selected": scene.model.selected,
+        "explain": scene.model.explain_mode,
         "overlay": scene.overlay,
         "palette": scene.palette,
         "help": scene.help_open,
@@ -232,10 +233,10 @@ def _files(tmp_path, folder, pattern):
 
 
 CHECKS = {
-    "pause": lambda b, s, t: s.paused is (not b["paused"]),
-    "step": lambda b, s, t: s.paused and s.session.ticks == b["ticks"] + 1,
-    "faster": lambda b, s, t: s.speed_index == b["speed"] + 1,
-    "slower": lambda b, s, t: s.speed_index == b["speed"] - 1,
+    "pause": lambda b, s, t: s.model.paused is (not b["paused"]),
+    "step": lambda b, s, t: s.model.paused and s.session.ticks == b["ticks"] + 1,
+    "faster": lambda b, s, t: s.model.speed_index == b["speed"] + 1,
+    "slower": lambda b, s, t: s.model.speed_index == b["speed"] - 1,
     "reset": lambda b, s, t: all(r.world.steps == 0 for r in s.runs) and any(b["steps"]),
     "reset_totals": lambda b, s, t: all(r.tally.episodes == 0 for r in s.runs) and any(b["episodes"]),
     "next_level": lambda b, s, t: s.level.name == "mini other",
@@ -247,8 +248,10 @@ CHECKS = {
     "move_red_door": lambda b, s, t: s.level.kind[1, 3] == DOOR and s.level.color[5, 3] == RED,
     "recolour_doors": lambda b, s, t: s.level.color[5, 3] == BLUE + 1,
     "choose_agents": lambda b, s, t: s.menu is not None and s.menu.multi and "agents" in s.menu.title,
-    "select_agent": lambda b, s, t: s.selected == (b["selected"] + 1) % len(s.runs),
-    "explain": lambda b, s, t: s.explain_mode == 1 and s.explanation() is not None and s.explanation().heat is not None,
+    "select_agent": lambda b, s, t: s.model.selected == (b["selected"] + 1) % len(s.runs),
+    "explain": lambda b, s, t: (
+        s.model.explain_mode == 1 and s.explanation() is not None and s.explanation().heat is not None
+    ),
     "choose_objectives": lambda b, s, t: s.menu is not None and s.menu.multi and "objectives" in s.menu.title,
     "overlay": lambda b, s, t: s.overlay is False and s.layout.sidebar is None,
     "palette": lambda b, s, t: s.palette is COLORBLIND,
@@ -264,13 +267,13 @@ CHECKS = {
     "help": lambda b, s, t: s.help_open,
     "close": lambda b, s, t: not s.help_open,
     "quit": lambda b, s, t, go: go == Quit(),
-    "totals_scope": lambda b, s, t: s.all_levels is True,
+    "totals_scope": lambda b, s, t: s.model.all_levels is True,
     # Inside the agents (oracle selected here, which has no internals; tests/test_play_inside.py steers and probes)
-    "steer_mode": lambda b, s, t: s.steer.on is True and "cannot be steered" in s.status,
+    "steer_mode": lambda b, s, t: s.model.steer.on is True and "cannot be steered" in s.status,
     "clear_steering": lambda b, s, t: "is not steered" in s.status,
     "steer_up": lambda b, s, t: "nothing to steer" in s.status,
     "steer_down": lambda b, s, t: "nothing to steer" in s.status,
-    "probe_field": lambda b, s, t: s.probe.field == "red" and "red field" in s.status,
+    "probe_field": lambda b, s, t: s.model.probe.field == "red" and "red field" in s.status,
     "probe_prev": lambda b, s, t: "select a ppo or imitation agent" in s.status,
     "probe_next": lambda b, s, t: "select a ppo or imitation agent" in s.status,
 }
@@ -428,18 +431,18 @@ def test_explain_cycles_through_the_views_the_selected_agent_has(tmp_path, displ
 
     scene = make_scene(tmp_path, [ArrowsOnly(), make_agent("random"), make_agent("oracle")])
     scene.run_command("explain")
-    assert scene.explain_mode == 2 and scene.explanation().arrows is not None  # no heat map: straight to arrows
+    assert scene.model.explain_mode == 2 and scene.explanation().arrows is not None  # no heat map: straight to arrows
     scene.draw(display)
     scene.run_command("explain")
-    assert scene.explain_mode == 0
+    assert scene.model.explain_mode == 0
     scene.run_command("select_agent")  # random explains nothing
     scene.run_command("explain")
-    assert scene.explain_mode == 0 and "no explanation" in scene.status
+    assert scene.model.explain_mode == 0 and "no explanation" in scene.status
     scene.run_command("select_agent")  # the oracle: heat map, then arrows, then off
     modes = []
     for _ in range(3):
         scene.run_command("explain")
-        modes.append(scene.explain_mode)
+        modes.append(scene.model.explain_mode)
         scene.update(0.0)
         scene.draw(display)
     assert modes == [1, 2, 0]
@@ -453,12 +456,11 @@ class SlowAgent(ScriptedAgent):
         self.delay = delay
         self.seen_levels = set()
 
-    def act_batch(self, obs):
-        key = obs[0, :11].tobytes()
+    def prepare(self, level, agent):  # the per-level work the play view runs off its thread
+        key = level.kind.tobytes() + level.color.tobytes()
         if key not in self.seen_levels:
             time.sleep(self.delay)
             self.seen_levels.add(key)
-        return super().act_batch(obs)
 
     def explain(self, level):
         from reddoor.agents.base import Explanation
@@ -502,7 +504,7 @@ def test_a_slow_explanation_comes_on_when_ready(tmp_path, display):
     t0 = time.perf_counter()
     scene.run_command("explain")
     assert time.perf_counter() - t0 < 0.5
-    assert scene.explain_mode == 1 and scene.explanation() is None and "working out" in scene.status
+    assert scene.model.explain_mode == 1 and scene.explanation() is None and "working out" in scene.status
     scene.draw(display)
     assert _wait_until(lambda: scene.explanation() is not None, scene)
     assert "explain heat map for slow" in scene.status
@@ -511,7 +513,7 @@ def test_a_slow_explanation_comes_on_when_ready(tmp_path, display):
 # -- time -----------------------------------------------------------------------------------------
 def test_speed_is_agent_steps_per_second_not_frames(tmp_path):
     scene = make_scene(tmp_path, [ScriptedAgent("LRLRLRLRLR" * 10)])
-    scene.speed_index = SPEEDS.index(8)
+    scene.model.speed_index = SPEEDS.index(8)
     for _ in range(60):
         scene.update(1 / 60)  # one second at 60 frames per second
     assert scene.session.ticks == 8

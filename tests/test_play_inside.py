@@ -1,4 +1,4 @@
-"""The play view's look inside the agents (game/scenes/play/steering.py, inside.py): the probe
+"""The play view's look inside the agents (game/model/steering.py, game/scenes/play/inside.py): the probe
 view, the steer tool and mesa's scores, driven headless with posted key and mouse events."""
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ import pytest
 
 from reddoor.agents.probing import decode_fields, probes_for
 from reddoor.game.core.generators import generate
+from reddoor.game.model.roster import load_agent
 from reddoor.game.scenes import keymap
-from reddoor.game.scenes.play import PlayScene, load_agent
-from reddoor.game.scenes.play.steering import BEST_ALPHA, DEFAULT_DELTA
+from reddoor.game.scenes.play import PlayScene
 
 SIZE = (1280, 760)
 
@@ -79,7 +79,7 @@ def episode_end(scene, run, limit=600):
         scene.tick()
         if run.world.done:
             return None if run.world.outcome.reached is None else run.world.outcome.reached[2]
-        if not scene.worker.ready(run):
+        if not scene.model.worker.ready(run):
             time.sleep(0.005)
     raise AssertionError("the episode did not end")
 
@@ -97,9 +97,9 @@ def wait_for(predicate, scene, seconds=10.0):
 def explain_until(scene, mode):
     for _ in range(5):
         press(scene, "explain")
-        assert wait_for(lambda: not scene.worker.explaining, scene)
+        assert wait_for(lambda: not scene.model.worker.explaining, scene)
         scene.update(0.0)
-        if scene.explain_mode == mode:
+        if scene.model.explain_mode == mode:
             return
     raise AssertionError(f"E never reached explain mode {mode}")
 
@@ -137,7 +137,7 @@ def test_probe_view_shows_the_decoded_fields_round_by_round_with_the_probes_r2(t
     assert scene.view().probe.round == 8  # clamped at K
     press(scene, "explain")  # probe is the last view: E turns explain off
     scene.update(0.0)
-    assert scene.explain_mode == 0 and scene.view().probe is None
+    assert scene.model.explain_mode == 0 and scene.view().probe is None
 
 
 def test_a_probe_file_in_the_user_probes_folder_is_found(tmp_path, display):
@@ -179,8 +179,8 @@ def test_mesa_and_the_oracle_have_no_probe_view(tmp_path):
     modes = []
     for _ in range(3):
         press(scene, "explain")
-        assert wait_for(lambda: not scene.worker.explaining, scene)
-        modes.append(scene.explain_mode)
+        assert wait_for(lambda: not scene.model.worker.explaining, scene)
+        modes.append(scene.model.explain_mode)
     assert modes == [1, 2, 0]
 
 
@@ -192,11 +192,11 @@ def test_steering_shipped_mesa_to_a_red_ball_and_clearing_restores_its_choice(tm
     mesa = scene.runs[1]
     assert episode_end(scene, mesa) == (4, 10)
     press(scene, "steer_mode")
-    assert scene.steer.on
+    assert scene.model.steer.on
     colours = level.color.copy()
     click(scene, (1, 7), panel=1)
     assert np.array_equal(scene.level.color, colours)  # with the tool on, a click steers and does not recolour
-    assert scene.selected == 1 and mesa.agent.steering == ((1, 7), DEFAULT_DELTA)
+    assert scene.model.selected == 1 and mesa.agent.steering == ((1, 7), 10.0)
     assert "mesa steered → red ball (δ +10)" in scene.status
     assert mesa.world.steps == 0  # a new episode started from the steering on
     assert episode_end(scene, mesa) == (1, 7)
@@ -218,7 +218,7 @@ def test_steering_a_network_marks_the_target_and_it_looks_again(tmp_path, displa
     press(scene, "steer_mode")
     for _ in range(2):
         press(scene, "steer_down")  # α 2 (docs/steer.md's best for imitation-k48) → 1 → 0.5
-    assert scene.steer.strength(run.agent) == 0.5
+    assert scene.model.steer.strength(run.agent) == 0.5
     press(scene, "steer_up")
     assert "α 1 for the next object" in scene.status
     click(scene, (3, 7))
@@ -240,11 +240,8 @@ def test_steering_a_network_marks_the_target_and_it_looks_again(tmp_path, displa
 
 def test_default_strength_is_the_best_alpha_of_docs_steer(tmp_path):
     scene = make_scene(tmp_path, generate("conflict", 1_000_005), [agent("ppo"), agent("imitation-k8"), agent("mesa")])
-    assert [scene.steer.strength(r.agent) for r in scene.runs] == [
-        BEST_ALPHA["ppo-k48"],
-        BEST_ALPHA["imitation-k8"],
-        10.0,
-    ]
+    # docs/steer.md's best alpha for ppo-k48 and imitation-k8; +10 moves every target for mesa
+    assert [scene.model.steer.strength(r.agent) for r in scene.runs] == [4.0, 0.5, 10.0]
 
 
 def test_steering_an_agent_without_internals_says_so(tmp_path):
@@ -273,7 +270,11 @@ def test_mesa_explain_prints_its_learned_scores_and_arrows_nudge_them(tmp_path, 
     assert scene.view().scores[(1, 7)] == pytest.approx(learned[(1, 7)] - 1)
     assert scene.view().scores[(4, 10)] == pytest.approx(learned[(4, 10)])
     wait_for(
-        lambda: scene.worker.explained is not None and scene.worker.explained.key.steering == repr(mesa.steering), scene
+        lambda: (
+            scene.model.worker.explained is not None
+            and scene.model.worker.explained.key.steering == repr(mesa.steering)
+        ),
+        scene,
     )
     assert np.isclose(scene.explanation().heat[1, 7], learned[(1, 7)] - 1)  # the heat map follows the nudge
     scene.draw(display)
@@ -289,7 +290,7 @@ def test_a_steering_change_during_a_first_look_asks_for_a_fresh_one(tmp_path):
     import threading
 
     from reddoor.agents.base import Agent
-    from reddoor.game.scenes.play.worker import AgentWorker
+    from reddoor.game.model.worker import AgentWorker
 
     class Steerable(Agent):
         kind = "steerable"
@@ -300,9 +301,11 @@ def test_a_steering_change_during_a_first_look_asks_for_a_fresh_one(tmp_path):
             self.gate = threading.Event()
             self.looked_under = []
 
-        def act_batch(self, obs):
+        def prepare(self, level, agent):
             self.looked_under.append(self.steering)
             self.gate.wait(5)
+
+        def act_batch(self, obs):
             return np.zeros(len(obs), np.int64)
 
     level = generate("conflict", 1_000_005)

@@ -28,7 +28,7 @@ from reddoor.agents.probing import (
 from reddoor.game.core.constants import BALL, BLUE, DOOR, FLOOR, RED, WALL
 from reddoor.game.core.generators import generate
 from reddoor.game.core.level import Level
-from reddoor.game.session import Session
+from reddoor.game.model.session import Session
 from reddoor.lab.probe import run_probes
 from reddoor.lab.steer import episode_end, goal_direction, run_steer
 

@@ -215,7 +215,7 @@ def test_totals_are_per_level_reset_by_a_recolour_and_all_levels_are_one_key_awa
     _finish_episode(scene, run)  # a whole episode on the swapped level: the ball is blue now
     assert scene.score_rows()[0][1] == [1, 0, 0, 1, 0]
     scene.handle_event(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_t, mod=0, unicode="t", scancode=0))
-    assert scene.all_levels and scene.score_rows()[0][1][0] == 3
+    assert scene.model.all_levels and scene.score_rows()[0][1][0] == 3
     scene.run_command("next_level")
     assert run.tally.episodes == 0 and run.all_tally.episodes == 3
 
@@ -405,30 +405,6 @@ def test_a_heat_map_comes_with_its_numbers_on_the_objects():
     heat = np.zeros(lv.kind.shape)
     heat[5, 3], heat[1, 3], heat[3, 0] = 0.9, 0.25, -1.5  # the blue door, the red ball, the green key
     assert object_values(lv, heat) == "on the objects: blue door 0.9, red ball 0.25, green key -1.5"
-
-
-def test_the_agent_worker_and_roster_need_no_pygame():
-    """They run the agents and pick them; pygame stays in the scene, the panels and the layout."""
-    import ast
-    import subprocess
-    import sys
-
-    play = Path(__file__).resolve().parents[1] / "game" / "scenes" / "play"
-    for name in ("worker.py", "roster.py"):
-        tree = ast.parse((play / name).read_text())
-        modules = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
-        modules += [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
-        assert not [
-            m
-            for m in modules
-            if m.startswith(("pygame", "reddoor.game.render", "reddoor.game.scenes")) or m.startswith(".")
-        ], name
-    # Their imports, run alone, leave pygame unloaded.
-    code = "import sys, reddoor.agents.base, reddoor.agents.kinds, reddoor.game.core.level, reddoor.game.paths; print('pygame' in sys.modules)"
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1]
-    ).stdout.strip()
-    assert out == "False"
 
 
 def test_the_play_views_first_frame_loads_no_editor_module():

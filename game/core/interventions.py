@@ -63,10 +63,11 @@ class Intervention:
     def __str__(self) -> str:
         return self.label
 
-    def apply(self, level: Level, cell: tuple[int, int]):
-        """(changed copy of `level`, (door cell, red cell) for a move else None), or None when the
-        intervention does not apply (a move needs a door and a red non-door object reachable)."""
-        new = level.copy()
+    def apply(self, level: Level, cell: tuple[int, int], in_place: bool = False):
+        """(changed copy of `level`, or `level` itself changed in place, with (door cell, red cell)
+        for a move else None), or None when the intervention does not apply (a move needs a door
+        and a red non-door object reachable from `cell`; the level is then left as it was)."""
+        new = level if in_place else level.copy()
         if self.kind == SWAP:
             swap_colours(new, RED, BLUE)
             return new, None

@@ -1,8 +1,8 @@
-"""The play view (game/scenes/play/scene.py) and the parts it is built from."""
+"""The play view (game/scenes/play/scene.py) and the parts it is drawn from; its state and the
+keys' actions are the play model, game/model/ (no pygame)."""
 
 from .commands import COMMANDS, SPEEDS
 from .layout import Layout, PanelLayout, compute_layout
-from .roster import build_roster, failure_message, known_kinds, load_agent, unique_names
 from .scene import PlayScene
 
 __all__ = [
@@ -11,10 +11,5 @@ __all__ = [
     "Layout",
     "PanelLayout",
     "compute_layout",
-    "build_roster",
-    "failure_message",
-    "known_kinds",
-    "load_agent",
-    "unique_names",
     "PlayScene",
 ]

@@ -10,11 +10,11 @@ import numpy as np
 import pygame
 
 from reddoor.game.core.constants import COLOR_NAMES, DOOR, KIND_NAMES
+from reddoor.game.model.steering import PROBE_FIELDS, PROBE_R2_ON
 from reddoor.game.render.board import heat_ramp
 from reddoor.game.render.text import draw_text, line_height, text_width, wrap
 
 from .layout import MIN_FONT, PanelLayout
-from .steering import PROBE_FIELDS, PROBE_R2_ON
 
 if TYPE_CHECKING:
     from .panels import PlayView

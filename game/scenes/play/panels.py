@@ -13,6 +13,8 @@ from reddoor.game.core.constants import COLOR_NAMES, DOOR, KIND_NAMES
 from reddoor.game.core.level import Level
 from reddoor.game.core.objectives import O_ALT, O_BASE, Objective
 from reddoor.game.core.world import Outcome
+from reddoor.game.model.play import short_label
+from reddoor.game.model.steering import EXPLAIN_MODES, steered_text
 from reddoor.game.render.board import BoardRenderer
 from reddoor.game.render.palette import COLOR_MARKERS, Palette
 from reddoor.game.render.text import draw_text, line_height, text_width
@@ -21,9 +23,6 @@ from reddoor.game.scenes.widgets import draw_key_help
 
 from . import inside
 from .layout import Layout, PanelLayout
-from .steering import steered_text
-
-EXPLAIN_MODES = ("off", "heat map", "arrows", "probe")
 
 
 @dataclass(frozen=True)
@@ -62,10 +61,6 @@ class PlayView:
             if o.name == objective.name:
                 return self.palette.marks[i % len(self.palette.marks)]
         return self.palette.text
-
-
-def short_label(objective: Objective) -> str:
-    return {O_BASE.name: "O_base", O_ALT.name: "O_alt"}.get(objective.name, objective.name.replace("_", " ")[:9])
 
 
 def describe_outcome(outcome: Outcome | None) -> str:

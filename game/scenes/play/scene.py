@@ -3,8 +3,8 @@
 Each agent gets its own panel (its own World on the same Level object) so their paths can be told
 apart at a glance; a click on an object in any panel recolours it for all of them. The sidebar is
 the overlay: the totals per agent under the objectives shown, and the legend. This module holds
-the state and input; layout.py places, panels.py and sidebar.py draw, commands.py acts, worker.py
-runs the agents' slow work off this thread.
+input and the window; the state and what the keys do to it are game/model/play.py (PlayModel, no
+pygame); layout.py places, panels.py and sidebar.py draw, commands.py maps keys to the model.
 """
 
 from __future__ import annotations
@@ -14,14 +14,12 @@ from pathlib import Path
 
 import pygame
 
-from reddoor.agents import kinds as agent_kinds
 from reddoor.agents.base import Agent, Explanation
-from reddoor.game.core.constants import COLOR_NAMES, DOOR
 from reddoor.game.core.describe import plural
-from reddoor.game.core.generators import generate
 from reddoor.game.core.level import Level
-from reddoor.game.core.objectives import O_ALT, O_BASE, OBJECTIVES, Objective
-from reddoor.game.levels import DEFAULT_LEVEL, LevelEntry, list_levels
+from reddoor.game.levels import LevelEntry
+from reddoor.game.model import PlayModel
+from reddoor.game.model.roster import load_agent
 from reddoor.game.paths import user_dir
 from reddoor.game.render.board import BoardRenderer
 from reddoor.game.render.capture import GifRecorder, save_screenshot
@@ -29,24 +27,19 @@ from reddoor.game.render.palette import NORMAL, Palette
 from reddoor.game.scenes.base import Quit, Scene, Transition
 from reddoor.game.scenes.keymap import translate
 from reddoor.game.scenes.menu import Menu
-from reddoor.game.session import Session, objective_names
 
-from .commands import COMMANDS, SPEEDS, explain_status, views
+from .commands import COMMANDS
 from .layout import Layout, compute_layout
-from .panels import PlayView, draw_agent_panel, draw_help, draw_status, short_label
-from .roster import build_roster, failure_message, load_agent
+from .panels import PlayView, draw_agent_panel, draw_help, draw_status
 from .sidebar import draw_sidebar, score_columns, score_rows
-from .steering import ProbeView, SteerTool, live_view, steer
-from .worker import AgentWorker
-
-DEFAULT_SPEED = 8
-MAX_TICKS_PER_FRAME = 60  # a slow frame must not snowball into a burst of hundreds of steps
-HOLD_SECONDS = 0.6  # how long a finished episode stays on screen before the next starts
-STATUS_SECONDS = 6.0
 
 
 class PlayScene(Scene):
-    """Watch agents act, recolour while they do, and read the score under O_base and O_alt."""
+    """Watch agents act, recolour while they do, and read the score under O_base and O_alt.
+
+    The state and what the keys do to it are `self.model` (game/model/play.py, no pygame); the
+    scene holds what only a window has: its size and layout, the palette, menus, the help,
+    screenshots and GIFs, where the mouse is."""
 
     registry_name = "play"
 
@@ -59,145 +52,81 @@ class PlayScene(Scene):
         status: str = "",
         output_dir: Callable[[str], Path] = user_dir,
         agent_loader=load_agent,
+        defer_agents: bool = False,
     ):
+        self.model = PlayModel(
+            level, agents, catalogue=catalogue, status=status, agent_loader=agent_loader, defer_agents=defer_agents
+        )
         self.palette: Palette = NORMAL
         self.renderer = BoardRenderer()
-        self.worker = AgentWorker()
         self.output_dir = output_dir
-        self.agent_loader = agent_loader
-        self.catalogue = catalogue if catalogue is not None else _safe_list_levels()
-        self.level_index = self._index_of(level)
-        self.agent_failures: dict[str, str] = {}
-        if level is None:
-            level = (
-                self.catalogue[self.level_index].level.copy()
-                if self.level_index is not None
-                else generate("conflict", 0)
-            )
-        if agents is None:
-            agents, self.agent_failures = build_roster(list(agent_kinds.PLAY_VIEW_DEFAULTS), agent_loader)
-        self.session = Session(level, agents)
-        self.pristine = level.copy()  # the level as opened: its author's description holds while equal
-        self.paused = False
-        self.speed_index = SPEEDS.index(DEFAULT_SPEED)
-        self.hold_seconds = HOLD_SECONDS
-        self.accumulator = 0.0
-        self.shown: list[Objective] = [O_BASE, O_ALT]
         self.overlay = True
-        self.all_levels = False  # the sidebar's totals: this level as it is now, or every episode
-        self.explain_mode = 0
-        self.steer, self.probe = SteerTool(), ProbeView()  # the steer tool and the probe view (steering.py)
-        self.explain_announce = False
-        self.selected = 0
         self.help_open = False
         self.menu: Menu | None = None
-        self.generator, self.generator_seed = "conflict", 0
         self.recorder = GifRecorder()
         self.screenshot_pending = False
         self.last_saved: Path | None = None
         self.capture_folder = ""
         self.size = (1280, 760)
-        self.layout = compute_layout(self.size, len(self.session.runs), level.kind.shape)
+        self._layout: Layout | None = None
+        self._layout_key: tuple = ()
         self.last_dt = 0.0
-        self.clock = 0.0
-        self._reported_errors: set[int] = set()
+        self.frames_drawn = 0
         self.mouse_pos: tuple[int, int] | None = None
-        self.status, self._status_until = "", 0.0
-        note = failure_message(self.agent_failures)
-        self.set_status(
-            status
-            or (
-                f"{note} — F1 or ? for help"
-                if note
-                else f"{plural(len(agents), 'agent')} on '{level.name}'. Click an object to recolour it; "
-                "F1 or ? for help."
-            ),
-            seconds=12,
-        )
 
-    # -- state -------------------------------------------------------------------------------
+    # -- what the model holds, read (the model is written through its methods) -----------------
     @property
     def level(self) -> Level:
-        return self.session.level
-
-    @property
-    def speed(self) -> float:
-        return SPEEDS[self.speed_index]
+        return self.model.level
 
     @property
     def runs(self):
-        return self.session.runs
+        return self.model.runs
 
-    def speed_text(self) -> str:
-        return f"{self.speed:g} step{'s' if self.speed != 1 else ''}/s"
+    @property
+    def session(self):
+        return self.model.session
 
-    def set_status(self, text: str, seconds: float = STATUS_SECONDS) -> None:
-        self.status = text
-        self._status_until = self.clock + seconds
+    @property
+    def status(self) -> str:
+        return self.model.status
 
-    def _index_of(self, level: Level | None) -> int | None:
-        loadable = [i for i, e in enumerate(self.catalogue) if e.level is not None]
-        if level is None:
-            named = [i for i in loadable if self.catalogue[i].name == DEFAULT_LEVEL]
-            return (named or loadable or [None])[0]
-        return next((i for i in loadable if self.catalogue[i].level.same_as(level)), None)
+    def set_status(self, text: str, seconds: float = 6.0) -> None:
+        self.model.set_status(text, seconds)
 
-    def refresh_catalogue(self) -> None:
-        self.catalogue = _safe_list_levels()
+    def thinking(self) -> list[str]:
+        return self.model.thinking()
+
+    def score_columns(self) -> list[str]:
+        return score_columns(self.model.shown)
+
+    def score_rows(self) -> list[tuple[str, list[int]]]:
+        return score_rows(self.runs, self.model.shown, self.model.all_levels)
+
+    # -- the window ------------------------------------------------------------------------------
+    @property
+    def layout(self) -> Layout:
+        """Panels and sidebar for the window as it is: recomputed when its size, the number of
+        agents, the level's shape or the overlay changes."""
+        key = (self.size, len(self.runs), self.level.kind.shape, self.overlay)
+        if self._layout is None or key != self._layout_key:
+            self._layout = compute_layout(self.size, len(self.runs), self.level.kind.shape, sidebar=self.overlay)
+            self._layout_key = key
+        return self._layout
 
     def resize(self, size: tuple[int, int]) -> None:
         self.size = (max(1, size[0]), max(1, size[1]))
         self.relayout()
 
     def relayout(self) -> None:
-        self.layout = compute_layout(self.size, len(self.runs), self.level.kind.shape, sidebar=self.overlay)
+        self._layout = None
         if self.menu is not None:
             self.menu.layout(self.size)
-
-    def step_level(self, delta: int) -> None:
-        loadable = [i for i, e in enumerate(self.catalogue) if e.level is not None]
-        if not loadable:
-            self.set_status("no level files found; G generates a level")
-            return
-        if self.level_index in loadable:
-            pos = (loadable.index(self.level_index) + delta) % len(loadable)
-        else:
-            pos = 0 if delta > 0 else len(loadable) - 1
-        self.open_level_index(loadable[pos])
-
-    def open_level_index(self, index: int) -> None:
-        entry = self.catalogue[index]
-        if entry.level is None:
-            self.set_status(f"cannot open {entry.name}: {entry.error}")
-            return
-        self.level_index = index
-        # A copy: recolouring must not change the catalogue's pristine version of the level.
-        self.set_level(entry.level.copy(), f"level {entry.name}" + ("" if entry.builtin else " (yours)"))
-
-    def set_level(self, level: Level, what: str = "") -> None:
-        self.session.set_level(level)
-        for run in self.runs:  # a steering names a cell of the old level
-            getattr(run.agent, "clear_steering", lambda: None)()
-        self.pristine = level.copy()
-        self.worker.forget_explanation()
-        self.relayout()
-        problems = [str(p) for p in level.problems()]
-        self.set_status(f"{what or level.name}: {level.name}" + (f" — {problems[0]}" if problems else ""))
-
-    def objectives_chosen(self, names) -> None:
-        self.shown = [OBJECTIVES[n] for n in objective_names() if n in set(names)]
-        self.set_status("showing " + (", ".join(short_label(o) for o in self.shown) or "no objective marks"))
 
     def open_menu(self, menu: Menu) -> None:
         self.help_open = False
         self.menu = menu
         menu.layout(self.size)
-
-    def score_columns(self) -> list[str]:
-        return score_columns(self.shown)
-
-    def score_rows(self) -> list[tuple[str, list[int]]]:
-        return score_rows(self.runs, self.shown, self.all_levels)
 
     # -- the app's hooks -----------------------------------------------------------------------
     def enter(self, below: str | None, args: dict) -> None:
@@ -205,8 +134,7 @@ class PlayScene(Scene):
         super().enter(below, args)
         level, status = args.get("level"), args.get("status", "")
         if level is not None:
-            self.level_index = self._index_of(level)
-            self.set_level(level, "edited")
+            self.model.edited_level(level)
         if status:
             self.set_status(status)
 
@@ -216,7 +144,7 @@ class PlayScene(Scene):
     def stop_work(self) -> None:
         """A GIF being made is written; the agents' queued work is dropped."""
         self.recorder.finish()
-        self.worker.cancel()
+        self.model.stop_work()
 
     def request_close(self) -> Transition:
         self.stop_work()  # never blocks closing
@@ -252,31 +180,17 @@ class PlayScene(Scene):
         return COMMANDS[name](self)
 
     def click(self, pos: tuple[int, int], button: int = 1) -> bool:
-        """A click on an object cycles its colour (right button: backwards); on a panel selects it."""
+        """A click in a panel: on an object, recolour (or steer); elsewhere select that panel's agent."""
         for i, panel in enumerate(self.layout.panels):
-            if not panel.rect.collidepoint(pos):
-                continue
-            cell = BoardRenderer.cell_at(panel.board.topleft, panel.tile, self.level.kind.shape, pos)
-            if cell is not None and self.level.kind[cell] >= DOOR and button == 1 and self.steer.on:
-                self.selected = i
-                self.set_status(steer(self.steer, self.runs[i], self.level, cell))
-            elif cell is not None and self.level.kind[cell] >= DOOR and button in (1, 3):
-                self.recolour(cell, -1 if button == 3 else 1)
-            else:
-                self.selected = i
-                self.set_status(
-                    f"selected {self.runs[i].name}" + (" — E to explain it" if self.explain_mode == 0 else "")
+            if panel.rect.collidepoint(pos):
+                self.model.click_cell(
+                    i, BoardRenderer.cell_at(panel.board.topleft, panel.tile, self.level.kind.shape, pos), button
                 )
-            return True
+                return True
         return False
 
     def recolour(self, cell: tuple[int, int], delta: int = 1) -> None:
-        before = self.level.describe_cell(*cell)
-        self.session.cycle_colour(cell[0], cell[1], delta)
-        self.set_status(
-            f"{before} at row {cell[0] + 1}, col {cell[1] + 1} is now {COLOR_NAMES[self.level.color[cell]]}; "
-            "the agents see it on their next step"
-        )
+        self.model.recolour(cell, delta)
 
     def cell_under(self, pos) -> tuple[int, int] | None:
         """The level cell under a window pixel, in whichever panel it falls; None elsewhere."""
@@ -289,77 +203,22 @@ class PlayScene(Scene):
 
     # -- time --------------------------------------------------------------------------------
     def tick(self) -> None:
-        self._warm_up()  # a level changed since the last tick is first looked at off this thread
-        self.session.hold_ticks = max(0, round(self.speed * self.hold_seconds))
-        self.session.tick(ready=self.worker.ready)
-        self._report_errors()
-
-    def _warm_up(self) -> None:
-        for run, error in self.worker.warm_up(self.runs, self.level):
-            run.error = error
-        self._report_errors()
-
-    def _report_errors(self) -> None:
-        for run in self.runs:
-            if run.error is not None and id(run) not in self._reported_errors:
-                self._reported_errors.add(id(run))
-                self.set_status(f"{run.name} stopped: {run.error}", seconds=12)
-
-    def thinking(self) -> list[str]:
-        """Names of the agents still taking their first look at the level as it is now."""
-        return [r.name for r in self.runs if not self.worker.ready(r)]
+        self.model.tick()
 
     def update(self, dt: float) -> None:
-        self.clock += dt
         self.last_dt = dt
-        self._warm_up()
-        if not self.paused:
-            self.accumulator += dt * self.speed
-            n = int(self.accumulator + 1e-9)  # 60 frames of 1/60 s must add up to a whole second
-            self.accumulator -= n
-            if n > MAX_TICKS_PER_FRAME:
-                n, self.accumulator = MAX_TICKS_PER_FRAME, 0.0
-            for _ in range(n):
-                self.tick()
+        if self.frames_drawn:
+            self.model.start_loading()  # deferred agents load once the first frame is on screen
+        self.model.update(dt)
         if self.recorder.result is not None:
             kind, message = self.recorder.result
             self.recorder.result = None
             self.set_status(f"GIF saved: {message}" if kind == "saved" else f"GIF not saved: {message}", seconds=10)
-        if self.explain_mode:
-            self.refresh_explanation()
-            if not self.worker.explaining:
-                expl = self.worker.explained.explanation if self.worker.explained else None
-                available = views(expl, self.runs[self.selected].agent)
-                if self.explain_mode not in available:  # the newly selected agent cannot show this view
-                    self.explain_mode = available[0] if available else self.explain_mode
-                if self.explain_announce:
-                    self.explain_announce = False
-                    run = self.runs[self.selected]
-                    self.set_status(
-                        explain_status(self, run, expl)
-                        if expl is not None and available
-                        else f"{run.name} has no explanation to show"
-                    )
         return None
-
-    def refresh_explanation(self, wait_s: float = 0.0) -> None:
-        """Ask the selected agent to explain the level as it is now, on the worker thread; collect it."""
-        if not self.runs:
-            self.worker.forget_explanation()
-            return
-        self.selected = min(self.selected, len(self.runs) - 1)
-        got = self.worker.refresh_explanation(self.runs[self.selected].agent, self.level, wait_s)
-        if got is not None and got.error:
-            self.set_status(f"{self.runs[self.selected].name} cannot explain: {got.error}")
-
-    def explanation(self) -> Explanation | None:
-        """The selected agent's latest explanation (None when off or none)."""
-        if not self.explain_mode or not self.runs:
-            return None
-        return self.worker.explanation_for(self.runs[min(self.selected, len(self.runs) - 1)].agent, self.level)
 
     # -- capture (reads the finished frame) --------------------------------------------------
     def after_frame(self, surface: pygame.Surface) -> None:
+        self.frames_drawn += 1
         if self.screenshot_pending:
             self.screenshot_pending = False
             try:
@@ -372,39 +231,38 @@ class PlayScene(Scene):
             self.set_status(f"30 s recorded; writing {path} …")
 
     # -- drawing -----------------------------------------------------------------------------
+    def explanation(self) -> Explanation | None:
+        return self.model.explanation()
+
     def view(self) -> PlayView:
         """The state as the drawing code may read it."""
-        where = ""
-        if self.level_index is not None and self.level_index < len(self.catalogue):
-            where = "built-in" if self.catalogue[self.level_index].builtin else "your level"
-        status = self.status if self.clock <= self._status_until or not self.status else ""
-        if not status:
-            status = (
-                f"{self.level.name} — {plural(len(self.runs), 'agent')} — click an object to recolour — "
-                "T: totals of all levels — F1 or ? for help"
-            )
-        explained = self.worker.explained
+        m = self.model
+        status = m.status_now() or (
+            f"{self.level.name} — {plural(len(self.runs), 'agent')} — click an object to recolour — "
+            "T: totals of all levels — F1 or ? for help"
+        )
+        explained = m.worker.explained
         return PlayView(
             level=self.level,
             runs=tuple(self.runs),
             palette=self.palette,
-            shown=tuple(self.shown),
+            shown=tuple(m.shown),
             overlay=self.overlay,
-            selected=min(self.selected, max(0, len(self.runs) - 1)),
-            explain_mode=self.explain_mode,
-            explanation=self.explanation(),
+            selected=min(m.selected, max(0, len(self.runs) - 1)),
+            explain_mode=m.explain_mode,
+            explanation=m.explanation(),
             explain_version=explained.version if explained else 0,
-            ready=self.worker.ready,
+            ready=m.ready,
             hover=self.cell_under(self.mouse_pos) if self.menu is None and not self.help_open else None,
-            all_levels=self.all_levels,
-            where=where,
-            original_description=self.level.same_as(self.pristine),
+            all_levels=m.all_levels,
+            where=m.where(),
+            original_description=self.level.same_as(m.pristine),
             status=status,
-            speed_text=self.speed_text(),
-            paused=self.paused,
+            speed_text=m.speed_text(),
+            paused=m.paused,
             recording=self.recorder.elapsed() if self.recorder.recording else None,
             writing_gif=self.recorder.writing,
-            **live_view(self),
+            **m.inside_view(),
         )
 
     def draw(self, surface: pygame.Surface) -> None:
@@ -422,10 +280,3 @@ class PlayScene(Scene):
             draw_help(surface, view.palette, self.capture_folder)
         if self.menu is not None:
             self.menu.draw(surface, view.palette)
-
-
-def _safe_list_levels() -> list[LevelEntry]:
-    try:
-        return list_levels()
-    except Exception:  # an unreadable folder must not stop the view; the chooser will be empty
-        return []

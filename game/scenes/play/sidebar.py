@@ -8,13 +8,14 @@ import pygame
 
 from reddoor.game.core.constants import COLOR_NAMES, KIND_NAMES
 from reddoor.game.core.describe import describe_objects
+from reddoor.game.model.steering import EXPLAIN_MODES, explanation_text
 from reddoor.game.render.board import draw_mark_swatch
 from reddoor.game.render.palette import COLOR_MARKERS
 from reddoor.game.render.text import draw_text, elide, line_height, text_width, wrap
 
 from .inside import draw_heat_scale, draw_probe_legend, score_line
 from .layout import MIN_FONT
-from .panels import EXPLAIN_MODES, PlayView, short_label
+from .panels import PlayView, short_label
 
 
 def clip_lines(lines: list[str], most: int, size: int, width: int) -> list[str]:
@@ -202,9 +203,3 @@ def object_values(level, heat) -> str:
         reverse=True,
     )
     return "on the objects: " + (", ".join(f"{name} {v:.2g}" for v, name in values[:5]) or "none")
-
-
-def explanation_text(agent, expl) -> str:
-    """The explanation's label without a leading '<kind>: ' (the agent's name is shown beside it)."""
-    prefix = f"{agent.kind}: "
-    return expl.label[len(prefix) :] if expl.label.startswith(prefix) else expl.label

@@ -1,4 +1,4 @@
-"""The play view's look inside the agents, no pygame: the steer tool (retarget the selected agent
+"""The play view's look inside the agents (part of the play model, no pygame): the steer tool (retarget the selected agent
 by editing its internals) and the probe view (the door and red fields read from a FieldNet's
 hidden state, round by round). The runtime API is agents/probing.py, agents/policy.py and
 agents/mesa.py; everything here is numpy.
@@ -10,41 +10,33 @@ score. Either way the steered agent starts a new episode, so the path drawn is t
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from reddoor.agents.mesa import MesaAgent
-from reddoor.agents.policy import FieldPolicy
 from reddoor.agents.probing import ProbeSet, decode_fields, probe_hint, probes_for
 from reddoor.game.core.constants import DOOR
 from reddoor.game.core.level import Level
-from reddoor.game.scenes.keymap import command_table
 
-# The best strength in docs/steer.md per shipped network (its success at that alpha: 0.62, 0.60,
-# 0.24 of 323 targets); another FieldNet starts at 2. mesa: +10 moves every target (1.000).
-BEST_ALPHA = {"ppo-k48": 4.0, "ppo": 4.0, "imitation-k48": 2.0, "imitation": 2.0, "imitation-k8": 0.5}
 ALPHAS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)  # the up / down keys step through these (docs/steer.md's grid)
-DEFAULT_ALPHA = 2.0
-DEFAULT_DELTA = 10.0
 DELTA_STEP = 1.0  # one press of up / down nudges a mesa score by this
 PROBE_FIELDS = ("door", "red")
 PROBE_R2_ON = "conflict"  # the held-out distribution whose R² the view quotes
-PROBE_MODE = 3  # the probe view's index in panels.EXPLAIN_MODES
+EXPLAIN_MODES = ("off", "heat map", "arrows", "probe")  # what the explain key cycles through
+PROBE_MODE = EXPLAIN_MODES.index("probe")
 
 
 def steerable(agent) -> bool:
-    return isinstance(agent, (FieldPolicy, MesaAgent))
+    return bool(agent.steer_by)
 
 
 def probe_viewable(agent) -> bool:
     """A FieldNet: it has a hidden state to probe (with or without a probe file)."""
-    return isinstance(agent, FieldPolicy)
+    return agent.probe_view
 
 
 def strength_word(agent) -> str:
-    return "δ" if isinstance(agent, MesaAgent) else "α"
+    return agent.steer_symbol or "α"
 
 
 @dataclass
@@ -56,9 +48,7 @@ class SteerTool:
 
     def strength(self, agent) -> float:
         if id(agent) not in self.strengths:
-            self.strengths[id(agent)] = (
-                DEFAULT_DELTA if isinstance(agent, MesaAgent) else BEST_ALPHA.get(agent.name, DEFAULT_ALPHA)
-            )
+            self.strengths[id(agent)] = agent.default_strength()
         return self.strengths[id(agent)]
 
 
@@ -69,7 +59,7 @@ def steered_text(agent, level: Level) -> str | None:
         return None
     (r, c), strength = steering
     what = level.describe_cell(r, c) if 0 <= r < level.height and 0 <= c < level.width else "off the map"
-    sign = "+" if isinstance(agent, MesaAgent) else ""
+    sign = "+" if agent.steer_by == "score" else ""
     return f"steered → {what} ({strength_word(agent)} {strength:{sign}g})"
 
 
@@ -118,7 +108,7 @@ def adjust(tool: SteerTool, run, level: Level, up: bool, hover: tuple[int, int] 
     agent = run.agent
     if not steerable(agent):
         return f"{agent.name} has nothing to steer: select a network (ppo, imitation) or mesa with Tab"
-    if isinstance(agent, MesaAgent):
+    if agent.steer_by == "score":
         steering = agent.steering
         if steering is None and (hover is None or level.kind[hover] < DOOR):
             return "mesa: point at an object (or steer one) to nudge its score with ↑/↓"
@@ -144,7 +134,7 @@ def adjust(tool: SteerTool, run, level: Level, up: bool, hover: tuple[int, int] 
 
 def object_scores(agent, level: Level) -> dict[tuple[int, int], float] | None:
     """mesa: every object's learned score plus its nudge, the numbers its explain view prints."""
-    if not isinstance(agent, MesaAgent):
+    if agent.steer_by != "score":
         return None
     try:
         return {o.cell: o.total for o in agent.object_scores(level)}
@@ -253,77 +243,15 @@ def no_probe_message(agent) -> str:
     return f"no probe fitted to these weights: {probe_hint(spec)}"
 
 
-def live_view(scene) -> dict:
-    """The PlayView fields this module adds: the steer tool's state, the probe frame of the selected
-    agent (in the probe view), the selected mesa agent's object scores (whenever it explains)."""
-    out = {"steer_on": scene.steer.on, "probe": None, "scores": None}
-    if not scene.runs or not scene.explain_mode:
-        return out
-    agent = scene.runs[min(scene.selected, len(scene.runs) - 1)].agent
-    if scene.explain_mode == PROBE_MODE and probe_viewable(agent):
-        out["probe"] = scene.probe.frame(agent, scene.level)
-    out["scores"] = object_scores(agent, scene.level)
-    return out
+def explanation_text(agent, expl) -> str:
+    """The explanation's label without a leading '<kind>: ' (the agent's name is shown beside it)."""
+    prefix = f"{agent.kind}: "
+    return expl.label[len(prefix) :] if expl.label.startswith(prefix) else expl.label
 
 
-# -- the keys' actions (keymap.BINDINGS names them; commands.py takes this table in) ---------------
-COMMANDS, command = command_table()
-
-
-def _selected(scene):
-    return scene.runs[min(scene.selected, len(scene.runs) - 1)] if scene.runs else None
-
-
-@command("steer_mode")
-def steer_mode(scene):
-    scene.steer.on = not scene.steer.on
-    run = _selected(scene)
-    if not scene.steer.on:
-        scene.set_status("steer tool off: a click recolours again")
-    elif run is not None and not steerable(run.agent):
-        scene.set_status(
-            f"steer tool on, but {run.name} cannot be steered: click in a network's (ppo, imitation) or mesa's panel"
-        )
-    else:
-        scene.set_status(
-            "steer tool on: click an object to send that panel's agent there (it starts a new episode); S turns it off"
-        )
-
-
-@command("clear_steering")
-def clear_steering(scene):
-    run = _selected(scene)
-    scene.set_status(clear(run) if run is not None else "no agent to clear")
-
-
-def _adjust(up: bool) -> Callable:
-    def change_strength(scene):
-        run = _selected(scene)
-        if run is not None:
-            scene.set_status(adjust(scene.steer, run, scene.level, up, scene.cell_under(scene.mouse_pos)))
-
-    return change_strength
-
-
-command("steer_up")(_adjust(True))
-command("steer_down")(_adjust(False))
-
-
-@command("probe_field")
-def probe_field(scene):
-    scene.set_status(
-        scene.probe.toggle_field() + ("" if scene.explain_mode == PROBE_MODE else " — E until 'probe' shows it")
-    )
-
-
-def _probe_step(delta: int) -> Callable:
-    def step_round(scene):
-        run = _selected(scene)
-        if run is not None:
-            scene.set_status(scene.probe.step(run.agent, delta))
-
-    return step_round
-
-
-command("probe_prev")(_probe_step(-1))
-command("probe_next")(_probe_step(1))
+def views(expl, agent=None) -> list[int]:
+    """The explain modes (indices into EXPLAIN_MODES) an explanation can show; a FieldNet adds probe."""
+    if expl is None:
+        return []
+    probe = PROBE_MODE if agent is not None and probe_viewable(agent) else None
+    return [m for m, part in ((1, expl.heat), (2, expl.arrows), (PROBE_MODE, probe)) if part is not None]

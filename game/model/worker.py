@@ -1,9 +1,10 @@
 """The agents' slow work off the UI thread: each agent's first look at a changed level, and the
-selected agent's explanation. No pygame: the play view asks, this holds the thread pool and answers.
+selected agent's explanation. No pygame: the play model asks, this holds the thread pool and answers.
 
 An agent's first look at a level can be slow (a learned network runs over every cell; a recolour
-makes it a new level). That look happens on a worker thread so the view never freezes; the agent
-sits out the steps until it is ready.
+makes it a new level). That look (Agent.prepare: it fills the agent's caches and draws no random
+number, so an episode depends on its seed alone) happens on a worker thread so the view never
+freezes; the agent sits out the steps until it is ready.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ class Explained:
 
 
 def _think(agent: Agent, level: Level, cell: tuple[int, int]) -> None:
-    agent.act(level, cell)  # the agent caches its per-level work for the steps that follow
+    agent.prepare(level, cell)  # the per-level work, cached for the steps that follow; no move drawn
 
 
 class AgentWorker:
@@ -158,6 +159,10 @@ class AgentWorker:
         if e is None or e.key.agent_id != id(agent) or e.key.kinds != level.kind.tobytes():
             return None
         return e.explanation
+
+    def submit(self, fn, *args) -> Future:
+        """Other slow work on the same pool (the roster's first load, after the first frame)."""
+        return self._pool.submit(fn, *args)
 
     def cancel(self) -> None:
         """Drop queued work (the app is closing or the view is covered; the pool stays usable)."""

@@ -1,5 +1,6 @@
-"""Which agents act in the play view: loading them by spec, the chooser's list, unique names.
-No pygame. The kinds themselves come from the one registry, agents/kinds.py."""
+"""Which agents act in the play view: loading them by spec, the chooser's list, unique names, and
+the stand-ins that hold their places while they load after the first frame. No pygame. The kinds
+themselves come from the one registry, agents/kinds.py."""
 
 from __future__ import annotations
 
@@ -10,6 +11,20 @@ from reddoor.agents.base import REGISTRY, Agent, make_agent
 from reddoor.game.paths import asset_path
 
 Loader = Callable[[str], "tuple[Agent | None, str | None]"]
+
+
+class PendingAgent(Agent):
+    """A panel's agent while the real one loads (after the first frame is shown): never ready,
+    never asked to move (PlayModel.ready). Not registered: no spec names it."""
+
+    kind = "pending"
+
+    def __init__(self, spec: str):
+        super().__init__(spec)
+        self.spec = spec
+
+    def act_batch(self, obs):
+        raise RuntimeError(f"{self.name} is still loading")
 
 
 def load_agent(spec: str) -> tuple[Agent | None, str | None]:
