@@ -230,6 +230,7 @@ def _trained(kind, tmp_path, **kw):
     return agent
 
 
+@pytest.mark.slow
 def test_short_training_beats_random(tmp_path):
     """Seconds of training with tiny networks: each kind already does better than random moves.
     The two policies act by sampling here (a barely trained greedy policy tends to loop)."""

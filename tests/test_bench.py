@@ -15,6 +15,7 @@ from bench import yardstick
 BENCH = Path(__file__).resolve().parent.parent / "bench"
 
 
+@pytest.mark.slow
 def test_machine_factor_is_a_positive_float():
     out = io.StringIO()
     with contextlib.redirect_stdout(out):

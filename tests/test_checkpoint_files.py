@@ -127,6 +127,7 @@ def test_overflowing_weights_are_refused_at_load(tmp_path):
         load_agent(path)
 
 
+@pytest.mark.slow
 def test_a_zip_bomb_is_refused_before_it_is_expanded(tmp_path):
     """Item 4: a few MB of compressed zeros used to expand to GB before the shape check."""
     path = tmp_path / "bomb.npz"

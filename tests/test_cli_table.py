@@ -144,6 +144,7 @@ def test_the_table_covers_every_subcommand():
     assert set(sub.choices) <= set(BAD_CALLS)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("argv", [["eval", "--episodes", "0"], ["train", "--agent", "mesa", "--threads", "0"]])
 def test_a_real_process_also_gives_one_line(argv):
     proc = subprocess.run(

@@ -92,6 +92,7 @@ def test_agents_play_the_same_levels_together_as_they_would_alone(tmp_path):
     assert spy.batches[0] == len(pool)  # every level's episode in one call, not one by one
 
 
+@pytest.mark.slow
 def test_ending_loops_early_changes_no_outcome():
     """A deterministic agent back on a cell it has stood on can only loop to the step limit:
     play_together records that timeout at once. Every number it records is the one that playing

@@ -132,6 +132,7 @@ def _train_until_it_steps(work: Path, log: Path, out: Path) -> subprocess.Popen:
     return proc
 
 
+@pytest.mark.slow
 def test_one_ctrl_c_stops_train_after_the_update_and_writes_the_weights_beside_out(tmp_path):
     """Item 2: `train` stopped on Ctrl-C with a traceback and kept nothing. Now one Ctrl-C finishes
     the current update and writes the weights so far to <out>-stopped.npz, loadable, marked as
@@ -182,6 +183,7 @@ def test_a_second_ctrl_c_during_training_stops_at_once():
     assert "nothing written" in interrupted_message(Path("x.npz"), False, 3.0)
 
 
+@pytest.mark.slow
 def test_train_checks_out_before_training(tmp_path):
     """Item 3: an unwritable or wrong --out used to be found only after the whole run, with a traceback."""
     blocker = tmp_path / "file"
@@ -203,6 +205,7 @@ def test_train_checks_out_before_training(tmp_path):
         assert time.time() - t < 60  # refused at once, not after two billion steps
 
 
+@pytest.mark.slow
 def test_train_without_out_writes_runs_and_never_the_shipped_weights(tmp_path):
     shipped = ROOT / "assets" / "agents" / "mesa-train.npz"
     before = hashlib.sha256(shipped.read_bytes()).hexdigest()

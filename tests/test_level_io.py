@@ -94,6 +94,7 @@ def levels(draw):
     )
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(levels())
 def test_any_level_round_trips_through_the_file_format(level):

@@ -16,6 +16,7 @@ import random
 from pathlib import Path
 
 import pygame
+import pytest
 
 from reddoor.game.scenes.editor import EDITOR_BINDINGS
 from reddoor.game.scenes.keymap import BINDINGS
@@ -50,6 +51,7 @@ def _keys():
     return keys
 
 
+@pytest.mark.slow
 def test_random_events_through_the_real_loop_break_nothing_and_change_files_only_by_saving(tmp_path, monkeypatch):
     from reddoor.agents import kinds
     from reddoor.game.app import App

@@ -26,6 +26,7 @@ def stop_after_first_seed(messages):
     return log
 
 
+@pytest.mark.slow
 def test_a_stopped_study_resumes_and_trains_only_the_missing_seed(tmp_path):
     out = tmp_path / "study"
     first: list[str] = []
@@ -86,6 +87,7 @@ def test_study_command_line_checks(tmp_path, capsys):
         study.main(["--agent", "rocket", "--seeds", "1", "--steps", "10", "--out", str(tmp_path)])
 
 
+@pytest.mark.slow
 def test_a_tiny_study_on_a_local_ray_instance(tmp_path):
     ray = pytest.importorskip("ray")
     ray.init(
@@ -103,6 +105,7 @@ def test_a_tiny_study_on_a_local_ray_instance(tmp_path):
         assert (tmp_path / "ray-study" / "seeds" / name).exists(), name
 
 
+@pytest.mark.slow
 def test_a_rounds_and_layout_sweep_trains_each_unit_and_combines_into_the_dial(tmp_path, capsys):
     tiny_imitation = [
         "--train-arg",

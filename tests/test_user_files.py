@@ -185,6 +185,7 @@ def test_the_editor_start_cleans_what_a_killed_autosave_left(tmp_path):
     assert not left.exists()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("what", ["level", "checkpoint"])
 def test_kill_minus_9_during_saves_leaves_the_old_or_the_new_file_and_temps_are_cleaned(tmp_path, what):
     """Item 7: 152 of 250 killed level saves and 67 of 100 killed checkpoint saves left .tmp files
