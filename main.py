@@ -6,6 +6,7 @@ import argparse
 import importlib
 import importlib.util
 import sys
+from pathlib import Path
 
 from reddoor.game.cli_args import Parser
 
@@ -46,11 +47,14 @@ class _PrintVersion(argparse.Action):
 
 def heavy_available(command: str) -> bool:
     """Whether this install holds the module of a research command (the double-click bundle
-    leaves out lab and agents.train: build.spec)."""
-    try:
-        return importlib.util.find_spec(HEAVY_COMMANDS[command]) is not None
-    except (ImportError, ValueError):
+    leaves out lab and agents.train: build.spec). Looked for as a file, not imported: importing
+    its packages would load the agents before the play view's first frame."""
+    if getattr(sys, "frozen", False):  # the bundle: build.spec excludes them
         return False
+    import reddoor
+
+    *folders, name = HEAVY_COMMANDS[command].split(".")[1:]
+    return any(Path(root, *folders, f"{name}.py").is_file() for root in reddoor.__path__)
 
 
 def build_parser() -> argparse.ArgumentParser:
