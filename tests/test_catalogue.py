@@ -42,7 +42,7 @@ def test_info_command_prints_a_summary_and_fails_cleanly_on_bad_files(tmp_path):
 
 def test_on_the_opening_level_the_shipped_agents_visibly_disagree_within_seconds():
     """The play view opens on DEFAULT_LEVEL with the agents of agents.kinds.PLAY_VIEW_DEFAULTS; driven
-    as the view drives them (game.session.Session, the view's seeds), their first episodes end on
+    as the view drives them (game.model.session.Session, the view's seeds), their first episodes end on
     different objects, under both objectives, within 6 s at the view's default 8 steps per second."""
     from reddoor.agents.kinds import PLAY_VIEW_DEFAULTS
     from reddoor.agents.loading import load_agent

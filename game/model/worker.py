@@ -24,7 +24,7 @@ def level_key(level: Level) -> bytes:
 
 
 def steering_key(agent: Agent) -> str:
-    """The agent's steering (play/steering.py): a steered network is a new network to look again with."""
+    """The agent's steering (game/model/steering.py): a steered network is a new network to look again with."""
     return repr(getattr(agent, "steering", None))
 
 
