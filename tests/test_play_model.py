@@ -116,3 +116,11 @@ def test_the_keys_interventions_are_the_labs():
     m2.intervene("move")
     assert want2 is not None and np.array_equal(m2.level.kind, want2[0].kind) and "exchanged cells" in m2.status
     assert m2.session.version == 1  # the per-level totals start afresh
+
+
+def test_the_chooser_describes_a_shipped_variant_by_its_rounds_and_distribution():
+    from reddoor.game.model.roster import describe_agent
+
+    assert describe_agent("imitation-k8-train") == "imitation with 8 rounds trained on the 'train' distribution"
+    assert describe_agent("ppo-diverse") == "ppo trained on the 'diverse' distribution"
+    assert describe_agent("reflex-open-train") == "reflex trained on the 'open-train' distribution"

@@ -119,5 +119,9 @@ def describe_agent(spec: str) -> str:
     if cls is not None:
         return " ".join((cls.__doc__ or "").strip().split("\n\n")[0].split())
     if "-" in spec:
-        return f"{spec.split('-', 1)[0]} trained on the '{spec.split('-', 1)[1]}' distribution"
+        kind, *rest = spec.split("-")
+        rounds = [r for r in rest if len(r) > 1 and r[0] == "k" and r[1:].isdigit()]
+        distribution = "-".join(r for r in rest if r not in rounds)
+        what = f"{kind} with {rounds[0][1:]} rounds" if rounds else kind
+        return f"{what} trained on the '{distribution}' distribution" if distribution else what
     return ""
