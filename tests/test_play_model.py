@@ -124,3 +124,19 @@ def test_the_chooser_describes_a_shipped_variant_by_its_rounds_and_distribution(
     assert describe_agent("imitation-k8-train") == "imitation with 8 rounds trained on the 'train' distribution"
     assert describe_agent("ppo-diverse") == "ppo trained on the 'diverse' distribution"
     assert describe_agent("reflex-open-train") == "reflex trained on the 'open-train' distribution"
+
+
+def test_a_panels_last_episode_is_of_the_level_shown():
+    """After a new level (L, N/P, G) the "last:" line must not describe the previous level's episode."""
+    from reddoor.game.scenes.play.panels import last_outcome
+
+    m = PlayModel(generate("conflict", 1_000_023), [load_agent("oracle")], catalogue=[])
+    m.hold_seconds = 0.0
+    run = m.runs[0]
+    for _ in range(200):
+        m.tick()
+        if run.all_tally.episodes:
+            break
+    assert last_outcome(run) is not None
+    m.generate_again("blue-door")
+    assert last_outcome(run) is None and last_outcome(run, all_levels=True) is not None

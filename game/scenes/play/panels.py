@@ -144,7 +144,7 @@ def _draw_header(surface, layout: Layout, i: int, rect: pygame.Rect, view: PlayV
     if not view.overlay:
         return
     # Line 2: the last finished episode; line 3: how it scored under each objective shown.
-    last = run.tally.last or run.all_tally.last
+    last = last_outcome(run, view.all_levels)
     y += lh
     slh = line_height(sfs)
     steered = steered_text(run.agent, view.level)
@@ -176,6 +176,12 @@ def _draw_header(surface, layout: Layout, i: int, rect: pygame.Rect, view: PlayV
             + [f"neither {t.neither}", f"t/o {t.timeouts}"]
         )
         draw_text(surface, totals, (x, y + slh), sfs, pal.text, max_width=width)
+
+
+def last_outcome(run, all_levels: bool = False) -> Outcome | None:
+    """The episode a panel's "last:" line and marks describe: the last on this level as it is now
+    (none yet after a new level or a recolour), or, with the all-levels totals shown, the last of all."""
+    return run.all_tally.last if all_levels else run.tally.last
 
 
 def mark_parts(objectives, last: Outcome, fs: int, width: int) -> list[str]:
