@@ -162,9 +162,7 @@ class PlayModel:
         except Exception as exc:  # the roster falls back to oracle; never take the view down
             agents, failed = build_roster(["oracle"], self.agent_loader)[0], {"agents": str(exc)}
         self.agent_failures = failed
-        self.session.set_agents(agents)
-        for run, stand_in in zip(self.runs, agents):
-            run.agent = stand_in
+        self.session.set_agents(agents)  # new runs: the stand-ins' go with them
         note = failure_message(failed)
         self.set_status(
             f"{note} — F1 or ? for help"
