@@ -21,7 +21,6 @@ import numpy as np
 
 from reddoor.agents.loading import load_agent
 from reddoor.agents.rollout import eval_first_seed, play_together, summarise
-from reddoor.game.blas import limit_blas_threads  # noqa: F401  (kept for callers that set threads first)
 from reddoor.game.core.batched import LevelPool
 from reddoor.game.core.generators import generate, max_side
 from reddoor.game.core.objectives import Objective, get_objective

@@ -74,9 +74,8 @@ class PlayModel:
                 if self.level_index is not None
                 else generate("conflict", 0)
             )
-        self.pending = False
         if agents is None and defer_agents:
-            agents, self.pending = [PendingAgent(s) for s in agent_kinds.PLAY_VIEW_DEFAULTS], True
+            agents = [PendingAgent(s) for s in agent_kinds.PLAY_VIEW_DEFAULTS]
         elif agents is None:
             agents, self.agent_failures = build_roster(list(agent_kinds.PLAY_VIEW_DEFAULTS), agent_loader)
         self.session = Session(level, agents)
@@ -95,16 +94,23 @@ class PlayModel:
         self.clock = 0.0
         self.status, self._status_until = "", 0.0
         self._reported_errors: set[int] = set()
-        note = failure_message(self.agent_failures)
-        if self.pending:
-            default = f"loading {plural(len(agents), 'agent')} for '{level.name}' …"
-        elif note:
-            default = f"{note} — F1 or ? for help"
+        if status:
+            self.set_status(status, seconds=12)
+        elif self.pending:
+            self.set_status(f"loading {plural(len(agents), 'agent')} for '{level.name}' …", seconds=12)
         else:
-            default = (
-                f"{plural(len(agents), 'agent')} on '{level.name}'. Click an object to recolour it; F1 or ? for help."
-            )
-        self.set_status(status or default, seconds=12)
+            self._say_roster()
+
+    def _say_roster(self) -> None:
+        """The opening line: which agents did not load, or how many act and what a click does."""
+        note = failure_message(self.agent_failures)
+        self.set_status(
+            f"{note} — F1 or ? for help"
+            if note
+            else f"{plural(len(self.runs), 'agent')} on '{self.level.name}'. Click an object to recolour it; "
+            "F1 or ? for help.",
+            seconds=12,
+        )
 
     # -- state -------------------------------------------------------------------------------
     @property
@@ -147,6 +153,11 @@ class PlayModel:
         return ""
 
     # -- the roster, loaded after the first frame -----------------------------------------------
+    @property
+    def pending(self) -> bool:
+        """Whether stand-ins still hold panels for agents that load after the first frame."""
+        return any(isinstance(r.agent, PendingAgent) for r in self.runs)
+
     def start_loading(self) -> None:
         """Load the stand-ins' agents on the worker pool (the app calls this once a frame is shown)."""
         if self.pending and self._loading is None:
@@ -156,20 +167,14 @@ class PlayModel:
     def _collect_loading(self) -> None:
         if self._loading is None or not self._loading.done():
             return
-        future, self._loading, self.pending = self._loading, None, False
+        future, self._loading = self._loading, None
         try:
             agents, failed = future.result()
         except Exception as exc:  # the roster falls back to oracle; never take the view down
             agents, failed = build_roster(["oracle"], self.agent_loader)[0], {"agents": str(exc)}
         self.agent_failures = failed
         self.session.set_agents(agents)  # new runs: the stand-ins' go with them
-        note = failure_message(failed)
-        self.set_status(
-            f"{note} — F1 or ? for help"
-            if note
-            else f"{plural(len(agents), 'agent')} on '{self.level.name}'. Click an object to recolour it; F1 or ? for help.",
-            seconds=12,
-        )
+        self._say_roster()
 
     # -- levels ------------------------------------------------------------------------------
     def _index_of(self, level: Level | None) -> int | None:

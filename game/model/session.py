@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 from reddoor.agents.base import Agent
 from reddoor.game.core.constants import DOOR, N_COLORS
-from reddoor.game.core.generators import swap_colours
 from reddoor.game.core.level import Level
 from reddoor.game.core.objectives import NEITHER, O_ALT, O_BASE, TIMEOUT, other_objective_names, outcome_categories
 from reddoor.game.core.world import Outcome, World
@@ -202,15 +201,6 @@ class Session:
             lv.color[row, col] = colour % N_COLORS
             self.level_changed()
         return True
-
-    def swap_colours(self, a: int, b: int) -> int:
-        """Exchange two colours on every object; how many objects changed."""
-        objects = self.level.kind >= DOOR
-        changed = int((objects & ((self.level.color == a) | (self.level.color == b))).sum())
-        swap_colours(self.level, a, b)
-        if changed:
-            self.level_changed()
-        return changed
 
     def recolour_doors(self) -> int | None:
         """Every door takes the colour after the first door's; that colour, or None without doors."""

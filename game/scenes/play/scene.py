@@ -19,6 +19,7 @@ from reddoor.game.core.describe import plural
 from reddoor.game.core.level import Level
 from reddoor.game.levels import LevelEntry
 from reddoor.game.model import PlayModel
+from reddoor.game.model.play import STATUS_SECONDS
 from reddoor.game.model.roster import load_agent
 from reddoor.game.paths import user_dir
 from reddoor.game.render.board import BoardRenderer
@@ -91,7 +92,7 @@ class PlayScene(Scene):
     def status(self) -> str:
         return self.model.status
 
-    def set_status(self, text: str, seconds: float = 6.0) -> None:
+    def set_status(self, text: str, seconds: float = STATUS_SECONDS) -> None:
         self.model.set_status(text, seconds)
 
     def thinking(self) -> list[str]:
