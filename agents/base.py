@@ -74,6 +74,21 @@ class Agent(ABC):
         """The steering strength the play view starts this agent at (steer_by must be set)."""
         raise NotImplementedError(f"a {self.kind!r} agent cannot be steered")
 
+    # Thinking time: a kind whose network repeats one weight-tied round K times (a FieldNet) can be
+    # given another K at inference than it was trained with. `rounds` is the K it runs now and
+    # `trained_rounds` the K it learned with; both None for a kind without rounds.
+    @property
+    def rounds(self) -> int | None:
+        return None
+
+    @property
+    def trained_rounds(self) -> int | None:
+        return None
+
+    def set_rounds(self, k: int) -> None:
+        """Think for k rounds from now on (1..MAX_ROUNDS); ValueError for a kind without rounds."""
+        raise ValueError(f"a {self.kind!r} agent has no rounds to set (only FieldNet agents: ppo, imitation)")
+
     default_decode: ClassVar[str] = ""
     rule: ClassVar[str] = ""  # e.g. "plan" (oracle, mesa), "uniform" (random)
 
@@ -103,6 +118,13 @@ class Agent(ABC):
                 f"decode={value!r}: a {self.kind!r} agent has no distribution over moves "
                 f"(its moves come from its {self.rule or 'own'} rule)"
             )
+        if key == "rounds":
+            try:
+                k = int(value)
+            except ValueError:
+                raise ValueError(f"rounds={value!r} is not a whole number") from None
+            self.set_rounds(k)
+            return
         raise ValueError(f"unknown option {key!r} for a {self.kind!r} agent")
 
     def reset(self, seed: int | None = None) -> None:  # noqa: B027 (a hook with nothing to do by default)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from reddoor.game.core.constants import MAX_ROUNDS
 from reddoor.game.core.observation import CH_AGENT, OBS_LAYOUT_VERSION
 from reddoor.game.core.safe_io import FileTooLarge, NotARegularFile, atomic_write, read_regular
 
@@ -43,7 +44,7 @@ ARCH_BOUNDS = {  # architecture field -> (lowest, highest), all whole numbers
         "channels": (1, 256),
         "in_channels": (CH_AGENT, CH_AGENT),
         "out_channels": (1, 64),
-        "iterations": (1, 256),
+        "iterations": (1, MAX_ROUNDS),
     },
     "cellscorer": {"hidden": (1, 4096), "in_channels": (CH_AGENT, CH_AGENT)},
     "reflex": {"hidden": (1, 4096), "in_channels": (CH_AGENT, CH_AGENT), "out_channels": (1, 64), "radius": (1, 64)},

@@ -84,11 +84,20 @@ def display_name(meta: dict, fallback: str) -> str:
 _OPTION = re.compile(r":(?=[a-z_]+=)")
 
 
+# Thinking time written on the agent: 'imitation-k48@96' is 'imitation-k48:rounds=96'.
+_AT_ROUNDS = re.compile(r"(.+)@(\d+)")
+
+
 def split_spec(spec: str | os.PathLike) -> tuple[str, list[tuple[str, str]]]:
     """An agent spec's agent and its options: 'mesa:commit=threshold:0' -> ('mesa', [('commit',
-    'threshold:0')]); 'reflex:decode=sample' -> ('reflex', [('decode', 'sample')])."""
+    'threshold:0')]); 'reflex:decode=sample' -> ('reflex', [('decode', 'sample')]);
+    'imitation-k48@96' -> ('imitation-k48', [('rounds', '96')])."""
     head, *options = _OPTION.split(str(spec))
     out = []
+    at = _AT_ROUNDS.fullmatch(head)
+    if at and not Path(head).exists():
+        head = at.group(1)
+        out.append(("rounds", at.group(2)))
     for option in options:
         key, _, value = option.partition("=")
         if not value:
@@ -97,18 +106,29 @@ def split_spec(spec: str | os.PathLike) -> tuple[str, list[tuple[str, str]]]:
     return head, out
 
 
+def option_text(key: str, value: str) -> str:
+    """How an option is written after the agent: '@96' for rounds, ':decode=sample' for the rest."""
+    return f"@{value}" if key == "rounds" else f":{key}={value}"
+
+
+def join_spec(head: str, options: list[tuple[str, str]]) -> str:
+    """The spec of `head` with `options`, rounds first (as split_spec reads it back)."""
+    ordered = sorted(options, key=lambda kv: kv[0] != "rounds")
+    return head + "".join(option_text(k, v) for k, v in ordered)
+
+
 def with_option(spec: str, key: str, value: str) -> str:
     """`spec` with option key=value (replacing that key if it is there)."""
     head, options = split_spec(spec)
-    options = [(k, v) for k, v in options if k != key] + [(key, value)]
-    return head + "".join(f":{k}={v}" for k, v in options)
+    return join_spec(head, [(k, v) for k, v in options if k != key] + [(key, value)])
 
 
 def load_agent(spec: str | os.PathLike, name: str | None = None, seed: int = 0) -> Agent:
     """An agent from a spec: 'oracle' / 'random', a learned kind ('ppo' = its shipped train weights),
     '<kind>-<distribution>' (e.g. 'mesa-diverse'), or a checkpoint path; then any options, each
     ':key=value': decode=greedy|sample for the kinds with a distribution over moves, commit=... for
-    mesa (agents/mesa.py). Each option is part of the agent's name (decode only where it is not the
+    mesa (agents/mesa.py), rounds=K (or '@K' after the agent: 'imitation-k48@96') for a FieldNet's
+    rounds at test time. Each option is part of the agent's name (decode only where it is not the
     kind's own); tables name the decoder in a column of its own (lab.lineup.agent_label).
 
     Raises CheckpointError (a ValueError) naming the file and the problem, or ValueError for an
@@ -117,10 +137,10 @@ def load_agent(spec: str | os.PathLike, name: str | None = None, seed: int = 0) 
     text, options = split_spec(spec)
     agent = _load_plain(text, name, seed)
     default = agent.decode
-    for key, value in options:
+    for key, value in sorted(options, key=lambda kv: kv[0] != "rounds"):
         agent.set_option(key, value)
         if (key != "decode" or value != default) and name is None:  # a panel tells 'reflex' from 'reflex:decode=sample'
-            agent.name += f":{key}={value}"
+            agent.name += option_text(key, value)
     return agent
 
 

@@ -8,7 +8,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from reddoor.game.core.constants import FLOOR, N_ACTIONS
+from reddoor.game.core.constants import FLOOR, MAX_ROUNDS, N_ACTIONS
 from reddoor.game.core.generators import TRAINING_CANVAS
 from reddoor.game.core.level import Level
 from reddoor.game.core.observation import CH_AGENT, CH_WALL, encode
@@ -224,6 +224,24 @@ class FieldPolicy(LearnedAgent):
         return self.BEST_ALPHA.get(self.name, 2.0)
 
     _steering: tuple | None = None  # (cell, alpha, direction (channels,))
+
+    @property
+    def rounds(self) -> int:
+        return self.net.iterations
+
+    @property
+    def trained_rounds(self) -> int:
+        return int(self.meta["architecture"]["iterations"])
+
+    def set_rounds(self, k: int) -> None:
+        if not isinstance(k, int) or not 1 <= k <= MAX_ROUNDS:
+            raise ValueError(f"rounds must be a whole number from 1 to {MAX_ROUNDS}, got {k!r}")
+        if k == self.net.iterations:
+            return
+        # The rounds first, then fresh caches: a first look already under way on the play view's
+        # worker stores its field in the old cache, never in the new one.
+        self.net.iterations = k
+        self._cache, self._index = {}, LevelIndex()
 
     @property
     def deterministic(self) -> bool:  # a greedy FieldNet reads a per-level field computed level by level

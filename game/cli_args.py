@@ -13,6 +13,8 @@ import os
 import sys
 from pathlib import Path
 
+from reddoor.game.core.constants import MAX_ROUNDS
+
 # Documented bounds (README, "Reliability"): far above any real run, low enough that a typo such
 # as an extra three zeros is refused before it eats memory or days.
 MAX_EPISODES = 1_000_000  # levels per distribution in eval / study
@@ -21,7 +23,6 @@ MAX_JOBS = 512  # worker processes
 MAX_THREADS = 512  # torch threads
 MAX_SEEDS = 100_000  # seeds in one study
 MAX_SEED = 2**31 - 1  # a seed or a block of evaluation levels
-MAX_ROUNDS = 256  # the rounds K of a FieldNet
 MAX_PROBE_LEVELS = 5_000  # probe / steer levels: each one's hidden states are kept for the fit (25x the default)
 
 
@@ -82,6 +83,37 @@ def name_list(name: str):
 
     parse.__name__ = name.lstrip("-")
     return parse
+
+
+def count_list(name: str, low: int = 1, high: int | None = None, most: int = 64):
+    """An argparse type: comma-separated whole numbers, each in [low, high], at most `most` of them."""
+    one = count(name, low, high)
+
+    def parse(text: str) -> list[int]:
+        items = name_list(name)(text)
+        if len(items) > most:
+            raise argparse.ArgumentTypeError(f"{len(items)} values; the most is {most}")
+        return list(dict.fromkeys(one(x) for x in items))
+
+    parse.__name__ = name.lstrip("-")
+    return parse
+
+
+ROUNDS_TEST_HELP = (
+    "comma-separated rounds K at test time for FieldNet agents (ppo, imitation), each agent once per K, "
+    f"1..{MAX_ROUNDS} (default: each net's trained K); an agent spec may say it too: imitation-k48@96"
+)
+
+
+def rounds_test_option(p: argparse.ArgumentParser) -> None:
+    """--rounds-test K[,K...]: the thinking-time dial of eval, goals, probe and steer."""
+    p.add_argument(
+        "--rounds-test",
+        type=count_list("--rounds-test", 1, MAX_ROUNDS),
+        default=None,
+        metavar="K[,K...]",
+        help=ROUNDS_TEST_HELP,
+    )
 
 
 def output_problem(path: str | os.PathLike, suffix: str | None = None, folder: bool = False) -> str | None:

@@ -13,11 +13,21 @@ import time
 from collections.abc import Sequence
 
 from reddoor.agents.rollout import eval_first_seed
-from reddoor.game.cli_args import MAX_EPISODES, MAX_JOBS, MAX_SEED, Parser, count, fail, name_list, output_problem
+from reddoor.game.cli_args import (
+    MAX_EPISODES,
+    MAX_JOBS,
+    MAX_SEED,
+    Parser,
+    count,
+    fail,
+    name_list,
+    output_problem,
+    rounds_test_option,
+)
 from reddoor.game.core.generators import DISTRIBUTIONS, TWIN_EDITS, distribution_problem
 from reddoor.game.core.interventions import parse_interventions
 from reddoor.game.core.objectives import other_objective_names, parse_objectives
-from reddoor.lab.lineup import DECODES, expand_agents, usable_agents, with_decoding
+from reddoor.lab.lineup import DECODES, expand_agents, usable_agents, with_decoding, with_rounds
 from reddoor.lab.runner import available_cores, run_table
 
 # The default table: the maze distributions of the first build (the counterfactual and open-room
@@ -79,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
         "default (each kind's own: ppo samples, imitation and reflex are greedy). Default: both for the "
         "table, default for --signature. An agent spec may also say it: reflex:decode=sample",
     )
+    rounds_test_option(p)
     p.add_argument("--out", default=None, help="folder to write experiment.csv, experiment.md and experiment.png into")
     p.add_argument(
         "--json", action="store_true", help="print one JSON object per (agent, distribution) per line, no table"
@@ -131,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
         objectives = parse_objectives(args.objectives)
         words = ["shipped"] if args.agents is None else [a.strip() for a in args.agents.split(",") if a.strip()]
         specs = with_decoding(
-            usable_agents(list(dict.fromkeys(expand_agents(words, note))), note), args.decode or "both"
+            with_rounds(usable_agents(list(dict.fromkeys(expand_agents(words, note))), note), args.rounds_test),
+            args.decode or "both",
         )
         if not specs:
             return fail("reddoor eval", "no agent left to evaluate")

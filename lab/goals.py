@@ -33,7 +33,16 @@ from pathlib import Path
 
 import numpy as np
 
-from reddoor.game.cli_args import MAX_EPISODES, MAX_JOBS, MAX_SEED, Parser, count, fail, output_problem
+from reddoor.game.cli_args import (
+    MAX_EPISODES,
+    MAX_JOBS,
+    MAX_SEED,
+    Parser,
+    count,
+    fail,
+    output_problem,
+    rounds_test_option,
+)
 from reddoor.game.core.constants import DOOR, RED
 from reddoor.game.core.generators import TWIN_EDITS, generate
 from reddoor.game.core.level import UNREACHABLE
@@ -119,7 +128,14 @@ def analyse(rows: Sequence[dict], levels: dict[str, list]) -> list[dict]:
         groups.setdefault((r["agent"], r["decode"], base), {})[r["distribution"]] = r
     out = []
     for (agent, decode, base), by_dist in groups.items():
-        row = {"agent": agent, "decode": decode, "base": base, "episodes": next(iter(by_dist.values()))["episodes"]}
+        first = next(iter(by_dist.values()))
+        row = {
+            "agent": agent,
+            "decode": decode,
+            "rounds_test": first.get("rounds_test"),
+            "base": base,
+            "episodes": first["episodes"],
+        }
         tested = {g: [0, 0] for g in GOALS}  # hits, levels
         twins = {}
         for d in twin_sets(base):
@@ -426,6 +442,7 @@ def build_parser():
     p.add_argument(
         "--bases", default=",".join(BASES), help=f"comma-separated base distributions (default {','.join(BASES)})"
     )
+    rounds_test_option(p)
     p.add_argument("--out", default=None, help="folder to write goals.md, goals.csv and goals.png into")
     p.add_argument("--json", action="store_true", help="one JSON object per (agent, decode, base) per line")
     p.add_argument("--jobs", type=count("--jobs", 1, MAX_JOBS), default=None, help="worker processes")
@@ -437,7 +454,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from reddoor.agents.loading import CheckpointError
     from reddoor.game.core.generators import distribution_problem
-    from reddoor.lab.lineup import expand_agents, usable_agents, with_decoding
+    from reddoor.lab.lineup import expand_agents, usable_agents, with_decoding, with_rounds
     from reddoor.lab.report import emit_rows
     from reddoor.lab.runner import available_cores
 
@@ -453,7 +470,10 @@ def main(argv: list[str] | None = None) -> int:
             return fail("reddoor goals", f"--bases {b}: {problem}")
     try:
         words = ["shipped"] if args.agents is None else [a.strip() for a in args.agents.split(",") if a.strip()]
-        specs = with_decoding(usable_agents(list(dict.fromkeys(expand_agents(words, note))), note), args.decode)
+        specs = with_decoding(
+            with_rounds(usable_agents(list(dict.fromkeys(expand_agents(words, note))), note), args.rounds_test),
+            args.decode,
+        )
         if not specs:
             return fail("reddoor goals", "no agent left to evaluate")
         jobs = args.jobs or available_cores()

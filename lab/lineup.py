@@ -12,7 +12,15 @@ import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from reddoor.agents.loading import LEARNED_KINDS, CheckpointError, load_agent, shipped_path, split_spec, with_option
+from reddoor.agents.loading import (
+    LEARNED_KINDS,
+    CheckpointError,
+    join_spec,
+    load_agent,
+    shipped_path,
+    split_spec,
+    with_option,
+)
 
 
 @functools.lru_cache(maxsize=256)
@@ -22,7 +30,7 @@ def agent_label(spec: str) -> str:
     carries the kind, rounds K and training distribution, e.g. imitation-k48); then the spec's
     options but decode (a column of its own), e.g. mesa:commit=threshold:0."""
     text, options = split_spec(spec)
-    suffix = "".join(f":{k}={v}" for k, v in options if k != "decode")
+    suffix = join_spec("", [(k, v) for k, v in options if k != "decode"])
     if text.endswith(".npz") or os.sep in text:
         path = Path(text)
         if path.parent.name == "seeds" and path.parent.parent.name:
@@ -39,6 +47,30 @@ def agent_decoding(spec: str) -> str:
     """What a row's `decode` column says for the agent of `spec`: greedy or sample for a kind with
     a distribution over moves, else the rule its moves come from (plan, uniform)."""
     return load_agent(spec).decoding
+
+
+@functools.lru_cache(maxsize=256)
+def agent_rounds(spec: str) -> int | None:
+    """What a row's `rounds_test` column says: the rounds a FieldNet thinks for in this spec (its
+    trained K unless the spec says @K), None for a kind without rounds."""
+    return load_agent(spec).rounds
+
+
+def with_rounds(specs: Sequence[str], rounds: Sequence[int] | None) -> list[str]:
+    """The specs under --rounds-test: each FieldNet once per K in `rounds` (K = its trained rounds is
+    the plain spec, so its rows keep their usual name); a spec that names its own @K keeps it, and an
+    agent without rounds is played once, as it is. `rounds` None or empty: the specs as they are."""
+    if not rounds:
+        return list(specs)
+    out: list[str] = []
+    for spec in specs:
+        head, options = split_spec(spec)
+        trained = load_agent(spec).trained_rounds
+        if trained is None or any(k == "rounds" for k, _ in options):
+            out.append(spec)
+            continue
+        out += [spec if k == trained else with_option(spec, "rounds", str(k)) for k in rounds]
+    return list(dict.fromkeys(out))
 
 
 DECODES = ("default", "greedy", "sample", "both")

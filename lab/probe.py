@@ -24,11 +24,11 @@ import numpy as np
 from reddoor.agents.probing import APP_FIELDS, FIELDS, ProbeSet, field_map, fingerprint, static_of
 from reddoor.agents.rollout import eval_first_seed, play
 from reddoor.game.blas import limit_blas_threads
-from reddoor.game.cli_args import MAX_PROBE_LEVELS, MAX_SEED, Parser, count, fail, output_problem
+from reddoor.game.cli_args import MAX_PROBE_LEVELS, MAX_SEED, Parser, count, fail, output_problem, rounds_test_option
 from reddoor.game.core.batched import LevelPool
 from reddoor.game.core.generators import DISTRIBUTIONS, TRAINING_CANVAS, generate
 from reddoor.game.core.level import Level
-from reddoor.lab.lineup import agent_label
+from reddoor.lab.lineup import agent_label, with_rounds
 from reddoor.lab.report import fmt, json_safe, median_range
 from reddoor.lab.report import seed_group as unit_of
 
@@ -102,7 +102,9 @@ def random_like(net, seed: int):
         w = arr if arr.ndim == 4 else net.p[name.replace("bias", "weight")]
         bound = 1.0 / np.sqrt(w.shape[1] * w.shape[2] * w.shape[3])
         params[name] = rng.uniform(-bound, bound, arr.shape).astype(np.float32)
-    return nn.FieldNet(dict(net.config), params)
+    control = nn.FieldNet(dict(net.config), params)
+    control.iterations = net.iterations  # the rounds the agent thinks for now (--rounds-test)
+    return control
 
 
 def input_features(statics: np.ndarray) -> np.ndarray:
@@ -584,6 +586,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--json", action="store_true", help="one JSON object per (agent, distribution, field, round), no table"
     )
+    rounds_test_option(p)
     p.add_argument("--out", default=None, help="folder to write probe.md, probe.csv and probe.png into")
     p.add_argument(
         "--save-probes",
@@ -615,8 +618,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.levels < 2:
         return fail("reddoor probe", "--levels must be at least 2")
     limit_blas_threads(1)
-    specs = [a.strip() for a in args.agent.split(",") if a.strip()]
     rows, timings = [], []
+    try:
+        specs = with_rounds([a.strip() for a in args.agent.split(",") if a.strip()], args.rounds_test)
+    except (CheckpointError, ValueError) as e:
+        return fail("reddoor probe", f"{e}")
     for spec in specs:
         try:
             agent = load_agent(spec)
@@ -626,6 +632,8 @@ def main(argv: list[str] | None = None) -> int:
             result = run_probes(agent, dists, args.levels, args.seed, test_distributions=tests)
         except (CheckpointError, ValueError) as e:
             return fail("reddoor probe", f"{e}")
+        for r in result["rows"]:
+            r["rounds_test"] = agent.rounds
         elapsed = time.time() - t0
         timings.append((label, elapsed))
         rows += result["rows"]

@@ -293,9 +293,10 @@ def plot(rows: Sequence[dict], path: str | os.PathLike, title: str | None = None
 
 
 def seed_group(agent: str) -> str | None:
-    """The study unit a seed's row belongs to ('study-imitation/k48-seed-0003' -> 'study-imitation/k48'), or None."""
-    m = re.fullmatch(r"(.+?)(?:-|/)?seed-\d+", str(agent))
-    return None if m is None else m.group(1).rstrip("-")
+    """The study unit a seed's row belongs to ('study-imitation/k48-seed-0003' -> 'study-imitation/k48';
+    with the seed's options, '…/k48-seed-0003@96' -> '…/k48@96'), or None."""
+    m = re.fullmatch(r"(.+?)(?:-|/)?seed-\d+((?:@\d+)?(?::.+)?)", str(agent))
+    return None if m is None else m.group(1).rstrip("-") + m.group(2)
 
 
 def median_range(values: Sequence[float]) -> str:

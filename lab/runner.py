@@ -25,7 +25,7 @@ from reddoor.game.core.batched import LevelPool
 from reddoor.game.core.generators import generate, max_side
 from reddoor.game.core.objectives import Objective, get_objective
 from reddoor.lab import counterfactual
-from reddoor.lab.lineup import agent_decoding, agent_label
+from reddoor.lab.lineup import agent_decoding, agent_label, agent_rounds
 
 CHUNK = 100  # levels per unit of work; fixed, so that results do not depend on --jobs
 
@@ -169,6 +169,7 @@ def run_table(
                 row = {
                     "agent": agent_label(spec),
                     "decode": agent_decoding(spec),
+                    "rounds_test": agent_rounds(spec),
                     "distribution": d,
                     "seed": seed,
                     "first_level_seed": eval_first_seed(seed),

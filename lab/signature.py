@@ -30,7 +30,7 @@ from reddoor.game.core.objectives import O_ALT, TIMEOUT
 from reddoor.game.core.stats import newcombe_difference
 from reddoor.lab import lineup, report
 from reddoor.lab.counterfactual import CATEGORIES
-from reddoor.lab.lineup import usable_agents, with_decoding
+from reddoor.lab.lineup import usable_agents, with_decoding, with_rounds
 from reddoor.lab.report import agent_cell, emit_rows
 from reddoor.lab.report import fmt as _f
 from reddoor.lab.runner import available_cores, run_table
@@ -96,6 +96,7 @@ def signature_rows(rows: Sequence[dict], n_agents: int) -> list[dict]:
         row = {
             "agent": agent_cell(near) if names.count(near["agent"]) > 1 else near["agent"],
             "decode": near.get("decode", ""),
+            "rounds_test": near.get("rounds_test"),
             "episodes": near["episodes"],
             "near_o_alt": near[O_ALT.name],
             "near_o_alt_count": near[f"{O_ALT.name}_count"],
@@ -399,7 +400,9 @@ def main(args, argv: Sequence[str] | None = None) -> int:
                 next((i.k for i in ivs if i.kind == MOVE), SIGNATURE_K),
             )
         extra = [a.strip() for a in args.agents.split(",") if a.strip()] if args.agents else []
-        specs = with_decoding(usable_agents(signature_agents(extra, note), note), args.decode or "default")
+        specs = with_decoding(
+            with_rounds(usable_agents(signature_agents(extra, note), note), args.rounds_test), args.decode or "default"
+        )
         if not specs:
             return fail("reddoor eval", "no agent left to evaluate")
         jobs = args.jobs or available_cores()

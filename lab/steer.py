@@ -30,13 +30,13 @@ import numpy as np
 
 from reddoor.agents.rollout import eval_first_seed
 from reddoor.game.blas import limit_blas_threads
-from reddoor.game.cli_args import MAX_PROBE_LEVELS, MAX_SEED, Parser, count, fail, output_problem
+from reddoor.game.cli_args import MAX_PROBE_LEVELS, MAX_SEED, Parser, count, fail, output_problem, rounds_test_option
 from reddoor.game.core.constants import DOOR
 from reddoor.game.core.generators import generate
 from reddoor.game.core.level import UNREACHABLE, Level
 from reddoor.game.core.stats import wilson
 from reddoor.game.core.world import World
-from reddoor.lab.lineup import agent_label
+from reddoor.lab.lineup import agent_label, with_rounds
 from reddoor.lab.probe import DEFAULT_DISTRIBUTIONS, FIT_LEVELS, goal_direction
 from reddoor.lab.report import json_safe
 
@@ -387,6 +387,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="block of unseen levels, the episodes' and random directions' seed",
     )
     p.add_argument("--json", action="store_true", help="one JSON object per (agent, method, alpha), no table")
+    rounds_test_option(p)
     p.add_argument("--out", default=None, help="folder to write steer.md, steer.csv and steer.png into")
     return p
 
@@ -416,7 +417,11 @@ def main(argv: list[str] | None = None) -> int:
             return fail("reddoor steer", f"--alphas must be finite numbers, got {args.alphas!r}")
     limit_blas_threads(1)
     rows, timings, notes = [], [], []
-    for spec in [a.strip() for a in args.agent.split(",") if a.strip()]:
+    try:
+        specs = with_rounds([a.strip() for a in args.agent.split(",") if a.strip()], args.rounds_test)
+    except (CheckpointError, ValueError) as e:
+        return fail("reddoor steer", f"{e}")
+    for spec in specs:
         try:
             agent = load_agent(spec)
             agent.name = agent_label(spec)
@@ -424,6 +429,8 @@ def main(argv: list[str] | None = None) -> int:
             result = run_steer(agent, args.levels, alphas, args.seed, args.distribution, fit_levels=args.fit_levels)
         except (CheckpointError, ValueError) as e:
             return fail("reddoor steer", f"{e}")
+        for r in result["rows"]:
+            r["rounds_test"] = agent.rounds
         elapsed = time.time() - t0
         timings.append((agent.name, elapsed))
         rows += result["rows"]

@@ -51,3 +51,7 @@ def color_index(name: str) -> int:
 def default_step_limit(height: int, width: int) -> int:
     """Steps before truncation when a level names none: one per cell, enough for any simple path."""
     return height * width
+
+
+# The rounds K of a FieldNet, trained or at test time (checkpoints, --rounds, --rounds-test, name@K).
+MAX_ROUNDS = 256

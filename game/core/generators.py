@@ -5,7 +5,7 @@ for the counterfactual tests, a constraint a drawn level must meet (draws that m
 repeated with the same generator, so the result is still a function of name and seed).
 
 Layouts:
-- `maze`: odd sides drawn independently from 7..15 (`large`: 17..31), carved by a randomised
+- `maze`: odd sides drawn independently from 7..15 (`large*`: 17..31), carved by a randomised
   depth-first search on the odd cells, then about 10% of the remaining inner walls between two
   corridors knocked out to make loops. The door goes in the outer wall or on an inner dead end;
   0 to 3 distractors (key, ball, box) go on other dead ends or corridor cells.
@@ -101,6 +101,10 @@ SPECS: dict[str, Spec] = {
     "swap": Spec("maze", "swap", "train levels with red and blue exchanged everywhere"),
     "diverse": Spec("maze", "diverse", "door and distractor colours drawn at random, red included"),
     "large": Spec("maze", "red-door", "train's colour rules on mazes of 17 to 31 a side", sizes="large"),
+    "large-conflict": Spec(
+        "maze", "conflict", "conflict's colours on mazes of 17 to 31 a side", min_distractors=1, sizes="large"
+    ),
+    "large-blue-door": Spec("maze", "blue-door", "blue-door's colours on mazes of 17 to 31 a side", sizes="large"),
     "open-train": Spec(
         "open", "red-door", "an open room, no inner walls; train's colours: red door, no red distractor"
     ),
