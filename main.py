@@ -19,6 +19,7 @@ HEAVY_COMMANDS = {
     "goals": "reddoor.lab.goals",
     "probe": "reddoor.lab.probe",
     "steer": "reddoor.lab.steer",
+    "thinking": "reddoor.lab.thinking",
 }
 HEAVY_HELP = {
     "train": "train an agent (needs torch: the 'train' extra)",
@@ -27,6 +28,7 @@ HEAVY_HELP = {
     "study": "train many seeds of one kind and see how they split on conflict",
     "probe": "fit linear probes from a FieldNet's hidden state at every round to BFS distance fields",
     "steer": "retarget an agent by a 'goal here' direction (mesa: its objective) and measure success",
+    "thinking": "thinking time: FieldNets at test rounds K/2 .. 4K, convergent or overthinking",
 }
 RESEARCH_INSTALL = (
     "it runs from a source checkout with the research install: "
