@@ -490,16 +490,12 @@ def build_parser():
     return p
 
 
-def _fieldnets(specs: Sequence[str], note) -> list[str]:
+def _fieldnets(specs: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The specs that have rounds to vary, and the rest."""
     from reddoor.agents.loading import load_agent
 
-    out = []
-    for spec in specs:
-        if load_agent(spec).trained_rounds is None:
-            note(f"skipping {spec}: it has no rounds to vary")
-        else:
-            out.append(spec)
-    return out
+    nets = [s for s in specs if load_agent(s).trained_rounds is not None]
+    return nets, [s for s in specs if s not in nets]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -525,9 +521,16 @@ def main(argv: list[str] | None = None) -> int:
             return fail(prog, f"--distributions {d}: {problem}")
     try:
         words = ["shipped"] if args.agents is None else [a.strip() for a in args.agents.split(",") if a.strip()]
-        nets = _fieldnets(usable_agents(list(dict.fromkeys(expand_agents(words, note))), note), note)
+        nets, others = _fieldnets(usable_agents(list(dict.fromkeys(expand_agents(words, note))), note))
         if not nets:
-            return fail(prog, "no FieldNet agent to vary (give ppo, imitation, their checkpoints or study folders)")
+            return fail(
+                prog,
+                "no FieldNet agent to vary"
+                + (f" ({', '.join(others)} {'has' if len(others) == 1 else 'have'} no rounds)" if others else "")
+                + "; give ppo, imitation, their checkpoints or study folders",
+            )
+        for spec in others:
+            note(f"skipping {spec}: it has no rounds to vary")
         jobs = args.jobs or available_cores()
         t0 = time.time()
         rows = run_thinking(

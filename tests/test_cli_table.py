@@ -117,6 +117,16 @@ BAD_CALLS = {
         ["steer", "--agent", "nobody"],
         ["steer"],
     ],
+    "thinking": [
+        ["thinking", "--agents", "nobody"],
+        ["thinking", "--agents", "oracle"],
+        ["thinking", "--episodes", "0"],
+        ["thinking", "--rounds-test", "0"],
+        ["thinking", "--rounds-test", "999"],
+        ["thinking", "--distributions", "nowhere"],
+        ["thinking", "--distributions", ","],
+        ["thinking", "--out", FILE + "/t"],
+    ],
 }
 CASES = [(cmd, argv) for cmd, calls in BAD_CALLS.items() for argv in calls]
 
