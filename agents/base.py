@@ -31,6 +31,18 @@ class Explanation:
     arrows: np.ndarray | None = None
 
 
+# The thinking-time ladder (lab/thinking.py, and the play view's K / Shift+K): K/2 .. 4K, at most 192.
+LADDER_FACTORS = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
+LADDER_MOST = 192
+
+
+def rounds_ladder(trained: int, factors=LADDER_FACTORS, most: int = LADDER_MOST) -> list[int]:
+    """The test rounds for a net trained with `trained` rounds: round(trained * f) for each factor,
+    at least 1 and at most `most` (its trained K always kept), in order, without repeats."""
+    ks = {min(most, max(1, round(trained * f))) for f in factors}
+    return sorted(ks | {trained})
+
+
 def plan_arrows(dist: np.ndarray, cells: np.ndarray) -> np.ndarray:
     """Explanation arrows of a planner: at each cell of the boolean (H, W) mask `cells`, a one-hot
     for the move `greedy_action` takes down the distance map `dist`; NaN elsewhere."""
@@ -88,6 +100,11 @@ class Agent(ABC):
     def set_rounds(self, k: int) -> None:
         """Think for k rounds from now on (1..MAX_ROUNDS); ValueError for a kind without rounds."""
         raise ValueError(f"a {self.kind!r} agent has no rounds to set (only FieldNet agents: ppo, imitation)")
+
+    def rounds_ladder(self) -> list[int]:
+        """The test rounds the thinking-time study plays this agent at (rounds_ladder(trained_rounds));
+        empty for a kind without rounds."""
+        return [] if self.trained_rounds is None else rounds_ladder(self.trained_rounds)
 
     default_decode: ClassVar[str] = ""
     rule: ClassVar[str] = ""  # e.g. "plan" (oracle, mesa), "uniform" (random)

@@ -24,6 +24,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from reddoor.agents.base import LADDER_MOST as MOST_ROUNDS
+from reddoor.agents.base import rounds_ladder as ladder
 from reddoor.game.cli_args import (
     MAX_EPISODES,
     MAX_JOBS,
@@ -39,19 +41,10 @@ from reddoor.lab.report import FIGURE_COLOURS, fmt, median_range, seed_group
 DISTRIBUTIONS = ("train", "large", "conflict", "large-conflict")
 COMPETENCE_ON = ("train", "large")  # where the door is the red door: O_base is competence
 CONFLICT_ON = ("conflict", "large-conflict")
-FACTORS = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
-MOST_ROUNDS = 192
 DEFAULT_EPISODES = 100
 DECODERS = ("greedy", "sample")
 CLASSES = ("convergent", "overthinking")
 STEM = "thinking-time"
-
-
-def ladder(trained: int, factors: Sequence[float] = FACTORS, most: int = MOST_ROUNDS) -> list[int]:
-    """The test rounds for a net trained with `trained` rounds: round(trained * f) for each factor,
-    at least 1 and at most `most` (its trained K always kept), in order, without repeats."""
-    ks = {min(most, max(1, round(trained * f))) for f in factors}
-    return sorted(ks | {trained})
 
 
 # -- the rows --------------------------------------------------------------------------------------

@@ -276,6 +276,8 @@ CHECKS = {
     "probe_field": lambda b, s, t: s.model.probe.field == "red" and "red field" in s.status,
     "probe_prev": lambda b, s, t: "select a ppo or imitation agent" in s.status,
     "probe_next": lambda b, s, t: "select a ppo or imitation agent" in s.status,
+    "think_more": lambda b, s, t: "has no thinking rounds to change" in s.status,
+    "think_less": lambda b, s, t: "has no thinking rounds to change" in s.status,
 }
 
 

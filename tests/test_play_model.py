@@ -140,3 +140,35 @@ def test_a_panels_last_episode_is_of_the_level_shown():
     assert last_outcome(run) is not None
     m.generate_again("blue-door")
     assert last_outcome(run) is None and last_outcome(run, all_levels=True) is not None
+
+
+def test_k_and_shift_k_walk_the_selected_networks_thinking_rounds():
+    """K / Shift+K: the selected network thinks for the next / previous rounds of the thinking-time
+    ladder (K/2 .. 4K); its name says them, its episode and totals start afresh, and the worker
+    looks at the level again with the new rounds; an agent without rounds says so."""
+    level = generate("train", 1_000_011)
+    model = PlayModel(level.copy(), [load_agent("imitation-k8"), load_agent("oracle")], catalogue=[])
+    model.hold_seconds = 0.0
+    run = model.runs[0]
+    end = time.perf_counter() + 30
+    while run.world.steps < 3 and time.perf_counter() < end:  # a few steps, after its first look
+        model.update(1 / model.speed)
+        time.sleep(0.002)
+    assert run.world.steps >= 3
+    model.change_rounds(1)
+    assert (run.agent.rounds, run.name) == (12, "imitation-k8@12")
+    assert run.all_tally.episodes == 0 and run.world.steps == 0
+    assert "imitation-k8@12 now thinks for 12 rounds (trained with 8)" in model.status_now()
+    for _ in range(3):
+        model.change_rounds(-1)
+    assert (run.agent.rounds, run.name) == (4, "imitation-k8@4")
+    assert "already thinks for the fewest rounds" in model.status_now()
+    model.change_rounds(1)
+    assert (run.agent.rounds, run.name) == (8, "imitation-k8")
+    # the field it acts on is the one its rounds give
+    fresh = load_agent("imitation-k8")
+    model.warm_up()
+    assert np.allclose(run.agent.explain(level).arrows, fresh.explain(level).arrows, equal_nan=True)
+    model.select_next()
+    model.change_rounds(1)
+    assert "oracle has no thinking rounds to change" in model.status_now()

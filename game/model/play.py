@@ -9,6 +9,7 @@ Each action returns nothing and says what it did in `status` (one line the view 
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import Future
 
 from reddoor.agents import kinds as agent_kinds
@@ -23,7 +24,7 @@ from reddoor.game.levels import DEFAULT_LEVEL, LevelEntry, list_levels
 
 from . import steering
 from .roster import PendingAgent, build_roster, failure_message, load_agent, spec_of, unique_names
-from .session import AgentRun, Session, objective_names
+from .session import AgentRun, Session, Tally, objective_names
 from .steering import EXPLAIN_MODES, PROBE_MODE, ProbeView, SteerTool, explanation_text, views
 from .worker import AgentWorker
 
@@ -496,6 +497,37 @@ class PlayModel:
         run = self.selected_run()
         if run is not None:
             self.set_status(self.probe.step(run.agent, delta))
+
+    def change_rounds(self, delta: int) -> None:
+        """The selected network thinks for the next (delta 1) or previous (-1) rounds on the thinking-time
+        ladder of its trained K (K/2, K, 3K/2, 2K, 3K, 4K; at most 192); its episode starts again and its
+        totals afresh, so they describe the rounds it runs now. Its name says them: imitation-k48@96."""
+        run = self.selected_run()
+        if run is None:
+            self.set_status("no agent selected")
+            return
+        agent, ladder = run.agent, run.agent.rounds_ladder()
+        if not ladder:
+            self.set_status(f"{run.name} has no thinking rounds to change (only the networks: ppo, imitation)")
+            return
+        now, trained = agent.rounds, agent.trained_rounds
+        later = [k for k in ladder if (k > now if delta > 0 else k < now)]
+        if not later:
+            self.set_status(
+                f"{run.name} already thinks for {'the most' if delta > 0 else 'the fewest'} rounds the thinking-time "
+                f"study tests ({now}; trained with {trained}); " + ("Shift+K for fewer" if delta > 0 else "K for more")
+            )
+            return
+        k = later[0] if delta > 0 else later[-1]
+        agent.set_rounds(k)
+        agent.name = re.sub(r"@\d+$", "", agent.name) + ("" if k == trained else f"@{k}")
+        run.tally, run.all_tally = Tally(), Tally()
+        run.new_episode()
+        self.worker.forget_explanation()
+        self.set_status(
+            f"{agent.name} now thinks for {k} rounds (trained with {trained}); a new episode, its totals afresh"
+            + ("" if k == trained else f" — K / Shift+K: more / fewer ({', '.join(map(str, ladder))})")
+        )
 
     def inside_view(self) -> dict:
         """What the view shows of the insides: the steer tool's state, the probe frame of the selected

@@ -24,8 +24,9 @@ def level_key(level: Level) -> bytes:
 
 
 def steering_key(agent: Agent) -> str:
-    """The agent's steering (game/model/steering.py): a steered network is a new network to look again with."""
-    return repr(getattr(agent, "steering", None))
+    """What the agent computes with besides the level: its steering (game/model/steering.py) and its
+    thinking rounds. A steered network, or one given more rounds, is a new network to look again with."""
+    return repr((getattr(agent, "steering", None), agent.rounds))
 
 
 @dataclass

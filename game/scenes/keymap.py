@@ -109,6 +109,14 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("probe_field", (_k(K.K_f),), "F", "probe view: the door field / the red field", "Inside the agents"),
     Binding("probe_prev", (_k(K.K_LEFTBRACKET),), "[ / ]", "probe view: previous / next round", "Inside the agents"),
     Binding("probe_next", (_k(K.K_RIGHTBRACKET),), "]", "probe view: next round", "Inside the agents", False),
+    Binding(
+        "think_more",
+        (_k(K.K_k),),
+        "K / Shift+K",
+        "selected network: more / fewer thinking rounds (K/2 .. 4K of its trained K)",
+        "Inside the agents",
+    ),
+    Binding("think_less", (_k(K.K_k, shift=True),), "Shift+K", "fewer thinking rounds", "Inside the agents", False),
     Binding("screenshot", (_k(K.K_F12), _k(K.K_i)), "F12 or I", "save a screenshot (PNG)", "Capture"),
     Binding(
         "record",

@@ -56,6 +56,8 @@ MODEL_COMMANDS = (
     ("probe_field", "toggle_probe_field", ()),
     ("probe_prev", "step_probe_round", (-1,)),
     ("probe_next", "step_probe_round", (1,)),
+    ("think_more", "change_rounds", (1,)),
+    ("think_less", "change_rounds", (-1,)),
 )
 
 
