@@ -48,20 +48,35 @@ STEM = "thinking-time"
 
 
 # -- the rows --------------------------------------------------------------------------------------
-def thinking_specs(nets: Sequence[str], rounds: Sequence[int] | None = None) -> list[tuple[str, str, int]]:
-    """(spec, net label, trained K) for every net at each of its test rounds, greedy and sampled.
-    `rounds` replaces each net's ladder; a net without rounds raises ValueError naming it."""
+def seed_family(label: str, kind: str, trained: int) -> str:
+    """Which seeds are read together: a study seed's family is its kind, layout and trained K, whatever
+    folder it was trained into ('study-imitation/k8-seed-0000' and 'study-imitation-small-k/k8-seed-0003'
+    -> 'imitation/k8'; 'study-ppo/seed-0002' -> 'ppo/k48'; 'study-imitation/open-k4-seed-0000' ->
+    'imitation/open-k4'); any other net is its own family."""
+    group = seed_group(label)
+    if group is None:
+        return label
+    unit = group.split("/", 1)[1] if "/" in group else ""
+    layout = unit.split("-", 1)[0] + "-" if unit.startswith("open-") else ""
+    return f"{kind}/{layout}k{trained}"
+
+
+def thinking_specs(nets: Sequence[str], rounds: Sequence[int] | None = None) -> list[tuple[str, str, int, str]]:
+    """(spec, net label, trained K, seed family) for every net at each of its test rounds, greedy and
+    sampled. `rounds` replaces each net's ladder; a net without rounds raises ValueError naming it."""
     from reddoor.agents.loading import load_agent
     from reddoor.lab.lineup import agent_label, with_decoding, with_rounds
 
     out = []
     for net in nets:
-        trained = load_agent(net).trained_rounds
+        agent = load_agent(net)
+        trained = agent.trained_rounds
         if trained is None:
             raise ValueError(f"{net} has no rounds to vary (thinking time is for FieldNet agents: ppo, imitation)")
         label = agent_label(net)
+        family = seed_family(label, agent.kind, trained)
         for spec in with_decoding(with_rounds([net], list(rounds) if rounds else ladder(trained)), "both"):
-            out.append((spec, label, trained))
+            out.append((spec, label, trained, family))
     return out
 
 
@@ -75,18 +90,18 @@ def run_thinking(
     distributions: Sequence[str] = DISTRIBUTIONS,
 ) -> list[dict]:
     """One row per (net, test rounds, decoder, distribution): run_table's row with `net` (the net's
-    name without @K) and `rounds_trained`."""
+    name without @K), `group` (its seed family) and `rounds_trained`."""
     from reddoor.lab.runner import run_table
 
     specs = thinking_specs(nets, rounds)
-    rows = run_table([s for s, _, _ in specs], distributions, episodes, seed, jobs=jobs, progress=progress)
+    rows = run_table([s for s, _, _, _ in specs], distributions, episodes, seed, jobs=jobs, progress=progress)
     per_spec = len(distributions)
     if len(rows) != len(specs) * per_spec:
         raise RuntimeError(f"run_table gave {len(rows)} rows for {len(specs)} specs x {per_spec} distributions")
     out = []
     for i, row in enumerate(_rows_by_spec(rows, len(specs), per_spec)):
-        _, net, trained = specs[i // per_spec]
-        out.append({"net": net, "rounds_trained": trained, **row})
+        _, net, trained, family = specs[i // per_spec]
+        out.append({"net": net, "group": family, "rounds_trained": trained, **row})
     return out
 
 
@@ -103,6 +118,15 @@ def _cell(rows: Sequence[dict], net: str, decode: str, dist: str) -> dict[int, d
         for r in rows
         if r["net"] == net and r["decode"] == decode and r["distribution"] == dist and "intervention" not in r
     }
+
+
+def _family(row: dict) -> str:
+    """A row's seed family: as run_thinking named it, else its study unit, else the net."""
+    return row.get("group") or seed_group(row["net"]) or row["net"]
+
+
+def _group_of(rows: Sequence[dict], net: str) -> str:
+    return next(_family(r) for r in rows if r["net"] == net)
 
 
 def classify(rows: Sequence[dict]) -> list[dict]:
@@ -122,7 +146,7 @@ def classify(rows: Sequence[dict]) -> list[dict]:
             falls = [k for k in beyond if train[k]["o_base_ci"][1] < at_k["o_base_ci"][0]]
             summary = {
                 "net": net,
-                "group": seed_group(net) or net,
+                "group": _group_of(rows, net),
                 "decode": decode,
                 "rounds_trained": trained,
                 "rounds_tested": sorted(train),
@@ -190,7 +214,7 @@ def by_factor(rows: Sequence[dict]) -> list[dict]:
     O_alt and timeout (the curves of the figure, as numbers)."""
     groups: dict[tuple, list[dict]] = {}
     for r in rows:
-        key = (seed_group(r["net"]) or r["net"], r["decode"], r["distribution"], r["rounds_trained"], r["rounds_test"])
+        key = (_family(r), r["decode"], r["distribution"], r["rounds_trained"], r["rounds_test"])
         groups.setdefault(key, []).append(r)
     return [
         {
@@ -323,6 +347,7 @@ def to_markdown(rows: Sequence[dict], preamble: str = "") -> str:
 
 CSV_COLUMNS = (
     "net",
+    "group",
     "rounds_trained",
     "rounds_test",
     "decode",
@@ -425,7 +450,7 @@ def _median_curves(rows: Sequence[dict], decode: str, dist: str) -> list[dict]:
     units: dict[tuple, dict[int, list[dict]]] = {}
     for r in rows:
         if r["decode"] == decode and r["distribution"] == dist:
-            key = (seed_group(r["net"]) or r["net"], r["rounds_trained"])
+            key = (_family(r), r["rounds_trained"])
             units.setdefault(key, {}).setdefault(r["rounds_test"], []).append(r)
     ks_trained = sorted({k for _, k in units})
     out = []

@@ -153,6 +153,21 @@ def test_seed_counts_tally_each_units_seeds():
     assert c["train_worst_beyond"] == "0.100 [0.050, 0.800]"
 
 
+def test_seeds_of_one_kind_and_k_are_read_together_whatever_folder_they_were_trained_into():
+    f = thinking.seed_family
+    assert f("study-imitation/k8-seed-0000", "imitation", 8) == f("study-imitation-small-k/k8-seed-0003", "imitation", 8)
+    assert f("study-imitation/k8-seed-0000", "imitation", 8) == "imitation/k8"
+    assert f("study-ppo/seed-0002", "ppo", 48) == "ppo/k48"
+    assert f("study-imitation/open-k4-seed-0000", "imitation", 4) == "imitation/open-k4"
+    assert f("imitation-k8", "imitation", 8) == "imitation-k8"  # a shipped net is its own family
+    rows = [_row(8, 0.85, net="a/k8-seed-0000"), _row(16, 0.1, net="a/k8-seed-0000")]
+    rows += [_row(8, 0.85, net="b/k8-seed-0001"), _row(16, 0.8, net="b/k8-seed-0001")]
+    for r in rows:
+        r["group"] = f(r["net"], "imitation", 8)
+    (c,) = thinking.seed_counts(thinking.classify(rows))
+    assert (c["group"], c["seeds"], c["overthinking"], c["convergent"]) == ("imitation/k8", 2, 1, 1)
+
+
 def test_the_thinking_command_writes_its_table_csv_and_figure(tmp_path, capsys):
     out = tmp_path / "think"
     argv = ["--agents", "imitation-k8", "--episodes", "2", "--jobs", "1", "--no-progress", "--out", str(out)]
