@@ -20,6 +20,7 @@ HEAVY_COMMANDS = {
     "probe": "reddoor.lab.probe",
     "steer": "reddoor.lab.steer",
     "thinking": "reddoor.lab.thinking",
+    "report": "reddoor.lab.finding",
 }
 HEAVY_HELP = {
     "train": "train an agent (needs torch: the 'train' extra)",
@@ -29,6 +30,7 @@ HEAVY_HELP = {
     "probe": "fit linear probes from a FieldNet's hidden state at every round to BFS distance fields",
     "steer": "retarget an agent by a 'goal here' direction (mesa: its objective) and measure success",
     "thinking": "thinking time: FieldNets at test rounds K/2 .. 4K, convergent or overthinking",
+    "report": "pages made from the tables: `report finding` writes the one-page answer (finding.md, .png)",
 }
 RESEARCH_INSTALL = (
     "it runs from a source checkout with the research install: "
