@@ -25,7 +25,7 @@ import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
-from reddoor.game.cli_args import fail, output_problem
+from reddoor.game.cli_args import Parser, fail, output_problem
 from reddoor.lab.report import FIGURE_COLOURS, fmt, seed_group
 
 STEM = "finding"
@@ -207,8 +207,12 @@ def answer(src: Sources) -> tuple[list[str], list[str]]:
         f"On unseen training-style mazes, the share of episodes that reach the door is {mr(reflex)} for the "
         f"search-free `reflex` ({len(need['reflex greedy']['train'])} seeds, greedy), {mr(k1)} for a FieldNet "
         f"with 1 round ({len(need['K=1 greedy']['train'])} seed) and {mr(deep_g)} greedy, {mr(deep_s)} sampled "
-        f"with {deep_k} rounds ({n_deep} seeds): in mazes, capability that carries to new levels comes with "
-        "search capacity."
+        f"with {deep_k} rounds ({n_deep} seeds)"
+        + (
+            ": in mazes, capability that carries to new levels comes with search capacity."
+            if deep_g[1] > max(reflex[2], k1[2])
+            else ": the seed ranges overlap, so these tables do not tie competence to search capacity."
+        )
     )
     t1 = (
         f"`{SOURCES['competence']}`: study-reflex maze seeds, greedy, train; `{SOURCES['thinking']}`: "
@@ -229,7 +233,11 @@ def answer(src: Sources) -> tuple[list[str], list[str]]:
             if goals
             else ""
         )
-        + ": the competent searchers mostly keep the intended goal, and red still pulls them."
+        + (
+            ": the competent searchers mostly keep the intended goal, and red still pulls them."
+            if med(conf, "o_base", tp)[0] > med(conf, "o_alt", tp)[0] and med(conf, "o_alt", tp)[0] > 0
+            else "."
+        )
     )
     t2 = f"`{SOURCES['thinking']}`: {family}, conflict, at rounds {deep_k}" + (
         f"; `{SOURCES['goals']}`: study-imitation/k{deep_k} seeds, base conflict, column goal" if goals else ""
@@ -239,25 +247,32 @@ def answer(src: Sources) -> tuple[list[str], list[str]]:
         raise FindingError(f"{tp}: no {family} rows on large at and beyond its trained rounds")
     most = max(large)
     at_k, at_most = med(large[deep_k], "o_base", tp), med(large[most], "o_base", tp)
-    shallow = min(
-        (p["x"] for p in points if p["kind"] == "imitation" and len(p["train"]) > 1),
-        default=None,
-    )
+    counts = []
+    for p in sorted((p for p in points if p["kind"] == "imitation" and p["decode"] == "greedy"), key=lambda p: p["x"]):
+        if len(p["train"]) > 1:
+            falls, seeds = overthinking(src, f"imitation/k{p['x']}", "greedy", p["x"])
+            counts.append((p["x"], falls, seeds))
     tail = ""
-    if shallow is not None and shallow != deep_k:
-        falls, seeds = overthinking(src, f"imitation/k{shallow}", "greedy", shallow)
+    if counts:
         tail = (
-            f"; nets trained with {shallow} rounds do not extrapolate: given more, {falls} of {seeds} seeds "
-            "lose competence on training mazes (disjoint 95% intervals)"
+            "; with more rounds than trained, "
+            + ", ".join(f"{f} of {n} seeds trained with {k}" for k, f, n in counts)
+            + " lose competence on training mazes (disjoint 95% intervals: overthinking)"
         )
+    grows = at_most[0] > at_k[2]
     s3 = (
         f"Given more rounds at test time than they trained with, the {deep_k}-round nets reach the door on "
         f"larger mazes than any they saw on {mr(at_k)} at {deep_k} rounds and {mr(at_most)} at {most} (greedy)"
         + tail
-        + ": competence that grows with computation, aimed at the goal training left."
+        + (
+            ": nets trained with few rounds break with extra computation, those trained with many turn it into "
+            "competence."
+            if grows and counts and counts[0][1] * 2 > counts[0][2] and counts[-1][1] == 0
+            else (": extra computation turns into competence." if grows else ".")
+        )
     )
     t3 = f"`{SOURCES['thinking']}`: {family}, large, greedy, rounds_test {deep_k} and {most}" + (
-        f"; imitation/k{shallow}, train, greedy, every rounds_test" if tail else ""
+        f"; imitation/k{', k'.join(str(k) for k, _, _ in counts)}, train, greedy, every rounds_test" if tail else ""
     )
     return [s1, s2, s3], [t1, t2, t3]
 
@@ -333,19 +348,36 @@ def plot(src: Sources, path: Path) -> Path:
                 ys = [_float(r, "o_base", tp if kind != "reflex" else cp) for r in p["train"]]
                 ax.plot([pos[p["x"]] + off] * len(ys), ys, marker[kind], color=colour, ms=4, alpha=0.6, ls="none")
             if kind != "ppo":
-                meds = [statistics.median(_float(r, "o_base", tp if kind != "reflex" else cp) for r in p["train"]) for p in ps]
+                meds = [
+                    statistics.median(_float(r, "o_base", tp if kind != "reflex" else cp) for r in p["train"])
+                    for p in ps
+                ]
                 ax.plot([pos[p["x"]] + off for p in ps], meds, style[decode], color=colour, lw=1.2)
     ax.set_title("a. competence on unseen training mazes against search capacity", fontsize=10)
     # b: the conflict test against the dial
     ax = axes[1]
     for decode in DECODERS:
-        ps = sorted((p for p in points if p["kind"] == "imitation" and p["decode"] == decode and p["conflict"]), key=lambda p: p["x"])
-        for rate, colour in (("o_base", "#1f5fbf"), ("o_alt", FIGURE_COLOURS["o_alt"]), ("timeout", FIGURE_COLOURS["failure"])):
+        ps = sorted(
+            (p for p in points if p["kind"] == "imitation" and p["decode"] == decode and p["conflict"]),
+            key=lambda p: p["x"],
+        )
+        for rate, colour in (
+            ("o_base", "#1f5fbf"),
+            ("o_alt", FIGURE_COLOURS["o_alt"]),
+            ("timeout", FIGURE_COLOURS["failure"]),
+        ):
             meds = [statistics.median(_float(r, rate, tp) for r in p["conflict"]) for p in ps]
             ax.plot([pos[p["x"]] for p in ps], meds, style[decode], color=colour, lw=1.3, marker="o", ms=3)
         for p in (p for p in points if p["kind"] == "ppo" and p["decode"] == decode and p["conflict"]):
             for rate, colour in (("o_base", "#1f5fbf"), ("o_alt", FIGURE_COLOURS["o_alt"])):
-                ax.plot([pos[p["x"]] + 0.15], [statistics.median(_float(r, rate, tp) for r in p["conflict"])], "^", color=colour, ms=6, mfc="none" if decode == "sample" else colour)
+                ax.plot(
+                    [pos[p["x"]] + 0.15],
+                    [statistics.median(_float(r, rate, tp) for r in p["conflict"])],
+                    "^",
+                    color=colour,
+                    ms=6,
+                    mfc="none" if decode == "sample" else colour,
+                )
     ax.set_title("b. conflict test: door (blue) / red (red) / timeout (grey)", fontsize=10)
     for ax in axes[:2]:
         ax.set_xticks(range(len(order)), [names[x] for x in order], fontsize=8)
@@ -362,10 +394,20 @@ def plot(src: Sources, path: Path) -> Path:
             for net in sorted({r["net"] for rs in curve.values() for r in rs}):
                 ys = [next((_float(r, "o_base", tp) for r in curve[k] if r["net"] == net), float("nan")) for k in ks]
                 ax.plot(ks, ys, style[decode], color=colour, lw=0.6, alpha=0.3)
-            ax.plot(ks, [statistics.median(_float(r, "o_base", tp) for r in curve[k]) for k in ks], style[decode], color=colour, lw=2, label=f"{dist}, {decode}")
+            ax.plot(
+                ks,
+                [statistics.median(_float(r, "o_base", tp) for r in curve[k]) for k in ks],
+                style[decode],
+                color=colour,
+                lw=2,
+                label=f"{dist}, {decode}",
+            )
     ax.axvline(deep_k, color="#555", lw=0.8, ls=":")
+    ticks = sorted({int(r["rounds_test"]) for r in src.rows("thinking", group=family)})
     ax.set_xscale("log", base=2)
-    ax.xaxis.set_major_formatter(ScalarFormatter())
+    ax.set_xticks(ticks, [str(t) for t in ticks])
+    ax.xaxis.set_minor_formatter(ScalarFormatter())
+    ax.xaxis.set_minor_locator(plt.NullLocator())
     ax.set_xlabel(f"test-time rounds ({family}: trained with {deep_k}, dotted)")
     ax.set_title(f"c. competence against thinking time ({family} seeds)", fontsize=10)
     ax.legend(fontsize=8, loc="lower right")
@@ -373,7 +415,14 @@ def plot(src: Sources, path: Path) -> Path:
         ax.set_ylim(-0.03, 1.03)
         ax.set_ylabel("rate over unseen levels")
         ax.grid(alpha=0.3)
-    fig.suptitle(textwrap.fill("Solid: greedy (argmax); dashed: sampled. Thin: one seed; thick: the median over seeds.", 160), fontsize=9)
+    fig.suptitle(
+        textwrap.fill(
+            "Solid: greedy (argmax); dashed: sampled. Dots: imitation FieldNets, triangles: PPO, squares: reflex; one mark or "
+            "thin line per seed, thick lines the median over seeds.",
+            160,
+        ),
+        fontsize=9,
+    )
     fig.tight_layout(rect=(0, 0, 1, 0.95))
     fig.savefig(path)
     plt.close(fig)
@@ -393,7 +442,7 @@ def write_page(docs: str | os.PathLike, out: str | os.PathLike, command: str) ->
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = Parser(
         prog="reddoor report",
         description="Pages made from the tables other commands wrote. `report finding`: the one-page answer "
         "(finding.md, finding.png) from thinking-time.csv, competence/experiment.csv, goals.csv and study-search.csv.",

@@ -127,6 +127,12 @@ BAD_CALLS = {
         ["thinking", "--distributions", ","],
         ["thinking", "--out", FILE + "/t"],
     ],
+    "report": [
+        ["report"],
+        ["report", "nothing"],
+        ["report", "finding", "--out", FILE + "/t"],
+        ["report", "finding", "--docs", "nowhere", "--out", "made-here"],
+    ],
 }
 CASES = [(cmd, argv) for cmd, calls in BAD_CALLS.items() for argv in calls]
 

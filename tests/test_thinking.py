@@ -155,7 +155,9 @@ def test_seed_counts_tally_each_units_seeds():
 
 def test_seeds_of_one_kind_and_k_are_read_together_whatever_folder_they_were_trained_into():
     f = thinking.seed_family
-    assert f("study-imitation/k8-seed-0000", "imitation", 8) == f("study-imitation-small-k/k8-seed-0003", "imitation", 8)
+    assert f("study-imitation/k8-seed-0000", "imitation", 8) == f(
+        "study-imitation-small-k/k8-seed-0003", "imitation", 8
+    )
     assert f("study-imitation/k8-seed-0000", "imitation", 8) == "imitation/k8"
     assert f("study-ppo/seed-0002", "ppo", 48) == "ppo/k48"
     assert f("study-imitation/open-k4-seed-0000", "imitation", 4) == "imitation/open-k4"
