@@ -91,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
             cmd = sub.add_parser(command, help=HEAVY_HELP.get(command, f"see reddoor {command} --help"))
             cmd.add_argument("rest", nargs=argparse.REMAINDER)
     info = sub.add_parser("info", help="print a summary of a level file and its problems")
-    info.add_argument("level_arg", metavar="LEVEL")
+    info.add_argument("level_arg", metavar="LEVEL", help="level file or built-in level name")
     return parser
 
 

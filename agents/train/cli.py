@@ -103,7 +103,12 @@ def build_parser(agent: str | None = None) -> argparse.ArgumentParser:
         choices=DISTRIBUTIONS,
         help="levels to train on (default: train" + (f"; {unusual}" if unusual else "") + ")",
     )
-    p.add_argument("--seed", type=count("--seed", 0, MAX_SEED), default=0)
+    p.add_argument(
+        "--seed",
+        type=count("--seed", 0, MAX_SEED),
+        default=0,
+        help="seed of the levels, the initial weights and the draws (default 0)",
+    )
     p.add_argument(
         "--steps",
         type=count("--steps", 1, MAX_STEPS),
@@ -122,7 +127,7 @@ def build_parser(agent: str | None = None) -> argparse.ArgumentParser:
             "--iterations",
             type=count("--iterations", 1, MAX_ROUNDS),
             default=None,
-            help="the first build's name for --rounds",
+            help="an older name for --rounds",
         )
     if agent in algos:
         Args = importlib.import_module(algos[agent]).Args
