@@ -79,6 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="run headless for a few hundred frames and exit",
     )
 
+    tour = sub.add_parser("tour", help="the presenter's tour: the finding in seven steps, → / ← to move")
+    tour.add_argument(
+        "--smoke-test", action="store_true", default=argparse.SUPPRESS, help="run every step headless and exit"
+    )
+
     edit = sub.add_parser("edit", help="the level editor")
     edit.add_argument("level_arg", nargs="?", metavar="LEVEL", help="level file or built-in level name")
     edit.add_argument(
@@ -143,6 +148,10 @@ def main(argv: list[str] | None = None) -> int:
             from reddoor.game.app import run_edit
 
             return run_edit(args.level_arg or args.level, smoke_test=args.smoke_test)
+        if command == "tour":
+            from reddoor.game.app import run_tour
+
+            return run_tour(smoke_test=args.smoke_test)
         if command == "info":
             from reddoor.game.levels import print_level_summary
 

@@ -260,6 +260,22 @@ def run_play(level_name: str | None = None, smoke_test: bool = False, frames: in
         app.close()
 
 
+def run_tour(smoke_test: bool = False) -> int:
+    """`python main.py tour [--smoke-test]`: the play view running the presenter's tour from its first step."""
+    app = App(headless=smoke_test, title="Red Door — tour")
+    try:
+        if smoke_test:
+            from reddoor.game.smoke import tour_smoke_test
+
+            return tour_smoke_test(app)
+        scene = _play(None, status="the tour: → next, ← back, Esc leaves it")
+        scene.start_tour()
+        app.run(scene)
+        return 0
+    finally:
+        app.close()
+
+
 def run_edit(level_name: str | None = None, smoke_test: bool = False) -> int:
     """`python main.py edit [LEVEL] [--smoke-test]`: the level editor; returns the exit code."""
     from reddoor.game.levels import find_level_file

@@ -272,3 +272,58 @@ def edit_smoke_test(app, level: Level | None) -> int:
     for f in failures:
         print(f"edit smoke-test FAILED: {f}")
     return 1 if failures else 0
+
+
+# -- the tour --------------------------------------------------------------------------------------
+def tour_smoke_test(app, frames_per_step: int = 40) -> int:
+    """`python main.py tour --smoke-test`: headless, every step of the tour by → (and back by ← once),
+    each step's level, agents and card checked, a frame drawn of each; Esc leaves the tour."""
+    from reddoor.game.model.roster import spec_of
+    from reddoor.game.model.tour import STEPS
+
+    scene = PlayScene(None)
+    scene.model.hold_seconds = 0.0
+    failures: list[str] = []
+    seen: list[int] = []
+
+    def key(k):
+        pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=k, mod=0, unicode="", scancode=0))
+
+    def check(sc) -> None:
+        tour = sc.tour
+        step = tour.step
+        specs = [spec_of(r.agent) for r in sc.runs]
+        if specs != list(step.agents):
+            failures.append(f"step {tour.index + 1}: agents {specs}, expected {list(step.agents)}")
+        if tour.problem:
+            failures.append(f"step {tour.index + 1}: {tour.problem}")
+        if sc.layout.card is None or sc.layout.card.h <= 0:
+            failures.append(f"step {tour.index + 1}: no caption card")
+        seen.append(tour.index)
+
+    last = len(STEPS) * frames_per_step
+
+    def script(frame: int, sc, a) -> None:
+        if frame == 1:
+            sc.start_tour()
+        elif frame % frames_per_step == frames_per_step // 2 and sc.tour is not None:
+            check(sc)
+        elif frame % frames_per_step == 0 and frame < last:
+            key(pygame.K_RIGHT)
+        elif frame == last + 5:
+            key(pygame.K_LEFT)
+        elif frame == last + 10:
+            if sc.tour is None or sc.tour.index != len(STEPS) - 2:
+                failures.append("← did not go back one step")
+            key(pygame.K_ESCAPE)
+        elif frame == last + 15 and sc.tour is not None:
+            failures.append("Esc did not leave the tour")
+
+    t0 = time.perf_counter()
+    stats = app.run(scene, max_frames=last + 20, script=script)
+    if sorted(set(seen)) != list(range(len(STEPS))):
+        failures.append(f"steps shown: {sorted(set(seen))}, expected all {len(STEPS)}")
+    print(f"tour smoke-test: {len(STEPS)} steps, {stats['frames']} frames in {time.perf_counter() - t0:.1f} s")
+    for f in failures:
+        print(f"tour smoke-test FAILED: {f}")
+    return 1 if failures else 0

@@ -278,6 +278,7 @@ CHECKS = {
     "probe_next": lambda b, s, t: "select a ppo or imitation agent" in s.status,
     "think_more": lambda b, s, t: "has no thinking rounds to change" in s.status,
     "think_less": lambda b, s, t: "has no thinking rounds to change" in s.status,
+    "tour": lambda b, s, t: s.tour is not None and s.tour.index == 0 and s.level.name == "A training maze",
 }
 
 

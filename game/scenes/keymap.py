@@ -125,6 +125,7 @@ BINDINGS: tuple[Binding, ...] = (
         "record an animated GIF (again: stop)",
         "Capture",
     ),
+    Binding("tour", (_k(K.K_w),), "W", "the presenter's tour (→ / ← move, Esc leaves)", "App"),
     Binding("edit", (_k(K.K_e, ctrl=True),), "Ctrl+E", "open this level in the editor", "App"),
     Binding("help", (_k(K.K_F1), _c("?")), "F1 or ?", "this help", "App"),
     Binding("close", (_k(K.K_ESCAPE),), "Esc", "close the open menu or help", "App"),

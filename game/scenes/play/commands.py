@@ -191,6 +191,11 @@ def edit(scene) -> Transition:
     return Push("edit", {"level": scene.level.copy()})
 
 
+@command("tour")
+def tour(scene):
+    scene.start_tour()
+
+
 @command("help")
 def help_(scene):
     scene.help_open = not scene.help_open

@@ -31,6 +31,7 @@ class Layout:
     sidebar: pygame.Rect | None
     status: pygame.Rect
     header_totals: bool = False  # no room for the sidebar: each panel's header carries its totals
+    card: pygame.Rect | None = None  # the tour's caption card, under the panels
 
     @property
     def small(self) -> int:
@@ -42,8 +43,16 @@ def font_size(w: int, h: int) -> int:
     return 15 if h >= 560 and w >= 900 else 13 if h >= 300 else MIN_FONT
 
 
-def compute_layout(size: tuple[int, int], n_panels: int, level_shape: tuple[int, int], sidebar: bool = True) -> Layout:
-    """Panels in the grid (columns x rows) that gives the biggest tiles; a sidebar when there is room."""
+def card_font(w: int) -> int:
+    """The tour card's caption size: big enough to read from the back of a room, never tiny."""
+    return max(MIN_FONT + 3, min(30, w // 46))
+
+
+def compute_layout(
+    size: tuple[int, int], n_panels: int, level_shape: tuple[int, int], sidebar: bool = True, card_h: int = 0
+) -> Layout:
+    """Panels in the grid (columns x rows) that gives the biggest tiles; a sidebar when there is room;
+    `card_h` pixels under the panels for the tour's caption card (at most half the window)."""
     w, h = max(1, size[0]), max(1, size[1])
     fs = font_size(w, h)
     lh = line_height(fs)
@@ -53,7 +62,9 @@ def compute_layout(size: tuple[int, int], n_panels: int, level_shape: tuple[int,
         side_w = int(min(420, max(300, w * 0.28)))
     side = pygame.Rect(w - side_w, 0, side_w, status.top) if side_w else None
     pad, gap = 8, 10
-    area = pygame.Rect(pad, pad, max(1, w - side_w - 2 * pad), max(1, status.top - 2 * pad))
+    card_h = max(0, min(card_h, status.top // 2))
+    card = pygame.Rect(pad, status.top - card_h, max(1, w - side_w - 2 * pad), card_h) if card_h else None
+    area = pygame.Rect(pad, pad, max(1, w - side_w - 2 * pad), max(1, status.top - card_h - 2 * pad))
     header_totals = sidebar and side is None
     small_lh = line_height(max(MIN_FONT, fs - 2))
     header = lh + (HEADER_LINES - 1 + header_totals) * small_lh + 6
@@ -83,4 +94,4 @@ def compute_layout(size: tuple[int, int], n_panels: int, level_shape: tuple[int,
         rect = pygame.Rect(x, y, max(1, panel_w), max(1, panel_h))
         board = pygame.Rect(rect.left + (rect.w - board_w) // 2, rect.top + header + 2, board_w, board_h)
         panels.append(PanelLayout(rect, board, tile))
-    return Layout((w, h), fs, lh, tuple(panels), side, status, header_totals)
+    return Layout((w, h), fs, lh, tuple(panels), side, status, header_totals, card)

@@ -265,3 +265,37 @@ def draw_help(surface, palette: Palette, capture_folder: str) -> None:
         f"Screenshots and GIFs go to {capture_folder}",
     ]
     draw_key_help(surface, palette, "Red Door — play view keys", BINDINGS, MOUSE_HELP, notes)
+
+
+def tour_card_lines(card: tuple[str, str, str], width: int) -> tuple[int, list[str], int]:
+    """The caption's font size, its lines wrapped to `width` pixels, and the card's height."""
+    from reddoor.game.render.text import wrap
+
+    from .layout import MIN_FONT, card_font
+
+    cs = card_font(width)
+    lines = wrap(card[1], cs, max(1, width - 32))
+    height = (
+        14 + line_height(cs + 4) + 6 + len(lines) * line_height(cs) + 8 + line_height(max(MIN_FONT, cs // 2 + 3)) + 10
+    )
+    return cs, lines, height
+
+
+def draw_tour_card(surface, rect: pygame.Rect, palette: Palette, card: tuple[str, str, str]) -> None:
+    """The tour's caption card: the step's title, its one or two sentences big, and a footer with the
+    step count, where the claim is measured and the keys."""
+    from .layout import MIN_FONT
+
+    title, _, footer = card
+    cs, lines, _ = tour_card_lines(card, rect.w)
+    pygame.draw.rect(surface, (24, 26, 34), rect, border_radius=8)
+    pygame.draw.rect(surface, palette.good, rect, width=2, border_radius=8)
+    x, y = rect.left + 16, rect.top + 12
+    y = draw_text(surface, title, (x, y), cs + 4, palette.good, bold=True, max_width=rect.w - 32).bottom + 6
+    for line in lines:
+        if y + line_height(cs) > rect.bottom - 8:
+            break
+        draw_text(surface, line, (x, y), cs, palette.text)
+        y += line_height(cs)
+    fs = max(MIN_FONT, cs // 2 + 3)
+    draw_text(surface, footer, (x, rect.bottom - line_height(fs) - 8), fs, palette.text_dim, max_width=rect.w - 32)

@@ -21,6 +21,7 @@ from reddoor.game.levels import LevelEntry
 from reddoor.game.model import PlayModel
 from reddoor.game.model.play import STATUS_SECONDS
 from reddoor.game.model.roster import load_agent
+from reddoor.game.model.tour import Tour
 from reddoor.game.paths import user_dir
 from reddoor.game.render.board import BoardRenderer
 from reddoor.game.render.capture import GifRecorder, save_screenshot
@@ -31,7 +32,7 @@ from reddoor.game.scenes.menu import Menu
 
 from .commands import COMMANDS
 from .layout import Layout, compute_layout
-from .panels import PlayView, draw_agent_panel, draw_help, draw_status
+from .panels import PlayView, draw_agent_panel, draw_help, draw_status, draw_tour_card, tour_card_lines
 from .sidebar import draw_sidebar, score_columns, score_rows
 
 
@@ -74,6 +75,7 @@ class PlayScene(Scene):
         self.last_dt = 0.0
         self.frames_drawn = 0
         self.mouse_pos: tuple[int, int] | None = None
+        self.tour: Tour | None = None  # the presenter's tour, while it runs (W, or `python main.py tour`)
 
     # -- what the model holds, read (the model is written through its methods) -----------------
     @property
@@ -109,11 +111,45 @@ class PlayScene(Scene):
     def layout(self) -> Layout:
         """Panels and sidebar for the window as it is: recomputed when its size, the number of
         agents, the level's shape or the overlay changes."""
-        key = (self.size, len(self.runs), self.level.kind.shape, self.overlay)
+        card = self.tour.card() if self.tour is not None else None
+        key = (self.size, len(self.runs), self.level.kind.shape, self.overlay, card)
         if self._layout is None or key != self._layout_key:
-            self._layout = compute_layout(self.size, len(self.runs), self.level.kind.shape, sidebar=self.overlay)
+            self._layout = self._compute_layout(self.size, card)
             self._layout_key = key
         return self._layout
+
+    def _compute_layout(self, size, card) -> Layout:
+        base = compute_layout(size, len(self.runs), self.level.kind.shape, sidebar=self.overlay)
+        if card is None:
+            return base
+        # The card spans the map area: its height is what its caption needs at that width.
+        width = base.size[0] - (base.sidebar.w if base.sidebar else 0) - 16
+        card_h = tour_card_lines(card, width)[2]
+        return compute_layout(size, len(self.runs), self.level.kind.shape, sidebar=self.overlay, card_h=card_h)
+
+    # -- the tour ------------------------------------------------------------------------------
+    def start_tour(self) -> None:
+        self.help_open, self.menu = False, None
+        self.tour = Tour(self.model)
+        self.tour.go(0)
+        self.relayout()
+
+    def tour_key(self, event) -> bool:
+        """→ / PgDn next step, ← / PgUp back, Esc leaves (a presenter's clicker sends PgDn / PgUp);
+        every other key does what it always does. True when the key was the tour's."""
+        if event.key in (pygame.K_RIGHT, pygame.K_PAGEDOWN):
+            if not self.tour.go(1):
+                self.set_status("the tour's last step: ← goes back, Esc leaves the tour")
+        elif event.key in (pygame.K_LEFT, pygame.K_PAGEUP):
+            if not self.tour.go(-1):
+                self.set_status("the tour's first step: → goes on, Esc leaves the tour")
+        elif event.key == pygame.K_ESCAPE:
+            self.tour = None
+            self.set_status("tour left: the play view as it is (W starts the tour again)")
+        else:
+            return False
+        self.relayout()
+        return True
 
     def resize(self, size: tuple[int, int]) -> None:
         self.size = (max(1, size[0]), max(1, size[1]))
@@ -159,6 +195,8 @@ class PlayScene(Scene):
                 self.menu = None
             elif self.menu is not None:
                 self.menu.layout(self.size)
+            return None
+        if event.type == pygame.KEYDOWN and self.tour is not None and not self.help_open and self.tour_key(event):
             return None
         if event.type == pygame.KEYDOWN:
             name = translate(event)
@@ -270,12 +308,15 @@ class PlayScene(Scene):
         view = self.view()
         surface.fill(view.palette.background)
         layout: Layout = self.layout
+        card = self.tour.card() if self.tour is not None else None
         if layout.size != surface.get_size() or len(layout.panels) != len(self.runs):
-            layout = compute_layout(surface.get_size(), len(self.runs), self.level.kind.shape, sidebar=self.overlay)
+            layout = self._compute_layout(surface.get_size(), card)
         for i, panel in enumerate(layout.panels[: len(view.runs)]):
             draw_agent_panel(surface, self.renderer, layout, i, panel, view)
         if layout.sidebar is not None:
             draw_sidebar(surface, layout.sidebar, layout.fs, view)
+        if card is not None and layout.card is not None:
+            draw_tour_card(surface, layout.card, view.palette, card)
         draw_status(surface, layout, view)
         if self.help_open:
             draw_help(surface, view.palette, self.capture_folder)
