@@ -138,12 +138,12 @@ class Tour:
         m.choose_agents(list(step.agents))
         m.explain_mode = 0
         m.steer.on = False
-        m.reset_episodes(True)
         missing = [s for s in step.agents if s in m.agent_failures]
         if missing:
             self.problem = f"not loaded: {', '.join(missing)}"
         for action in step.actions:
             self._do(action)
+        m.reset_episodes(True)  # after the swap: the totals are of the level as the card shows it
         m.speed_index = min(range(len(SPEEDS)), key=lambda i: abs(SPEEDS[i] - step.speed))
         m.paused = False
         if not self.problem:
