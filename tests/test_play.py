@@ -217,6 +217,7 @@ def _state(scene):
         "name": scene.level.name,
         "color": scene.level.color.copy(),
         "selected": scene.model.selected,
+        "tile": scene.layout.panels[0].tile if scene.layout.panels else 0,
         "explain": scene.model.explain_mode,
         "overlay": scene.overlay,
         "palette": scene.palette,
@@ -278,6 +279,7 @@ CHECKS = {
     "probe_next": lambda b, s, t: "select a ppo or imitation agent" in s.status,
     "think_more": lambda b, s, t: "has no thinking rounds to change" in s.status,
     "think_less": lambda b, s, t: "has no thinking rounds to change" in s.status,
+    "zoom": lambda b, s, t: s.zoomed and len(s.layout.panels) == 1 and s.layout.panels[0].tile > b["tile"],
     "tour": lambda b, s, t: s.tour is not None and s.tour.index == 0 and s.level.name == "A training maze",
 }
 
@@ -616,6 +618,7 @@ def test_recording_survives_a_resize_and_closing_the_window_writes_the_gif(tmp_p
 
     scene = make_scene(tmp_path)
     scene.run_command("record")
+    status_top = scene.layout.status.top  # the GIF leaves out the status line and its REC badge
     for i in range(12):
         if i == 6:
             display = pygame.display.set_mode((700, 500))
@@ -627,7 +630,7 @@ def test_recording_survives_a_resize_and_closing_the_window_writes_the_gif(tmp_p
     gifs = _files(tmp_path, "recordings", "*.gif")
     assert len(gifs) == 1
     im = Image.open(gifs[0])
-    assert im.size == (1200, 720) and im.n_frames >= 2
+    assert im.size == (1200, status_top) and status_top < 720 and im.n_frames >= 2
 
 
 def test_quantise_keeps_greys_grey():
@@ -655,3 +658,19 @@ def test_smoke_test_runs_headless_and_exits_zero(capsys, monkeypatch, tmp_path):
     assert app.run_play(None, smoke_test=True, frames=220) == 0
     out = capsys.readouterr().out
     assert "fps" in out and "FAILED" not in out
+
+
+def test_zoom_gives_the_selected_agent_the_whole_map_and_clicks_still_reach_its_level(tmp_path):
+    scene = make_scene(tmp_path, [ScriptedAgent("LLLL"), make_agent("oracle")])
+    scene.resize((1280, 760))
+    small = scene.layout.panels[0].tile
+    press(scene, next(b for b in keymap.BINDINGS if b.command == "select_agent").keys[0])
+    press(scene, next(b for b in keymap.BINDINGS if b.command == "zoom").keys[0])
+    assert scene.zoomed and len(scene.layout.panels) == 1 and scene.layout.panels[0].tile > small
+    ball = (1, 3)
+    click(scene, centre_of(scene, ball))  # the one panel is the oracle's: the click recolours the shared level
+    assert scene.level.color[ball] != RED and scene.model.selected == 1
+    surface = pygame.Surface((1280, 760))
+    scene.draw(surface)  # the oracle's panel, in its accent, fills the map area
+    press(scene, next(b for b in keymap.BINDINGS if b.command == "zoom").keys[0])
+    assert not scene.zoomed and len(scene.layout.panels) == 2

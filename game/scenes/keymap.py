@@ -90,6 +90,7 @@ BINDINGS: tuple[Binding, ...] = (
     Binding("choose_agents", (_k(K.K_a),), "A", "choose which agents act", "View"),
     Binding("select_agent", (_k(K.K_TAB),), "Tab", "select the next agent", "View"),
     Binding("explain", (_k(K.K_e),), "E", "explain selected agent: heat, arrows, probe, off", "View"),
+    Binding("zoom", (_k(K.K_z),), "Z", "zoom: the selected panel fills the map area / every panel", "View"),
     Binding("choose_objectives", (_k(K.K_o),), "O", "choose the objectives scored and marked", "View"),
     Binding("overlay", (_k(K.K_v),), "V", "overlay (marks and totals) on / off", "View"),
     Binding("totals_scope", (_k(K.K_t),), "T", "totals: this level as it is / all levels", "View"),

@@ -153,6 +153,11 @@ def overlay(scene):
     scene.set_status("overlay on" if scene.overlay else "overlay off (V brings it back)")
 
 
+@command("zoom")
+def zoom(scene):
+    scene.toggle_zoom()
+
+
 @command("palette")
 def palette(scene):
     scene.palette = COLORBLIND if scene.palette is NORMAL else NORMAL

@@ -75,6 +75,7 @@ class PlayScene(Scene):
         self.last_dt = 0.0
         self.frames_drawn = 0
         self.mouse_pos: tuple[int, int] | None = None
+        self.zoomed = False  # Z: the selected agent's panel fills the map area
         self.tour: Tour | None = None  # the presenter's tour, while it runs (W, or `python main.py tour`)
 
     # -- what the model holds, read (the model is written through its methods) -----------------
@@ -112,20 +113,36 @@ class PlayScene(Scene):
         """Panels and sidebar for the window as it is: recomputed when its size, the number of
         agents, the level's shape or the overlay changes."""
         card = self.tour.card() if self.tour is not None else None
-        key = (self.size, len(self.runs), self.level.kind.shape, self.overlay, card)
+        key = (self.size, len(self.shown_runs()), self.level.kind.shape, self.overlay, card)
         if self._layout is None or key != self._layout_key:
             self._layout = self._compute_layout(self.size, card)
             self._layout_key = key
         return self._layout
 
+    def shown_runs(self) -> list[int]:
+        """The agents with a panel, in panel order: all of them, or the selected one when zoomed (Z)."""
+        if self.zoomed and self.runs:
+            return [min(self.model.selected, len(self.runs) - 1)]
+        return list(range(len(self.runs)))
+
+    def toggle_zoom(self) -> None:
+        self.zoomed = not self.zoomed
+        self.relayout()
+        run = self.model.selected_run()
+        if self.zoomed and run is not None:
+            self.set_status(f"{run.name} fills the map (Tab: the next agent's panel; Z again: every panel)")
+        else:
+            self.set_status("every agent's panel again")
+
     def _compute_layout(self, size, card) -> Layout:
-        base = compute_layout(size, len(self.runs), self.level.kind.shape, sidebar=self.overlay)
+        n = len(self.shown_runs())
+        base = compute_layout(size, n, self.level.kind.shape, sidebar=self.overlay)
         if card is None:
             return base
         # The card spans the map area: its height is what its caption needs at that width.
         width = base.size[0] - (base.sidebar.w if base.sidebar else 0) - 16
         card_h = tour_card_lines(card, width)[2]
-        return compute_layout(size, len(self.runs), self.level.kind.shape, sidebar=self.overlay, card_h=card_h)
+        return compute_layout(size, n, self.level.kind.shape, sidebar=self.overlay, card_h=card_h)
 
     # -- the tour ------------------------------------------------------------------------------
     def start_tour(self) -> None:
@@ -220,7 +237,7 @@ class PlayScene(Scene):
 
     def click(self, pos: tuple[int, int], button: int = 1) -> bool:
         """A click in a panel: on an object, recolour (or steer); elsewhere select that panel's agent."""
-        for i, panel in enumerate(self.layout.panels):
+        for i, panel in zip(self.shown_runs(), self.layout.panels):
             if panel.rect.collidepoint(pos):
                 self.model.click_cell(
                     i, BoardRenderer.cell_at(panel.board.topleft, panel.tile, self.level.kind.shape, pos), button
@@ -265,7 +282,10 @@ class PlayScene(Scene):
                 self.set_status(f"screenshot saved: {self.last_saved}", seconds=10)
             except (OSError, pygame.error) as exc:
                 self.set_status(f"screenshot not saved: {exc}", seconds=10)
-        if self.recorder.recording and self.recorder.capture(surface, self.last_dt or 1 / 60):
+        # A GIF is for a slide: the map and the sidebar, not the status line (nor its REC badge).
+        top = min(self.layout.status.top, surface.get_height())
+        frame = surface.subsurface(pygame.Rect(0, 0, surface.get_width(), top)) if top > 0 else surface
+        if self.recorder.recording and self.recorder.capture(frame, self.last_dt or 1 / 60):
             path = self.recorder.stop()
             self.set_status(f"30 s recorded; writing {path} …")
 
@@ -309,9 +329,10 @@ class PlayScene(Scene):
         surface.fill(view.palette.background)
         layout: Layout = self.layout
         card = self.tour.card() if self.tour is not None else None
-        if layout.size != surface.get_size() or len(layout.panels) != len(self.runs):
+        shown = self.shown_runs()
+        if layout.size != surface.get_size() or len(layout.panels) != len(shown):
             layout = self._compute_layout(surface.get_size(), card)
-        for i, panel in enumerate(layout.panels[: len(view.runs)]):
+        for i, panel in zip(shown, layout.panels):
             draw_agent_panel(surface, self.renderer, layout, i, panel, view)
         if layout.sidebar is not None:
             draw_sidebar(surface, layout.sidebar, layout.fs, view)

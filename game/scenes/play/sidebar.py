@@ -55,7 +55,9 @@ def draw_sidebar(surface, side: pygame.Rect, fs: int, view: PlayView) -> None:
     # What is on the level now (true after any recolour); the author's words while they still hold.
     lines = clip_lines(wrap(describe_objects(lv), small, width), 3, small, width)
     if view.original_description and lv.description:
-        lines += clip_lines(wrap(lv.description, small, width), 3, small, width)
+        # The level's story wraps in full where the sidebar has room (a sixth of its lines), else it is cut with '…'.
+        story_most = max(3, side.h // line_height(small) // 6)
+        lines += clip_lines(wrap(lv.description, small, width), story_most, small, width)
     for j, line in enumerate(lines):
         draw_text(surface, line, (x, y), small, pal.text if j == 0 else pal.text_dim, max_width=width)
         y += line_height(small)
