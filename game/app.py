@@ -43,6 +43,13 @@ def _edit(*args, **kwargs):
 SCENES: dict[str, Callable] = {"play": _play, "edit": _edit}
 
 
+HEADLESS_DRIVERS = ("offscreen", "dummy")  # SDL's drivers that draw into memory, not on a screen
+
+
+class NoDisplay(RuntimeError):
+    """There is no screen to open a window on, and the user did not ask to run headless."""
+
+
 class App:
     """Owns the window and the stack of scenes: events go to the top scene, then update, draw,
     after_frame, flip. Scenes move the stack only by the transitions they return (game/scenes/base.py)."""
@@ -55,6 +62,15 @@ class App:
 
         self.pg = pygame
         pygame.display.init()
+        driver = pygame.display.get_driver()  # read before quit: afterwards there is none to name
+        if not headless and driver in HEADLESS_DRIVERS and os.environ.get("SDL_VIDEODRIVER") != driver:
+            # SDL fell back to drawing into memory (no X or Wayland display: SSH, a container): a
+            # window nobody can see would run forever, so say so and stop.
+            pygame.quit()
+            raise NoDisplay(
+                f"no display to open a window on (SDL fell back to its '{driver}' driver): run it where there "
+                "is a screen (set DISPLAY), or add --smoke-test to run it headless"
+            )
         pygame.font.init()
         pygame.display.set_caption(title)
         self._set_icon()
@@ -242,9 +258,20 @@ def open_level(level_name: str | None):
         return None, ""
 
 
+def _open(**kwargs) -> App | None:
+    """The App, or None after one line on stderr saying why no window can open."""
+    try:
+        return App(**kwargs)
+    except NoDisplay as exc:
+        print(f"reddoor: error: {exc}", file=sys.stderr)
+        return None
+
+
 def run_play(level_name: str | None = None, smoke_test: bool = False, frames: int = SMOKE_FRAMES) -> int:
     """`python main.py [play] [LEVEL] [--smoke-test]`: the play view; returns the exit code."""
-    app = App(headless=smoke_test)
+    app = _open(headless=smoke_test)
+    if app is None:
+        return 2
     try:
         level, message = open_level(level_name)
         if smoke_test:
@@ -262,7 +289,9 @@ def run_play(level_name: str | None = None, smoke_test: bool = False, frames: in
 
 def run_tour(smoke_test: bool = False) -> int:
     """`python main.py tour [--smoke-test]`: the play view running the presenter's tour from its first step."""
-    app = App(headless=smoke_test, title="Red Door — tour")
+    app = _open(headless=smoke_test, title="Red Door — tour")
+    if app is None:
+        return 2
     try:
         if smoke_test:
             from reddoor.game.smoke import tour_smoke_test
@@ -281,7 +310,9 @@ def run_edit(level_name: str | None = None, smoke_test: bool = False) -> int:
     from reddoor.game.levels import find_level_file
     from reddoor.game.scenes.editor import EditorScene
 
-    app = App(headless=smoke_test, title="Red Door — editor")
+    app = _open(headless=smoke_test, title="Red Door — editor")
+    if app is None:
+        return 2
     try:
         level, message = open_level(level_name)
         if smoke_test:
