@@ -490,8 +490,29 @@ def test_the_key_that_opens_a_prompt_is_not_typed_into_it(screen):
     scene = make()
     key(scene, pygame.K_n)  # rename; SDL then echoes the 'n' as text
     type_text(scene, "n")
-    type_text(scene, "n")  # a real second 'n' is typed
-    assert scene.modal.text == "roomn"
+    assert scene.modal.text == "room" and scene.modal.selected  # the echo is not typed
+    type_text(scene, "n")  # a real second 'n' is typed: it replaces the selected old name
+    assert scene.modal.text == "n"
+
+
+def test_a_prompt_opens_with_the_old_text_selected_so_typing_replaces_it(screen):
+    scene = make()
+    key(scene, pygame.K_n)  # rename "room"
+    type_text(scene, "My test room")
+    key(scene, pygame.K_RETURN)
+    assert scene.level.name == "My test room"  # not "roomMy test room"
+    key(scene, pygame.K_n)
+    key(scene, pygame.K_END)  # an arrow or End keeps the old text and types after it
+    type_text(scene, " 2")
+    key(scene, pygame.K_RETURN)
+    assert scene.level.name == "My test room 2"
+    key(scene, pygame.K_n)
+    key(scene, pygame.K_LEFT)
+    key(scene, pygame.K_a, CTRL)  # Ctrl+A selects it all again
+    key(scene, pygame.K_BACKSPACE)
+    type_text(scene, "fresh")
+    key(scene, pygame.K_RETURN)
+    assert scene.level.name == "fresh"
 
 
 def test_step_limit_and_palette(screen):

@@ -26,6 +26,7 @@ from reddoor.game.render.palette import COLORBLIND, NORMAL
 from reddoor.game.scenes import keymap
 from reddoor.game.scenes.base import Push, Quit
 from reddoor.game.scenes.play import SPEEDS, PlayScene, compute_layout
+from reddoor.game.scenes.play.panels import last_outcome
 
 # The paper's test in miniature: start in the middle, a red ball two steps up, a blue door two down,
 # a green key three steps left.
@@ -674,3 +675,27 @@ def test_zoom_gives_the_selected_agent_the_whole_map_and_clicks_still_reach_its_
     scene.draw(surface)  # the oracle's panel, in its accent, fills the map area
     press(scene, next(b for b in keymap.BINDINGS if b.command == "zoom").keys[0])
     assert not scene.zoomed and len(scene.layout.panels) == 2
+
+
+@pytest.mark.parametrize("command", ["next_level", "prev_level", "generate_again"])
+def test_a_new_level_leaves_no_last_episode_of_the_old_one_in_the_headers(tmp_path, command):
+    scene = make_scene(tmp_path, [make_agent("oracle")])
+    run = scene.runs[0]
+    scene.session.hold_ticks = 0
+    tick_until_done(scene, run)
+    for _ in range(3):  # past the hold after an episode ends
+        scene.session.tick()
+    assert run.tally.last is not None
+    scene.run_command(command)
+    assert run.tally.last is None and last_outcome(run) is None
+    view = scene.view()
+    assert view.level is scene.level and view.runs[0].tally.last is None
+
+
+def test_g_generates_unseen_levels_first_and_says_which_seed_range(tmp_path):
+    from reddoor.game.core.generators import EVAL_SEED_BASE
+
+    scene = make_scene(tmp_path)
+    scene.run_command("generate_again")
+    assert scene.level.name == f"conflict #{EVAL_SEED_BASE}"
+    assert "unseen" in scene.status

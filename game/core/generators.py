@@ -404,3 +404,10 @@ def _draw(spec: Spec, rng: np.random.Generator, lo: int, hi: int) -> Level | Non
 
 # Training pools draw seeds below this; evaluation draws from here up, so scores are on unseen levels.
 EVAL_SEED_BASE = 1_000_000
+
+
+def seed_range(seed: int) -> str:
+    """Which block a level seed lies in, as the app says it: training seeds are below EVAL_SEED_BASE."""
+    if seed >= EVAL_SEED_BASE:
+        return "unseen: agents are trained on seeds below 1,000,000"
+    return "a training seed: the learned agents may have trained on this level"

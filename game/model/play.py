@@ -16,7 +16,7 @@ from reddoor.agents import kinds as agent_kinds
 from reddoor.agents.base import Agent, Explanation
 from reddoor.game.core.constants import BLUE, COLOR_NAMES, DOOR, RED
 from reddoor.game.core.describe import plural
-from reddoor.game.core.generators import generate
+from reddoor.game.core.generators import EVAL_SEED_BASE, generate, seed_range
 from reddoor.game.core.interventions import SWAP, Intervention
 from reddoor.game.core.level import Level
 from reddoor.game.core.objectives import O_ALT, O_BASE, OBJECTIVES, Objective
@@ -91,7 +91,7 @@ class PlayModel:
         self.explain_announce = False
         self.steer, self.probe = SteerTool(), ProbeView()  # the steer tool and the probe view (steering.py)
         self.selected = 0
-        self.generator, self.generator_seed = "conflict", 0
+        self.generator, self.generator_seed = "conflict", EVAL_SEED_BASE - 1  # G: unseen levels first
         self.clock = 0.0
         self.status, self._status_until = "", 0.0
         self._reported_errors: set[int] = set()
@@ -233,7 +233,10 @@ class PlayModel:
             self.set_status(f"could not generate {self.generator}: {exc}")
             return
         self.level_index = None
-        self.set_level(level, f"generated {self.generator} seed {self.generator_seed} (Shift+G for another)")
+        self.set_level(
+            level,
+            f"generated {self.generator} seed {self.generator_seed} ({seed_range(self.generator_seed)}; Shift+G for another)",
+        )
 
     # -- time --------------------------------------------------------------------------------
     def toggle_pause(self) -> None:

@@ -88,6 +88,9 @@ def _shade(surface: pygame.Surface) -> None:
 class TextPrompt:
     """One line of text: type, Left/Right/Home/End, Backspace/Delete, Enter confirms, Esc cancels.
 
+    It opens with the old text selected, as text fields do: typing replaces it, Backspace or Delete
+    clears it, an arrow, Home or End keeps it and moves the cursor; Ctrl+A selects it all again.
+
     `validate(text)` returns an error message to show (and keep the prompt open) or None.
     `on_done(text)` gets the text, or None when cancelled.
     """
@@ -105,6 +108,7 @@ class TextPrompt:
         self.title = title
         self.text = text[:max_length]
         self.cursor = len(self.text)
+        self.selected = bool(self.text)  # the whole text, until a key keeps or replaces it
         self.on_done = on_done
         self.hint = hint
         self.max_length = max_length
@@ -131,6 +135,9 @@ class TextPrompt:
             if ch.isprintable() and category != "Cf" and (category[0] != "M" or has_base):
                 kept.append(ch)
         typed = "".join(kept)
+        if typed and self.selected:
+            self.text, self.cursor = "", 0
+        self.selected = False
         room = self.max_length - len(self.text)
         typed = typed[: max(0, room)]
         self.text = self.text[: self.cursor] + typed + self.text[self.cursor :]
@@ -154,6 +161,15 @@ class TextPrompt:
         elif event.type == pygame.KEYDOWN:
             self.swallow = None
             key = event.key
+            ctrl = bool(getattr(event, "mod", 0) & (pygame.KMOD_CTRL | pygame.KMOD_META))
+            if key == pygame.K_a and ctrl:
+                self.selected, self.cursor = bool(self.text), len(self.text)
+                return True
+            if self.selected and key in (pygame.K_BACKSPACE, pygame.K_DELETE):
+                self.text, self.cursor, self.selected = "", 0, False
+                return True
+            if key in (pygame.K_LEFT, pygame.K_RIGHT, pygame.K_HOME, pygame.K_END):
+                self.selected = False  # the text stays; the cursor moves from its end
             if key in (pygame.K_RETURN, pygame.K_KP_ENTER):
                 self.finish(True)
             elif key == pygame.K_ESCAPE:
@@ -198,6 +214,9 @@ class TextPrompt:
         shift = max(0, text_width(before, fs) - (field.w - 16))
         clip = surface.get_clip()
         surface.set_clip(field.inflate(-4, -2))
+        if self.selected:  # the old text, selected: what typing will replace
+            width = text_width(self.text, fs)
+            pygame.draw.rect(surface, pal.selected, (field.left + 5 - shift, field.top + 4, width + 2, field.h - 8))
         draw_text(surface, self.text, (field.left + 6 - shift, field.centery), fs, pal.text, anchor="midleft")
         cx = field.left + 6 - shift + text_width(before, fs)
         pygame.draw.line(surface, pal.warn, (cx, field.top + 4), (cx, field.bottom - 5), 2)

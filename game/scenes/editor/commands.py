@@ -3,6 +3,7 @@ an action may return a Transition. Tools, colours and draw modes are set in Edit
 
 from __future__ import annotations
 
+from reddoor.game.core.generators import seed_range
 from reddoor.game.render.palette import COLORBLIND, NORMAL
 from reddoor.game.scenes.base import Quit, Transition
 from reddoor.game.scenes.keymap import command_table
@@ -82,7 +83,10 @@ def generate_again_(ed) -> None:
     if ed.doc.generate(ed.distribution, ed.seed):
         ed.doc.path = None
         ed.relayout()
-        ed.set_status(f"generated {ed.distribution} seed {ed.seed} (Shift+G: seed {ed.seed + 1}; Ctrl+Z undoes)")
+        ed.set_status(
+            f"generated {ed.distribution} seed {ed.seed} ({seed_range(ed.seed)}; Shift+G: seed {ed.seed + 1}; "
+            "Ctrl+Z undoes)"
+        )
     ed.seed += 1
 
 

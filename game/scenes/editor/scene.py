@@ -15,6 +15,7 @@ import pygame
 
 from reddoor.game.core.constants import COLOR_NAMES, DOOR, MAX_SIDE, MIN_SIDE, N_COLORS
 from reddoor.game.core.editing import Document
+from reddoor.game.core.generators import EVAL_SEED_BASE
 from reddoor.game.core.level import Level
 from reddoor.game.editor_files import Recovery
 from reddoor.game.levels import catalogue_path
@@ -66,7 +67,7 @@ class EditorScene(Scene):
         self.recovery = recovery if recovery is not None else Recovery()
         self.tool, self.colour, self.mode = "wall", 0, "pencil"
         self.show_reach = True
-        self.distribution, self.seed = "conflict", 1
+        self.distribution, self.seed = "conflict", EVAL_SEED_BASE  # unseen levels first
         self.modal = None  # Menu | TextPrompt | Question | "help"
         self.drag: Drag | None = None
         self.hover: tuple[int, int] | None = None
