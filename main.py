@@ -61,6 +61,14 @@ def heavy_available(command: str) -> bool:
     return any(Path(root, *folders, f"{name}.py").is_file() for root in reddoor.__path__)
 
 
+def agent_list(text: str) -> list[str]:
+    """An argparse type: comma-separated agent specs, at least one, none empty."""
+    specs = [s.strip() for s in str(text).split(",")]
+    if not any(specs) or not all(specs):
+        raise argparse.ArgumentTypeError(f"{text!r}: give agents as SPEC,SPEC,... with none empty")
+    return specs
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="reddoor", description="Red Door: a desktop lab for goal misgeneralization.")
     parser.add_argument("--version", action=_PrintVersion, nargs=0, help="print the version and exit")
@@ -72,6 +80,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     play = sub.add_parser("play", help="the play view (the default)")
     play.add_argument("level_arg", nargs="?", metavar="LEVEL", help="level file or built-in level name")
+    play.add_argument(
+        "--agents",
+        type=agent_list,
+        default=None,
+        metavar="SPECS",
+        help="comma-separated agents for the panels: kinds (ppo, imitation, reflex, mesa, oracle, random), "
+        "shipped variants (imitation-k8, mesa-diverse), name@K for thinking rounds, checkpoint paths "
+        "(default: the shipped line-up)",
+    )
     play.add_argument(
         "--smoke-test",
         action="store_true",
@@ -143,7 +160,11 @@ def main(argv: list[str] | None = None) -> int:
         if command == "play":
             from reddoor.game.app import run_play
 
-            return run_play(getattr(args, "level_arg", None) or args.level, smoke_test=args.smoke_test)
+            return run_play(
+                getattr(args, "level_arg", None) or args.level,
+                smoke_test=args.smoke_test,
+                agents=getattr(args, "agents", None),
+            )
         if command == "edit":
             from reddoor.game.app import run_edit
 

@@ -267,8 +267,10 @@ def _open(**kwargs) -> App | None:
         return None
 
 
-def run_play(level_name: str | None = None, smoke_test: bool = False, frames: int = SMOKE_FRAMES) -> int:
-    """`python main.py [play] [LEVEL] [--smoke-test]`: the play view; returns the exit code."""
+def run_play(
+    level_name: str | None = None, smoke_test: bool = False, frames: int = SMOKE_FRAMES, agents: list[str] | None = None
+) -> int:
+    """`python main.py [play] [LEVEL] [--agents SPECS] [--smoke-test]`: the play view; returns the exit code."""
     app = _open(headless=smoke_test)
     if app is None:
         return 2
@@ -277,8 +279,8 @@ def run_play(level_name: str | None = None, smoke_test: bool = False, frames: in
         if smoke_test:
             from reddoor.game.smoke import play_smoke_test
 
-            return play_smoke_test(app, level, frames)
-        scene = _play(level, status=message, defer_agents=True)  # agents load once the first frame shows
+            return play_smoke_test(app, level, frames, agents)
+        scene = _play(level, status=message, defer_agents=True, specs=agents)  # agents load once the first frame shows
         app.run(scene)
         if scene.recorder.recording:
             scene.recorder.stop(background=False)

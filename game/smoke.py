@@ -21,7 +21,7 @@ from reddoor.game.scenes.play import SPEEDS, PlayScene
 
 
 # -- the play view -------------------------------------------------------------------------------
-def play_smoke_test(app, level, frames: int) -> int:
+def play_smoke_test(app, level, frames: int, specs: list[str] | None = None) -> int:
     """Headless: recolour by clicks and keys, toggle the overlay, explain, palette, help, menus,
     screenshot and GIF, tiny and large windows; check the effects; print frames per second."""
 
@@ -32,7 +32,7 @@ def play_smoke_test(app, level, frames: int) -> int:
         p.mkdir(parents=True, exist_ok=True)
         return p
 
-    scene = PlayScene(level, output_dir=folder)
+    scene = PlayScene(level, output_dir=folder, specs=specs)
     scene.model.speed_index = len(SPEEDS) - 1  # fast: many episodes in a few hundred frames
     scene.model.hold_seconds = 0.0
     failures: list[str] = []
@@ -153,6 +153,8 @@ def play_smoke_test(app, level, frames: int) -> int:
     )
     if scene.model.agent_failures:
         print(f"smoke-test: note: {', '.join(scene.model.agent_failures)} not loaded")
+        if specs:  # agents asked for by name must load
+            failures += [f"--agents {spec}: {why}" for spec, why in scene.model.agent_failures.items()]
     for f in failures:
         print(f"smoke-test FAILED: {f}")
     return 1 if failures else 0

@@ -19,7 +19,7 @@ def _train(*args):
 
 
 BAD_CALLS = {
-    "play": [["play", "--bogus"], ["play", "a", "b"], ["--level"]],
+    "play": [["play", "--agents", ",,"], ["play", "--bogus"], ["play", "a", "b"], ["--level"]],
     "edit": [["edit", "--bogus"], ["edit", "a", "b"]],
     "tour": [["tour", "--bogus"], ["tour", "extra"]],
     "info": [["info"], ["info", "no-such-level"], ["info", str(ROOT)]],

@@ -699,3 +699,16 @@ def test_g_generates_unseen_levels_first_and_says_which_seed_range(tmp_path):
     scene.run_command("generate_again")
     assert scene.level.name == f"conflict #{EVAL_SEED_BASE}"
     assert "unseen" in scene.status
+
+
+def test_play_agents_puts_the_named_agents_in_the_panels_and_names_one_that_fails(tmp_path):
+    scene = PlayScene(
+        level(),
+        specs=["mesa", str(Path(__file__).parent.parent / "assets/agents/mesa-train.npz"), "imitation-k48@96"],
+        output_dir=lambda n: tmp_path,
+    )
+    assert [r.name for r in scene.runs] == ["mesa", "mesa 2", "imitation-k48@96"]
+    assert scene.runs[2].agent.rounds == 96
+    scene = PlayScene(level(), specs=["oracle", "no-such-agent"], output_dir=lambda n: tmp_path)
+    assert "no-such-agent" in scene.model.agent_failures and "no-such-agent" in scene.status
+    assert [r.name for r in scene.runs][0] == "oracle"

@@ -60,9 +60,11 @@ class PlayModel:
         status: str = "",
         agent_loader=load_agent,
         defer_agents: bool = False,
+        specs: list[str] | None = None,
     ):
-        """`agents` None: the play view's default line-up, loaded now, or with `defer_agents` on the
-        worker pool after the first frame (`start_loading`): stand-ins hold their panels till then."""
+        """`agents` None: the line-up `specs` (default: the play view's), loaded now, or with
+        `defer_agents` on the worker pool after the first frame (`start_loading`): stand-ins hold
+        their panels till then."""
         self.worker = AgentWorker()
         self.agent_loader = agent_loader
         self.catalogue = catalogue if catalogue is not None else safe_list_levels()
@@ -75,10 +77,11 @@ class PlayModel:
                 if self.level_index is not None
                 else generate("conflict", 0)
             )
+        lineup = list(specs) if specs else list(agent_kinds.PLAY_VIEW_DEFAULTS)
         if agents is None and defer_agents:
-            agents = [PendingAgent(s) for s in agent_kinds.PLAY_VIEW_DEFAULTS]
+            agents = [PendingAgent(s) for s in lineup]
         elif agents is None:
-            agents, self.agent_failures = build_roster(list(agent_kinds.PLAY_VIEW_DEFAULTS), agent_loader)
+            agents, self.agent_failures = build_roster(lineup, agent_loader)
         self.session = Session(level, agents)
         self.pristine = level.copy()  # the level as opened: its author's description holds while equal
         self.paused = False

@@ -55,9 +55,16 @@ class PlayScene(Scene):
         output_dir: Callable[[str], Path] = user_dir,
         agent_loader=load_agent,
         defer_agents: bool = False,
+        specs: list[str] | None = None,
     ):
         self.model = PlayModel(
-            level, agents, catalogue=catalogue, status=status, agent_loader=agent_loader, defer_agents=defer_agents
+            level,
+            agents,
+            catalogue=catalogue,
+            status=status,
+            agent_loader=agent_loader,
+            defer_agents=defer_agents,
+            specs=specs,
         )
         self.palette: Palette = NORMAL
         self.renderer = BoardRenderer()
