@@ -21,7 +21,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from reddoor.game.core.constants import N_ACTIONS
+from reddoor.game.core.constants import MAX_SIDE, N_ACTIONS
 from reddoor.game.core.generators import EVAL_SEED_BASE, distribution_problem, generate, max_side
 from reddoor.game.core.level import Level
 from reddoor.game.core.objectives import O_BASE
@@ -30,6 +30,26 @@ from reddoor.game.core.world import World
 from reddoor.game.levels import resolve_level
 from reddoor.game.render.rgb import draw_rgb
 from reddoor_gym_hook import register_envs
+
+
+def as_level(level, what: str) -> Level:
+    """A Level from a Level (copied), a level file's path or a level's name (the user's levels, then
+    the built-in ones); anything else is a ValueError naming `what`."""
+    if isinstance(level, Level):
+        return level.copy()
+    if isinstance(level, (str, Path)) and str(level).strip():
+        return resolve_level(str(level))
+    raise ValueError(f"{what} must be a Level, a level file's path or a level's name, got {level!r}")
+
+
+def as_action(action) -> int:
+    """One move, 0..N_ACTIONS-1, from an int or a 0-d integer array; anything else is a ValueError."""
+    a = np.asarray(action)
+    if a.shape != () or not (np.issubdtype(a.dtype, np.integer) and not np.issubdtype(a.dtype, np.bool_)):
+        raise ValueError(f"action {action!r}: one whole number from 0 to {N_ACTIONS - 1}")
+    if not 0 <= int(a) < N_ACTIONS:
+        raise ValueError(f"action {int(a)} is not one of 0..{N_ACTIONS - 1}")
+    return int(a)
 
 
 class RedDoorEnv(gym.Env):
@@ -50,8 +70,7 @@ class RedDoorEnv(gym.Env):
         self.render_mode = render_mode
         self.reward_objective = reward_objective
         if level is not None:
-            # a file path, or a level's name: the user's own levels, then the built-in ones
-            self.fixed_level = level if isinstance(level, Level) else resolve_level(str(level))
+            self.fixed_level = as_level(level, "level")
             side = max(self.fixed_level.height, self.fixed_level.width)
             self.distribution = None
         else:
@@ -60,6 +79,10 @@ class RedDoorEnv(gym.Env):
             self.fixed_level = None
             self.distribution = distribution
             side = max_side(distribution)
+        if canvas is not None and (
+            isinstance(canvas, bool) or not isinstance(canvas, (int, np.integer)) or not side <= canvas <= 2 * MAX_SIDE
+        ):
+            raise ValueError(f"canvas {canvas!r}: a whole number from {side} (the largest level side) to {2 * MAX_SIDE}")
         self.canvas = int(canvas or side)
         self.first_seed, self.num_seeds = int(first_seed), int(num_seeds)
         self.observation_space = spaces.Box(0, 1, (N_CHANNELS, self.canvas, self.canvas), np.uint8)
@@ -70,7 +93,12 @@ class RedDoorEnv(gym.Env):
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
         if options and "level" in options:
-            level = options["level"]
+            level = as_level(options["level"], "options['level']")
+            if max(level.height, level.width) > self.canvas:
+                raise ValueError(
+                    f"options['level']: {level.name} is {level.height}x{level.width}, larger than this env's "
+                    f"canvas {self.canvas} (make the env with canvas={max(level.height, level.width)} or more)"
+                )
         elif self.fixed_level is not None:
             level = self.fixed_level.copy()
         else:
@@ -82,7 +110,7 @@ class RedDoorEnv(gym.Env):
     def step(self, action):
         if self.world is None:
             raise RuntimeError("call reset() before step()")
-        result = self.world.step(int(action))
+        result = self.world.step(as_action(action))
         info = {}
         if result.outcome is not None:
             o = result.outcome

@@ -87,3 +87,37 @@ def test_a_level_by_name_is_the_level_file_and_an_unknown_name_is_named():
     assert np.array_equal(by_name.reset(seed=0)[0], by_path.reset(seed=0)[0])
     with pytest.raises(LevelFormatError, match="no such level file or level name; known levels: .*paper-test"):
         gym.make("RedDoor-v0", level="paper-tset")
+
+
+# -- the Gymnasium edges (issue 26 item 7): one ValueError naming the argument, never deep in the world --
+def test_gym_reset_takes_a_level_by_name_as_make_does_and_refuses_none():
+    from reddoor.game.gym_env import RedDoorEnv
+
+    env = RedDoorEnv(distribution="conflict")
+    env.reset(seed=0)
+    obs, info = env.reset(options={"level": "paper-test"})
+    assert info["level_name"] == "The paper's test" and obs.shape == env.observation_space.shape
+    with pytest.raises(ValueError, match=r"options\['level'\]"):
+        env.reset(options={"level": None})
+    with pytest.raises(ValueError, match="larger than this env's canvas"):
+        env.reset(options={"level": generate("large", 1)})
+
+
+@pytest.mark.parametrize("canvas", [10**5, 3, -1, 2.5, True])
+def test_gym_canvas_out_of_range_is_a_value_error_not_a_memory_error(canvas):
+    from reddoor.game.gym_env import RedDoorEnv
+
+    with pytest.raises(ValueError, match="canvas"):
+        RedDoorEnv(distribution="conflict", canvas=canvas)
+
+
+@pytest.mark.parametrize("action", [np.array([1, 2]), 1.5, "up", None, True, 4, -1])
+def test_gym_step_with_a_bad_action_is_one_value_error(action):
+    from reddoor.game.gym_env import RedDoorEnv
+
+    env = RedDoorEnv(distribution="conflict")
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match="action"):
+        env.step(action)
+    env.step(np.int64(1))  # a numpy integer is a move
+    env.step(np.array(2))
