@@ -114,7 +114,22 @@ def read_checkpoint(path: str | os.PathLike, expect_kind: str | None = None) -> 
         raise CheckpointError(path, f"corrupted or not a checkpoint ({e.__class__.__name__}: {e})") from None
 
 
-def _read(path: Path, expect_kind: str | None) -> tuple[dict, dict[str, np.ndarray]]:
+def read_archive(path: str | os.PathLike) -> dict[str, np.ndarray]:
+    """Every array of an .npz file, under the checkpoint's bounds (a regular file under
+    MAX_FILE_BYTES; each member's size checked before it is expanded; numbers or text only), or
+    CheckpointError saying what is wrong. Probe files are read through it too."""
+    path = Path(path)
+    try:
+        return _archive(path)
+    except CheckpointError:
+        raise
+    except MemoryError:
+        raise CheckpointError(path, "too large to load") from None
+    except Exception as e:  # noqa: BLE001 (the promise is CheckpointError for every bad file)
+        raise CheckpointError(path, f"corrupted or not an .npz archive ({e.__class__.__name__}: {e})") from None
+
+
+def _archive(path: Path) -> dict[str, np.ndarray]:
     if not path.exists() and not path.is_symlink():
         raise CheckpointError(path, "file not found")
     if path.is_dir():
@@ -141,6 +156,11 @@ def _read(path: Path, expect_kind: str | None) -> tuple[dict, dict[str, np.ndarr
         raise CheckpointError(path, f"truncated or unreadable ({e.__class__.__name__}: {e})") from None
     except Exception as e:  # zlib.error and friends from a damaged member
         raise CheckpointError(path, f"corrupted archive ({e.__class__.__name__}: {e})") from None
+    return members
+
+
+def _read(path: Path, expect_kind: str | None) -> tuple[dict, dict[str, np.ndarray]]:
+    members = _archive(path)
     if "meta" not in members:
         raise CheckpointError(path, "not a Red Door checkpoint (no 'meta' entry)")
     raw = members.pop("meta")

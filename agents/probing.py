@@ -120,26 +120,42 @@ class ProbeSet:
             arrays[f"r2/{d}"] = np.asarray(r2, np.float32)
         if self.direction is not None:
             arrays["direction"] = np.asarray(self.direction, np.float32)
-        tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez_compressed(tmp, **arrays)
-        tmp.replace(path)
-        return path
+        from reddoor.game.core.safe_io import atomic_write
+
+        # Atomic: a full disk or a kill leaves the earlier file whole and no temporary file behind.
+        return atomic_write(path, lambda fh: np.savez_compressed(fh, **arrays))
 
     @classmethod
     def load(cls, path: str | Path) -> ProbeSet:
         """A probe file, or ValueError naming the file and the problem."""
+        from .checkpoint import MAX_META_CHARS, MAX_WEIGHT, CheckpointError, read_archive
+
         path = Path(path)
         try:
-            with np.load(path, allow_pickle=False) as data:
-                meta = json.loads(str(data["meta"]))
-                if meta.get("format") != PROBE_FORMAT:
-                    raise ValueError(f"not a probe file (format {meta.get('format')!r})")
-                weights, bias = np.asarray(data["weights"]), np.asarray(data["bias"])
-                r2 = {d: np.asarray(data[f"r2/{d}"]) for d in meta.get("r2_distributions", [])}
-                direction = np.asarray(data["direction"]) if "direction" in data.files else None
+            try:  # the checkpoint's bounds: size, members, dtypes, all checked before anything expands
+                data = read_archive(path)
+            except CheckpointError as e:
+                raise ValueError(e.problem.replace("checkpoint", "probe file")) from None
+            if "meta" not in data or data["meta"].dtype.kind != "U" or len(str(data["meta"])) > MAX_META_CHARS:
+                raise ValueError("not a probe file (no readable 'meta' entry)")
+            meta = json.loads(str(data["meta"]))
+            if meta.get("format") != PROBE_FORMAT:
+                raise ValueError(f"not a probe file (format {meta.get('format')!r})")
+            weights, bias = np.asarray(data["weights"]), np.asarray(data["bias"])
+            r2 = {d: np.asarray(data[f"r2/{d}"]) for d in meta.get("r2_distributions", [])}
+            direction = np.asarray(data["direction"]) if "direction" in data else None
             fields = tuple(meta["fields"])
             if weights.ndim != 3 or weights.shape[0] != len(fields) or bias.shape != weights.shape[:2]:
                 raise ValueError(f"arrays do not match its {len(fields)} fields")
+            if direction is not None and direction.shape != (weights.shape[2],):
+                raise ValueError(f"its direction has shape {direction.shape}, expected ({weights.shape[2]},)")
+            for name, a in [("weights", weights), ("bias", bias), ("direction", direction), *r2.items()]:
+                if a is None:
+                    continue
+                if a.dtype.kind != "f" or not np.all(np.isfinite(a)):
+                    raise ValueError(f"{name} holds NaN, infinity or no numbers")
+                if a.size and float(np.abs(a).max()) > MAX_WEIGHT:
+                    raise ValueError(f"{name} larger than {MAX_WEIGHT:g} in magnitude")
             return cls(meta["agent"], meta["fingerprint"], fields, weights, bias, r2, direction, meta.get("info", {}))
         except Exception as e:  # a truncated zip (BadZipFile), wrong types in meta, ...: one message
             raise ValueError(f"probe file {path}: {type(e).__name__ if not str(e) else e}") from None

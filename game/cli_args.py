@@ -23,6 +23,8 @@ MAX_JOBS = 512  # worker processes
 MAX_THREADS = 512  # torch threads
 MAX_SEEDS = 100_000  # seeds in one study
 MAX_SEED = 2**31 - 1  # a seed or a block of evaluation levels
+MAX_ALPHAS = 32  # steering strengths in one `steer` run (each one a pass over every target)
+MAX_ALPHA = 1e4  # |alpha| or mesa's |delta|: beyond it the network's rounds overflow float32
 MAX_PROBE_LEVELS = 5_000  # probe / steer levels: each one's hidden states are kept for the fit (25x the default)
 
 

@@ -82,7 +82,9 @@ class RedDoorEnv(gym.Env):
         if canvas is not None and (
             isinstance(canvas, bool) or not isinstance(canvas, (int, np.integer)) or not side <= canvas <= 2 * MAX_SIDE
         ):
-            raise ValueError(f"canvas {canvas!r}: a whole number from {side} (the largest level side) to {2 * MAX_SIDE}")
+            raise ValueError(
+                f"canvas {canvas!r}: a whole number from {side} (the largest level side) to {2 * MAX_SIDE}"
+            )
         self.canvas = int(canvas or side)
         self.first_seed, self.num_seeds = int(first_seed), int(num_seeds)
         self.observation_space = spaces.Box(0, 1, (N_CHANNELS, self.canvas, self.canvas), np.uint8)

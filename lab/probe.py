@@ -418,15 +418,20 @@ CSV_COLUMNS = ("agent", "distribution", "field", "round", "rounds", "r2", "r2_ra
 
 def write_files(rows: Sequence[dict], out: str | Path, preamble: str) -> list[Path]:
     import csv
+    import io
+
+    from reddoor.game.core.safe_io import atomic_write
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    with open(out / "probe.csv", "w", newline="") as f:
-        w = csv.DictWriter(f, CSV_COLUMNS)
-        w.writeheader()
-        for r in rows:
-            w.writerow({k: r[k] for k in CSV_COLUMNS})
-    (out / "probe.md").write_text(
+    buf = io.StringIO(newline="")
+    w = csv.DictWriter(buf, CSV_COLUMNS)
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: r[k] for k in CSV_COLUMNS})
+    # Atomic, each file: a full disk leaves the earlier tables whole and nothing half-written.
+    atomic_write(out / "probe.csv", lambda f: f.write(buf.getvalue().encode()))
+    text = (
         "# Probes: what the FieldNets' hidden state encodes, round by round\n\n"
         + preamble
         + "\n\n![R² against round](probe.png)\n\n## Summary\n\n"
@@ -436,6 +441,7 @@ def write_files(rows: Sequence[dict], out: str | Path, preamble: str) -> list[Pa
         + "## Every field, selected rounds (all rounds in probe.csv)\n\n"
         + format_table(rows)
     )
+    atomic_write(out / "probe.md", lambda f: f.write(text.encode()))
     plot(rows, out / "probe.png")
     return [out / "probe.md", out / "probe.csv", out / "probe.png"]
 
@@ -648,7 +654,10 @@ def main(argv: list[str] | None = None) -> int:
             # the direction `steer` measures with its defaults (same fit levels, same seed)
             probes.direction = goal_direction(agent, DEFAULT_DISTRIBUTIONS, FIT_LEVELS, args.seed)["direction"]
             path = Path(args.save_probes) / probe_path(label).name
-            probes.save(path)
+            try:
+                probes.save(path)
+            except OSError as e:
+                return fail("reddoor probe", f"--save-probes {args.save_probes}: cannot write ({e.strerror or e})", 1)
             note(f"wrote {path} ({path.stat().st_size} bytes)")
         if args.json:
             for r in result["rows"]:
@@ -671,6 +680,9 @@ def main(argv: list[str] | None = None) -> int:
             f"Controls: a randomly initialised net of the same shape (seed {args.seed}) and the input layer "
             f"(3x3 neighbourhood of the 11 observation channels). Time at one thread: {per}."
         )
-        paths = write_files(rows, args.out, preamble)
+        try:
+            paths = write_files(rows, args.out, preamble)
+        except OSError as e:
+            return fail("reddoor probe", f"--out {args.out}: cannot write ({e.strerror or e})", 1)
         note("wrote " + ", ".join(str(p) for p in paths))
     return 0

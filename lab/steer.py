@@ -30,7 +30,17 @@ import numpy as np
 
 from reddoor.agents.rollout import eval_first_seed
 from reddoor.game.blas import limit_blas_threads
-from reddoor.game.cli_args import MAX_PROBE_LEVELS, MAX_SEED, Parser, count, fail, output_problem, rounds_test_option
+from reddoor.game.cli_args import (
+    MAX_ALPHA,
+    MAX_ALPHAS,
+    MAX_PROBE_LEVELS,
+    MAX_SEED,
+    Parser,
+    count,
+    fail,
+    output_problem,
+    rounds_test_option,
+)
 from reddoor.game.core.constants import DOOR
 from reddoor.game.core.generators import generate
 from reddoor.game.core.level import UNREACHABLE, Level
@@ -271,23 +281,28 @@ CSV_COLUMNS = (
 
 def write_files(rows: Sequence[dict], out: str | Path, preamble: str, notes: Sequence[str] = ()) -> list[Path]:
     import csv
+    import io
+
+    from reddoor.game.core.safe_io import atomic_write
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    with open(out / "steer.csv", "w", newline="") as f:
-        w = csv.DictWriter(f, CSV_COLUMNS)
-        w.writeheader()
-        for r in rows:
-            w.writerow(
-                {
-                    **{k: r[k] for k in CSV_COLUMNS if k in r},
-                    "success_lo": r["success_ci"][0],
-                    "success_hi": r["success_ci"][1],
-                    "control_lo": r["control_ci"][0],
-                    "control_hi": r["control_ci"][1],
-                }
-            )
-    (out / "steer.md").write_text(
+    buf = io.StringIO(newline="")
+    w = csv.DictWriter(buf, CSV_COLUMNS)
+    w.writeheader()
+    for r in rows:
+        w.writerow(
+            {
+                **{k: r[k] for k in CSV_COLUMNS if k in r},
+                "success_lo": r["success_ci"][0],
+                "success_hi": r["success_ci"][1],
+                "control_lo": r["control_ci"][0],
+                "control_hi": r["control_ci"][1],
+            }
+        )
+    # Atomic, each file: a full disk leaves the earlier tables whole and nothing half-written.
+    atomic_write(out / "steer.csv", lambda f: f.write(buf.getvalue().encode()))
+    text = (
         "# Steering: retargeting agents by editing their internals\n\n"
         + preamble
         + "\n\n![success against alpha](steer.png)\n\n## Summary\n\n"
@@ -298,6 +313,7 @@ def write_files(rows: Sequence[dict], out: str | Path, preamble: str, notes: Seq
         + "\n"
         + "".join("\n" + n + "\n" for n in notes)
     )
+    atomic_write(out / "steer.md", lambda f: f.write(text.encode()))
     plot(rows, out / "steer.png")
     return [out / "steer.md", out / "steer.csv", out / "steer.png"]
 
@@ -415,6 +431,10 @@ def main(argv: list[str] | None = None) -> int:
             return fail("reddoor steer", f"--alphas must be comma-separated numbers, got {args.alphas!r}")
         if not alphas or not all(np.isfinite(alphas)):
             return fail("reddoor steer", f"--alphas must be finite numbers, got {args.alphas!r}")
+        if len(alphas) > MAX_ALPHAS:
+            return fail("reddoor steer", f"--alphas: {len(alphas)} strengths; at most {MAX_ALPHAS} in one run")
+        if max(abs(a) for a in alphas) > MAX_ALPHA:
+            return fail("reddoor steer", f"--alphas: each at most {MAX_ALPHA:g} in magnitude")
     limit_blas_threads(1)
     rows, timings, notes = [], [], []
     try:
@@ -463,6 +483,9 @@ def main(argv: list[str] | None = None) -> int:
             f"mesa: delta added to that object's learned score (cell) or to its kind x colour's (kind-colour). "
             f"Control: a random direction of the same norm. Time at one thread: {per}."
         )
-        paths = write_files(rows, args.out, preamble, notes)
+        try:
+            paths = write_files(rows, args.out, preamble, notes)
+        except OSError as e:
+            return fail("reddoor steer", f"--out {args.out}: cannot write ({e.strerror or e})", 1)
         note("wrote " + ", ".join(str(p) for p in paths))
     return 0

@@ -329,3 +329,52 @@ def test_a_broken_probe_file_is_a_value_error_naming_it(tmp_path):
         path.write_bytes(data)
         with pytest.raises(ValueError, match=name):
             ProbeSet.load(path)
+
+
+# -- probe files under the checkpoint's rules (issue 26 item 1) ---------------------------------------
+def _probe_file(path, weights, direction=None):
+    import json
+
+    from reddoor.agents.probing import PROBE_FORMAT
+
+    meta = {"format": PROBE_FORMAT, "agent": "x", "fingerprint": "f", "fields": ["door"], "r2_distributions": []}
+    arrays = {"meta": np.array(json.dumps(meta)), "weights": weights, "bias": np.zeros(weights.shape[:2], np.float32)}
+    if direction is not None:
+        arrays["direction"] = direction
+    np.savez_compressed(path, **arrays)
+    return path
+
+
+def test_a_probe_file_that_expands_to_a_gigabyte_is_refused_before_it_expands(tmp_path):
+    from reddoor.agents.probing import ProbeSet
+
+    path = _probe_file(tmp_path / "big.npz", np.zeros((1, 49, 2_700_000), np.float32))  # 0.5 MB on disk, 0.5 GB open
+    with pytest.raises(ValueError, match=r"probe file .*big\.npz: arrays too large"):
+        ProbeSet.load(path)
+
+
+@pytest.mark.parametrize("value", [3e38, np.inf, np.nan])
+def test_a_probe_direction_that_is_huge_or_not_finite_is_refused(tmp_path, value):
+    from reddoor.agents.probing import ProbeSet
+
+    path = _probe_file(tmp_path / "d.npz", np.zeros((1, 9, 8), np.float32), np.full(8, value, np.float32))
+    with pytest.raises(ValueError, match=r"probe file .*d\.npz: direction"):
+        ProbeSet.load(path)
+
+
+def test_saving_probes_on_a_full_disk_keeps_the_old_file_and_leaves_no_temporary(tmp_path, monkeypatch):
+    import errno
+
+    from reddoor.agents.probing import ProbeSet
+
+    good = ProbeSet("x", "f", ("door",), np.zeros((1, 9, 8), np.float32), np.zeros((1, 9), np.float32))
+    path = good.save(tmp_path / "p.npz")
+    before = path.read_bytes()
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(np, "savez_compressed", full)
+    with pytest.raises(OSError):
+        good.save(path)
+    assert path.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["p.npz"]
