@@ -92,8 +92,8 @@ def find_level_file(name_or_path: str) -> Path | None:
         if folder is None:
             continue
         candidate = folder / f"{name_or_path}{FILE_SUFFIX}"
-        if candidate.is_file():
-            return candidate
+        if candidate.is_file() or candidate.is_symlink():
+            return candidate  # a dangling or looping link too: load_level then says which
     return None
 
 
@@ -102,7 +102,7 @@ def resolve_level(name_or_path: str | None) -> Level:
     name = name_or_path or DEFAULT_LEVEL
     path = find_level_file(name)
     if path is None:
-        known = ", ".join(e.name for e in list_levels())
+        known = ", ".join(e.name for e in list_levels() if e.level is not None)  # only what opens
         raise LevelFormatError(name, 0, 0, f"no such level file or level name; known levels: {known}")
     return load_level(path)
 

@@ -65,3 +65,25 @@ def test_on_the_opening_level_the_shipped_agents_visibly_disagree_within_seconds
     assert any(o.scores[O_BASE.name] for o in first.values()) and any(
         o.scores[O_ALT.name] and not o.scores[O_BASE.name] for o in first.values()
     ), reached
+
+
+def test_a_dangling_or_looping_link_in_the_levels_folder_is_named_for_what_it_is_not_a_known_level(capsys):
+    import pytest
+
+    from reddoor.game.core.level_io import LevelFormatError
+    from reddoor.game.levels import print_level_summary
+
+    folder = user_levels_dir()
+    (folder / "dangling.level").symlink_to(folder / "nowhere.level")
+    (folder / "loop.level").symlink_to(folder / "loop.level")
+    try:
+        for name in ("dangling", "loop"):
+            assert print_level_summary(name) != 0
+            err = capsys.readouterr().err
+            assert f"{name}.level" in err and "no such level" not in err and len(err.strip().splitlines()) == 1
+        with pytest.raises(LevelFormatError) as caught:
+            resolve_level("nosuch")
+        assert "dangling" not in str(caught.value) and "loop" not in str(caught.value)
+    finally:
+        (folder / "dangling.level").unlink()
+        (folder / "loop.level").unlink()
