@@ -48,6 +48,7 @@ from reddoor.game.cli_args import (
     output_problem,
 )
 from reddoor.game.core.objectives import BOTH, NEITHER, O_ALT, O_BASE, TIMEOUT
+from reddoor.game.core.safe_io import read_regular
 
 ROOT = Path(__file__).resolve().parents[1]
 # The kinds a study can train and those with a rounds dial come from agents/kinds.py
@@ -84,9 +85,51 @@ def as_unit(unit: dict | int) -> dict:
 
 
 def _write_json(path: Path, data: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True))
-    os.replace(tmp, path)  # a stopped study never leaves half a result
+    from reddoor.game.core.safe_io import atomic_write
+
+    # A temporary file of its own name, renamed over the target: a stopped study never leaves half
+    # a result, and two writers never share a temporary file.
+    atomic_write(path, lambda f: f.write(json.dumps(data, indent=1, sort_keys=True).encode()))
+
+
+LOCK = ".study.lock"  # in a study folder while a run uses it: the pid of that run
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def take_folder(out: Path) -> Path:
+    """Claim a study folder for this run, or ValueError naming the run that holds it. A lock left by
+    a run that died (its pid gone) is taken over."""
+    out.mkdir(parents=True, exist_ok=True)
+    lock = out / LOCK
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            try:
+                pid = int(lock.read_text().strip() or 0)
+            except (OSError, ValueError):
+                pid = 0
+            if pid and pid != os.getpid() and _pid_alive(pid):
+                raise ValueError(
+                    f"{out} is in use by another study run (pid {pid}); wait for it to end, or use another --out"
+                ) from None
+            lock.unlink(missing_ok=True)  # stale: that run has ended
+            continue
+        with os.fdopen(fd, "w") as f:
+            f.write(str(os.getpid()))
+        return lock
+    raise ValueError(f"{out}: cannot claim the folder (its {LOCK} keeps coming back)")
 
 
 # -- one seed ---------------------------------------------------------------------------------
@@ -249,8 +292,13 @@ def check_config(out: Path, config: dict) -> None:
     """Record the study's settings, or refuse to mix results of different settings in one folder.
     The device a unit was trained on is not a setting: a study begun on a GPU can go on on a CPU."""
     path = out / "study.json"
-    if path.exists():
-        old = json.loads(path.read_text())
+    if path.exists() or path.is_symlink():
+        try:
+            old = json.loads(read_regular(path, 1 << 20).decode())
+            if not isinstance(old, dict):
+                raise ValueError("not an object")
+        except (OSError, ValueError) as e:  # a folder, a binary file, damaged JSON
+            raise ValueError(f"{path}: not a study's settings file ({e}); use another --out folder") from None
         diff = [k for k in IDENTITY if _identity(old, k) != _identity(config, k)]
         if diff:
             raise ValueError(
@@ -339,8 +387,18 @@ def run_study(
     if any(u["rounds"] for u in units) and config["agent"] not in kinds.round_kinds():
         raise ValueError(f"{config['agent']} has no rounds to sweep; --rounds is for {', '.join(kinds.round_kinds())}")
     names = [u["name"] for u in units]
+    lock = take_folder(out)
+    try:
+        return _run_study(out, config, units, names, jobs, ray_address, log)
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _run_study(out: Path, config: dict, units: list[dict], names: list[str], jobs, ray_address, log) -> dict[str, dict]:
     check_config(out, config)
     seed_dir = out / "seeds"
+    if seed_dir.exists() and not seed_dir.is_dir():
+        raise ValueError(f"{seed_dir} is a file, not the study's seeds folder; move it, or use another --out")
     seed_dir.mkdir(parents=True, exist_ok=True)
     results = load_results(seed_dir)
     todo = [u for u in units if u["name"] not in results]
@@ -700,6 +758,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except OSError as e:  # a damaged folder (study.csv a folder, ...) or a full disk: one line naming the file
+        print(f"error: {e.filename or args.out}: cannot write ({e.strerror or e})", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"\nstopped; finished units are kept in {args.out}; run the same command to resume", file=sys.stderr)
         return 130

@@ -169,3 +169,38 @@ def test_the_device_a_study_ran_on_is_not_one_of_its_settings(tmp_path):
     study.check_config(tmp_path, {**TINY, "train_args": {"device": "cpu", "lr": "0.01"}})  # goes on
     with pytest.raises(ValueError, match="other settings"):
         study.check_config(tmp_path, {**TINY, "train_args": {"device": "cpu", "lr": "0.02"}})
+
+
+# -- a study folder in use or damaged (issue 26 items 2, 3): one line naming it, before any training --
+def test_a_study_folder_in_use_by_a_live_run_is_refused_and_a_dead_runs_lock_is_taken_over(tmp_path):
+    import os
+
+    out = tmp_path / "study"
+    out.mkdir()
+    (out / study.LOCK).write_text(str(os.getppid()))  # a live process holds it
+    with pytest.raises(ValueError, match=r"in use by another study run \(pid \d+\)"):
+        study.run_study(out, TINY, [0], jobs=1, log=lambda m: None)
+    assert not (out / "seeds").exists()  # nothing started
+    (out / study.LOCK).write_text("999999999")  # no such process: a run that died
+    lock = study.take_folder(out)
+    assert lock.read_text() == str(os.getpid())
+    lock.unlink()
+
+
+@pytest.mark.parametrize("damage", ["binary settings", "settings a folder", "seeds a file"])
+def test_a_damaged_study_folder_is_one_message_naming_the_file(tmp_path, damage, capsys):
+    out = tmp_path / "study"
+    out.mkdir()
+    if damage == "binary settings":
+        (out / "study.json").write_bytes(b"\xff\xfe\x00garbage")
+    elif damage == "settings a folder":
+        (out / "study.json").mkdir()
+    else:
+        (out / "seeds").write_text("not a folder")
+    from reddoor.lab.study import main
+
+    code = main(["--agent", "mesa", "--seeds", "1", "--steps", "100", "--out", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1
+    assert ("study.json" in err[0]) if damage != "seeds a file" else ("seeds" in err[0] and "is a file" in err[0])
+    assert not (out / study.LOCK).exists()  # released
